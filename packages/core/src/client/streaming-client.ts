@@ -1,0 +1,154 @@
+/**
+ * `createStreamingClient` and the `StreamingClient` it returns: the one entry point. It
+ * validates the config, finds the connector (built-ins load lazily), caches the producer and
+ * admin, tracks every consumer, and `disconnect()` closes them all.
+ */
+import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
+import type { ConnectorContext, IStreamingConnector } from "../connector.js";
+import type { ConsumerConfig, ProducerConfig, StreamingConfig } from "../config/types.js";
+import { checkConfig, checkConsumerConfig, checkProducerConfig, resolveConfig } from "../config/validate.js";
+import { stateError, validationError, type QiError } from "../errors/qi-error.js";
+import type { IStreamingAdmin, IStreamingConsumer, IStreamingProducer } from "../interfaces.js";
+import { checkConnector, isKnownConnector, resolveConnector } from "../registry.js";
+import { attempt, withTimeout } from "../runtime/attempt.js";
+import { GuardedAdmin } from "../runtime/admin.js";
+import { GuardedConsumer } from "../runtime/consumer.js";
+import { GuardedProducer } from "../runtime/producer.js";
+
+function checkOptions(connector: IStreamingConnector, options: Readonly<Record<string, unknown>>): Result<void, QiError> {
+  const allowed = new Set(connector.optionKeys ?? []);
+  for (const key of Object.keys(options)) {
+    if (!allowed.has(key)) {
+      const known = allowed.size > 0 ? ` (known: ${[...allowed].join(", ")})` : "";
+      return err(validationError(`options.${key}`, `is not an option of the ${connector.name} connector${known}`, { connector: connector.name }));
+    }
+  }
+  return ok(undefined);
+}
+
+export class StreamingClient {
+  /** The connector's name, known before it is loaded. */
+  readonly connectorName: string;
+  private connector: ResultAsync<IStreamingConnector, QiError> | undefined;
+  private producer: { key: string; value: IStreamingProducer } | undefined;
+  private admin: IStreamingAdmin | undefined;
+  private readonly consumers = new Set<IStreamingConsumer>();
+  private closed = false;
+
+  /** Use `createStreamingClient`. */
+  constructor(private readonly config: StreamingConfig) {
+    this.connectorName = typeof config.connector === "object" ? config.connector.name : (config.connector ?? "memory");
+  }
+
+  /** The connector, loaded once; its options are checked here (it may come from a lazy import). */
+  private context(): ResultAsync<{ connector: IStreamingConnector; context: ConnectorContext }, QiError> {
+    if (this.closed) return errAsync(stateError("CLIENT_DISCONNECTED", "the client was disconnected; create a new one", { connector: this.connectorName }));
+    this.connector ??= resolveConnector(this.config.connector ?? "memory").andThen((c) => checkOptions(c, this.config.options ?? {}).map(() => c));
+    return this.connector.map((connector) => {
+      const resolved = resolveConfig(this.config, connector.name);
+      return { connector, context: { config: resolved, logger: resolved.logger } };
+    });
+  }
+
+  /** The producer, created once and cached (connect it before sending). */
+  getProducer(config?: ProducerConfig): ResultAsync<IStreamingProducer, QiError> {
+    const checked = checkProducerConfig(config);
+    if (checked.isErr()) return errAsync(checked.error);
+    const key = JSON.stringify(config ?? {});
+    return this.context().andThen(({ connector, context }) => {
+      if (this.producer) {
+        return this.producer.key === key
+          ? okAsync(this.producer.value)
+          : errAsync(validationError("producer config", "the client's producer already exists with another config; use a second client for a second producer", { connector: connector.name }));
+      }
+      return attempt(() => {
+        const value = new GuardedProducer(connector, connector.createProducer(context, config ?? {}), context, config ?? {});
+        this.producer = { key, value };
+        return value;
+      }, { connector: connector.name, operation: "client.getProducer" });
+    });
+  }
+
+  /** A new consumer for a group (connect, subscribe, then run it); tracked for `disconnect()`. */
+  getConsumer(config: ConsumerConfig): ResultAsync<IStreamingConsumer, QiError> {
+    const checked = checkConsumerConfig(config);
+    if (checked.isErr()) return errAsync(checked.error);
+    return this.context().andThen(({ connector, context }) =>
+      attempt(() => {
+        const consumer = new GuardedConsumer(connector, connector.createConsumer(context, { ...config }), context, { ...config });
+        this.consumers.add(consumer);
+        return consumer as IStreamingConsumer;
+      }, { connector: connector.name, operation: "client.getConsumer" }),
+    );
+  }
+
+  /** The admin, created once and cached (connect it before use). */
+  getAdmin(): ResultAsync<IStreamingAdmin, QiError> {
+    return this.context().andThen(({ connector, context }) => {
+      if (this.admin) return okAsync(this.admin);
+      return attempt(() => {
+        this.admin = new GuardedAdmin(connector, connector.createAdmin(context));
+        return this.admin;
+      }, { connector: connector.name, operation: "client.getAdmin" });
+    });
+  }
+
+  /** True when the backend answers within the connection timeout; false after `disconnect()`. */
+  isHealthy(): ResultAsync<boolean, QiError> {
+    if (this.closed) return okAsync(false);
+    return this.context().andThen(({ connector, context }) =>
+      attempt(async () => {
+        try {
+          const timeout = context.config.connectionTimeout;
+          return await withTimeout(connector.healthCheck(context), timeout, () => stateError("TIMEOUT", "health check timed out"));
+        } catch {
+          return false;
+        }
+      }, { connector: connector.name, operation: "client.isHealthy" }),
+    );
+  }
+
+  /** Disconnects every consumer, the producer and the admin; idempotent. The first error is returned. */
+  disconnect(): ResultAsync<void, QiError> {
+    if (this.closed) return okAsync(undefined);
+    this.closed = true;
+    const closing: ResultAsync<void, QiError>[] = [
+      ...[...this.consumers].map((c) => c.disconnect()),
+      ...(this.producer ? [this.producer.value.disconnect()] : []),
+      ...(this.admin ? [this.admin.disconnect()] : []),
+    ];
+    this.consumers.clear();
+    return new ResultAsync(
+      Promise.all(closing).then((results) => {
+        const failed = results.find((r) => r.isErr());
+        return failed ?? ok(undefined);
+      }),
+    );
+  }
+}
+
+/**
+ * Creates a client. Accepts a config or the `Result` of `configFromEnv()`. A bad config is a
+ * `VALIDATION` error that names the field; nothing connects until a role object is connected.
+ */
+export function createStreamingClient(config: StreamingConfig | Result<StreamingConfig, QiError> = {}): Result<StreamingClient, QiError> {
+  let plain: unknown = config;
+  if (typeof config === "object" && config !== null && "isErr" in config && typeof config.isErr === "function") {
+    const r = config as Result<StreamingConfig, QiError>;
+    if (r.isErr()) return err(r.error);
+    plain = r.value;
+  }
+  const checked = checkConfig(plain);
+  if (checked.isErr()) return err(checked.error);
+  const c = plain as StreamingConfig;
+  const spec = c.connector ?? "memory";
+  if (typeof spec === "string") {
+    if (!isKnownConnector(spec)) return err(validationError("connector", `unknown connector "${spec.slice(0, 60)}" (built-ins: memory, kafkajs, confluent, platformatic; or registerConnector() your own)`));
+  } else {
+    const valid = checkConnector(spec);
+    if (valid.isErr()) return err(valid.error);
+  }
+  const needsBrokers = typeof spec === "string" ? spec !== "memory" : spec.capabilities.network;
+  if (needsBrokers && (c.brokers ?? []).length === 0) return err(validationError("brokers", `the ${typeof spec === "string" ? spec : spec.name} connector needs at least one "host:port"`));
+  return ok(new StreamingClient(c));
+}

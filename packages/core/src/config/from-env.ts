@@ -1,0 +1,98 @@
+/**
+ * `configFromEnv()`: a `StreamingConfig` from `QI_STREAMING_*` environment variables. Every
+ * config field has one; `ENV_VARS` is the table the docs are generated from.
+ */
+import { err, ok, type Result } from "neverthrow";
+import { validationError, type QiError } from "../errors/qi-error.js";
+import type { SaslMechanism, StreamingConfig } from "./types.js";
+
+/** Environment variable → config field, with how it is parsed. */
+export const ENV_VARS = {
+  QI_STREAMING_CONNECTOR: "connector",
+  QI_STREAMING_CLIENT_ID: "clientId",
+  QI_STREAMING_BROKERS: "brokers (comma-separated host:port)",
+  QI_STREAMING_CONNECTION_TIMEOUT_MS: "connectionTimeout",
+  QI_STREAMING_REQUEST_TIMEOUT_MS: "requestTimeout",
+  QI_STREAMING_RETRY_RETRIES: "retry.retries",
+  QI_STREAMING_RETRY_INITIAL_MS: "retry.initialRetryTimeMs",
+  QI_STREAMING_RETRY_MAX_MS: "retry.maxRetryTimeMs",
+  QI_STREAMING_SASL_MECHANISM: "security.sasl.mechanism",
+  QI_STREAMING_SASL_USERNAME: "security.sasl.username",
+  QI_STREAMING_SASL_PASSWORD: "security.sasl.password",
+  QI_STREAMING_SSL: "security.ssl (true or false)",
+  QI_STREAMING_SSL_REJECT_UNAUTHORIZED: "security.ssl.rejectUnauthorized (true or false)",
+  QI_STREAMING_OPTIONS: "options (a JSON object)",
+} as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function int(env: Env, name: keyof typeof ENV_VARS): Result<number | undefined, QiError> {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return ok(undefined);
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 0 ? ok(n) : err(validationError(name, `must be a whole number (got "${raw.slice(0, 30)}")`));
+}
+
+function bool(env: Env, name: keyof typeof ENV_VARS): Result<boolean | undefined, QiError> {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return ok(undefined);
+  if (["true", "1", "yes"].includes(raw)) return ok(true);
+  if (["false", "0", "no"].includes(raw)) return ok(false);
+  return err(validationError(name, "must be true or false"));
+}
+
+/**
+ * Reads the config from the environment (default `process.env`). Returns a `Result`, which
+ * `createStreamingClient` also accepts: `createStreamingClient(configFromEnv())`.
+ */
+export function configFromEnv(env: Env = process.env): Result<StreamingConfig, QiError> {
+  const numbers = {
+    connectionTimeout: int(env, "QI_STREAMING_CONNECTION_TIMEOUT_MS"),
+    requestTimeout: int(env, "QI_STREAMING_REQUEST_TIMEOUT_MS"),
+    retries: int(env, "QI_STREAMING_RETRY_RETRIES"),
+    initialRetryTimeMs: int(env, "QI_STREAMING_RETRY_INITIAL_MS"),
+    maxRetryTimeMs: int(env, "QI_STREAMING_RETRY_MAX_MS"),
+  };
+  for (const r of Object.values(numbers)) if (r.isErr()) return err(r.error);
+  const ssl = bool(env, "QI_STREAMING_SSL");
+  if (ssl.isErr()) return err(ssl.error);
+  const reject = bool(env, "QI_STREAMING_SSL_REJECT_UNAUTHORIZED");
+  if (reject.isErr()) return err(reject.error);
+
+  let options: Record<string, unknown> | undefined;
+  const rawOptions = env.QI_STREAMING_OPTIONS?.trim();
+  if (rawOptions) {
+    try {
+      const parsed: unknown = JSON.parse(rawOptions);
+      if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new Error("not an object");
+      options = parsed as Record<string, unknown>;
+    } catch {
+      return err(validationError("QI_STREAMING_OPTIONS", "must be a JSON object"));
+    }
+  }
+
+  const mechanism = env.QI_STREAMING_SASL_MECHANISM?.trim().toLowerCase();
+  const username = env.QI_STREAMING_SASL_USERNAME;
+  const password = env.QI_STREAMING_SASL_PASSWORD;
+  const sasl = mechanism || username || password ? { mechanism: (mechanism || "plain") as SaslMechanism, username: username ?? "", password: password ?? "" } : undefined;
+  const sslValue = reject.value === undefined ? ssl.value : ssl.value === false ? false : { rejectUnauthorized: reject.value };
+
+  const v = <T>(r: Result<T, QiError>): T => r._unsafeUnwrap();
+  const retry = {
+    ...(v(numbers.retries) === undefined ? {} : { retries: v(numbers.retries) }),
+    ...(v(numbers.initialRetryTimeMs) === undefined ? {} : { initialRetryTimeMs: v(numbers.initialRetryTimeMs) }),
+    ...(v(numbers.maxRetryTimeMs) === undefined ? {} : { maxRetryTimeMs: v(numbers.maxRetryTimeMs) }),
+  };
+  const brokers = env.QI_STREAMING_BROKERS?.split(",").map((b) => b.trim()).filter((b) => b.length > 0);
+  const config: StreamingConfig = {
+    ...(env.QI_STREAMING_CONNECTOR?.trim() ? { connector: env.QI_STREAMING_CONNECTOR.trim() } : {}),
+    ...(env.QI_STREAMING_CLIENT_ID?.trim() ? { clientId: env.QI_STREAMING_CLIENT_ID.trim() } : {}),
+    ...(brokers && brokers.length > 0 ? { brokers } : {}),
+    ...(v(numbers.connectionTimeout) === undefined ? {} : { connectionTimeout: v(numbers.connectionTimeout) }),
+    ...(v(numbers.requestTimeout) === undefined ? {} : { requestTimeout: v(numbers.requestTimeout) }),
+    ...(Object.keys(retry).length > 0 ? { retry } : {}),
+    ...(sasl || sslValue !== undefined ? { security: { ...(sasl ? { sasl } : {}), ...(sslValue === undefined ? {} : { ssl: sslValue }) } } : {}),
+    ...(options ? { options } : {}),
+  };
+  return ok(config);
+}

@@ -1,0 +1,158 @@
+/**
+ * Validation of a `StreamingConfig`: a bad config is a `VALIDATION` error naming the field and
+ * the reason, and a good one is resolved with every default filled in.
+ */
+import { err, ok, type Result } from "neverthrow";
+import { validationError, type QiError } from "../errors/qi-error.js";
+import { defaultLogger, safeLogger, type Logger } from "../logger.js";
+import type { ConsumerConfig, ProducerConfig, ResolvedConfig, StreamingConfig } from "./types.js";
+
+export const CONFIG_DEFAULTS = {
+  connector: "memory",
+  clientId: "qi-streaming",
+  connectionTimeout: 10_000,
+  requestTimeout: 30_000,
+  retry: { retries: 5, initialRetryTimeMs: 300, maxRetryTimeMs: 30_000 },
+} as const;
+
+const KNOWN_KEYS = new Set(["connector", "clientId", "brokers", "connectionTimeout", "requestTimeout", "retry", "security", "options", "logger"]);
+const BROKER = /^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/;
+const MECHANISMS = new Set(["plain", "scram-sha-256", "scram-sha-512"]);
+
+type Check = Result<void, QiError>;
+const pass: Check = ok(undefined);
+const fail = (field: string, reason: string): Check => err(validationError(field, reason, { operation: "config" }));
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A positive integer number of ms, when present. */
+export function checkPositiveInt(value: unknown, field: string, max = 2_147_483_647): Check {
+  if (value === undefined) return pass;
+  return typeof value === "number" && Number.isInteger(value) && value > 0 && value <= max ? pass : fail(field, `must be a positive integer (got ${String(value)})`);
+}
+
+function checkNonNegativeInt(value: unknown, field: string): Check {
+  if (value === undefined) return pass;
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 1000 ? pass : fail(field, "must be an integer from 0 to 1000");
+}
+
+function checkBrokers(brokers: unknown): Check {
+  if (brokers === undefined) return pass;
+  if (!Array.isArray(brokers)) return fail("brokers", 'must be an array of "host:port" strings');
+  for (const [i, b] of brokers.entries()) {
+    if (typeof b !== "string" || !BROKER.test(b)) return fail(`brokers[${i}]`, `must be "host:port" (got ${JSON.stringify(b)?.slice(0, 60)})`);
+  }
+  return pass;
+}
+
+function checkSecurity(security: unknown): Check {
+  if (security === undefined) return pass;
+  if (!isRecord(security)) return fail("security", "must be an object");
+  const { sasl, ssl } = security;
+  if (sasl !== undefined) {
+    if (!isRecord(sasl)) return fail("security.sasl", "must be { mechanism, username, password }");
+    if (typeof sasl.mechanism !== "string" || !MECHANISMS.has(sasl.mechanism)) {
+      return fail("security.sasl.mechanism", "must be plain, scram-sha-256 or scram-sha-512");
+    }
+    if (typeof sasl.username !== "string" || sasl.username.length === 0) return fail("security.sasl.username", "must be a non-empty string");
+    // The reason never echoes the value: it is a secret.
+    if (typeof sasl.password !== "string" || sasl.password.length === 0) return fail("security.sasl.password", "must be a non-empty string");
+  }
+  if (ssl !== undefined && typeof ssl !== "boolean" && !isRecord(ssl)) return fail("security.ssl", "must be true, false or TLS options");
+  return pass;
+}
+
+function checkLogger(logger: unknown): Check {
+  if (logger === undefined) return pass;
+  if (!isRecord(logger)) return fail("logger", "must be an object with debug, info, warn and error functions");
+  for (const m of ["debug", "info", "warn", "error"]) {
+    if (typeof logger[m] !== "function") return fail(`logger.${m}`, "must be a function");
+  }
+  return pass;
+}
+
+/** Checks the shape of a config; the connector is resolved separately. */
+export function checkConfig(config: unknown): Check {
+  if (!isRecord(config)) return fail("config", "must be an object");
+  for (const key of Object.keys(config)) if (!KNOWN_KEYS.has(key)) return fail(key, "is not a known option (put client-specific settings in `options`)");
+  const c = config as StreamingConfig & Record<string, unknown>;
+  if (c.connector !== undefined && typeof c.connector !== "string" && !isRecord(c.connector)) {
+    return fail("connector", "must be a connector name or a connector object");
+  }
+  if (c.clientId !== undefined && (typeof c.clientId !== "string" || !/^[a-zA-Z0-9._-]{1,249}$/.test(c.clientId))) {
+    return fail("clientId", "must be 1 to 249 of [a-zA-Z0-9._-]");
+  }
+  const retry = c.retry as unknown;
+  if (retry !== undefined && !isRecord(retry)) return fail("retry", "must be an object");
+  const options = c.options as unknown;
+  if (options !== undefined && !isRecord(options)) return fail("options", "must be an object");
+  return [
+    checkBrokers(c.brokers),
+    checkPositiveInt(c.connectionTimeout, "connectionTimeout"),
+    checkPositiveInt(c.requestTimeout, "requestTimeout"),
+    checkNonNegativeInt(c.retry?.retries, "retry.retries"),
+    checkPositiveInt(c.retry?.initialRetryTimeMs, "retry.initialRetryTimeMs"),
+    checkPositiveInt(c.retry?.maxRetryTimeMs, "retry.maxRetryTimeMs"),
+    checkSecurity(c.security),
+    checkLogger(c.logger),
+  ].reduce((acc, r) => (acc.isErr() ? acc : r), pass);
+}
+
+/** The secrets a config carries, to scrub from logs and errors. */
+export function secretsOf(config: StreamingConfig): string[] {
+  const pw = config.security?.sasl?.password;
+  return pw ? [pw] : [];
+}
+
+/** Fills in defaults. Call after `checkConfig`. */
+export function resolveConfig(config: StreamingConfig, connectorName: string): ResolvedConfig {
+  const logger: Logger = safeLogger(config.logger ?? defaultLogger, secretsOf(config));
+  return {
+    connectorName,
+    clientId: config.clientId ?? CONFIG_DEFAULTS.clientId,
+    brokers: [...(config.brokers ?? [])],
+    connectionTimeout: config.connectionTimeout ?? CONFIG_DEFAULTS.connectionTimeout,
+    requestTimeout: config.requestTimeout ?? CONFIG_DEFAULTS.requestTimeout,
+    retry: { ...CONFIG_DEFAULTS.retry, ...config.retry },
+    security: config.security ?? {},
+    options: config.options ?? {},
+    logger,
+  };
+}
+
+const PRODUCER_KEYS = new Set(["acks", "idempotent", "timeout", "compression"]);
+const COMPRESSIONS = new Set(["none", "gzip", "snappy", "lz4", "zstd"]);
+
+export function checkProducerConfig(config: unknown): Check {
+  if (config === undefined) return pass;
+  if (!isRecord(config)) return fail("producer config", "must be an object");
+  for (const key of Object.keys(config)) if (!PRODUCER_KEYS.has(key)) return fail(`producer.${key}`, "is not a known producer option");
+  const c = config as ProducerConfig;
+  if (c.acks !== undefined && !["all", 0, 1, -1].includes(c.acks)) return fail("producer.acks", 'must be "all", -1, 0 or 1');
+  if (c.idempotent !== undefined && typeof c.idempotent !== "boolean") return fail("producer.idempotent", "must be a boolean");
+  if (c.compression !== undefined && !COMPRESSIONS.has(c.compression)) return fail("producer.compression", "must be none, gzip, snappy, lz4 or zstd");
+  return checkPositiveInt(c.timeout, "producer.timeout");
+}
+
+const CONSUMER_KEYS = new Set(["groupId", "sessionTimeout", "autoCommit", "maxBatchSize", "retry", "onFailure", "onError"]);
+
+export function checkConsumerConfig(config: unknown): Check {
+  if (!isRecord(config)) return fail("consumer config", "must be an object with a groupId");
+  for (const key of Object.keys(config)) if (!CONSUMER_KEYS.has(key)) return fail(`consumer.${key}`, "is not a known consumer option");
+  const c = config as unknown as ConsumerConfig;
+  if (typeof c.groupId !== "string" || c.groupId.length === 0 || c.groupId.length > 255) return fail("consumer.groupId", "must be a non-empty string");
+  if (c.autoCommit !== undefined && typeof c.autoCommit !== "boolean") return fail("consumer.autoCommit", "must be a boolean");
+  if (c.onFailure !== undefined && c.onFailure !== "stop" && c.onFailure !== "skip") return fail("consumer.onFailure", 'must be "stop" or "skip"');
+  if (c.onError !== undefined && typeof c.onError !== "function") return fail("consumer.onError", "must be a function");
+  const retry = c.retry as unknown;
+  if (retry !== undefined && !isRecord(retry)) return fail("consumer.retry", "must be an object");
+  return [
+    checkPositiveInt(c.sessionTimeout, "consumer.sessionTimeout"),
+    checkPositiveInt(c.maxBatchSize, "consumer.maxBatchSize", 1_000_000),
+    checkPositiveInt(c.retry?.attempts, "consumer.retry.attempts", 1000),
+    checkPositiveInt(c.retry?.initialBackoffMs, "consumer.retry.initialBackoffMs"),
+    checkPositiveInt(c.retry?.maxBackoffMs, "consumer.retry.maxBackoffMs"),
+  ].reduce((acc, r) => (acc.isErr() ? acc : r), pass);
+}

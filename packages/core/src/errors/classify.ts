@@ -1,0 +1,117 @@
+/**
+ * Turns whatever a client library threw into a `QiError`, once, for every connector.
+ *
+ * Order: an existing `QiError` passes through; otherwise the error is unwrapped to its leaves
+ * (kafkajs `.cause`/`.originalError`, aggregate `.errors`, platformatic nested errors), a leaf
+ * with a Kafka protocol code wins (the numbers are the same in every client), then the
+ * connector's own hint for client-specific classes and codes, then Node's network error codes,
+ * then a generic `INTERNAL`.
+ */
+import { kafkaErrorByCode, kafkaErrorByName } from "./kafka-codes.js";
+import { isQiError, qiError, withContext, type ErrorCategory, type ErrorContext, type QiError } from "./qi-error.js";
+
+/** What a connector can say about an error that carries no protocol code. */
+export interface ErrorHint {
+  readonly category: ErrorCategory;
+  readonly code: string;
+  readonly retriable?: boolean;
+}
+
+/** A connector's classifier for its client's own error classes; `undefined` when unsure. */
+export type ErrorHinter = (leaf: unknown) => ErrorHint | undefined;
+
+const NETWORK_CODES: Record<string, ErrorHint> = {
+  ECONNREFUSED: { category: "CONNECTION", code: "BROKER_UNREACHABLE", retriable: true },
+  ECONNRESET: { category: "CONNECTION", code: "CONNECTION_RESET", retriable: true },
+  EPIPE: { category: "CONNECTION", code: "CONNECTION_RESET", retriable: true },
+  ENOTFOUND: { category: "CONNECTION", code: "BROKER_UNREACHABLE", retriable: true },
+  EAI_AGAIN: { category: "CONNECTION", code: "BROKER_UNREACHABLE", retriable: true },
+  EHOSTUNREACH: { category: "CONNECTION", code: "BROKER_UNREACHABLE", retriable: true },
+  ENETUNREACH: { category: "CONNECTION", code: "BROKER_UNREACHABLE", retriable: true },
+  ETIMEDOUT: { category: "TIMEOUT", code: "TIMEOUT", retriable: true },
+};
+
+function field(value: unknown, name: string): unknown {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+}
+
+/** The chain of nested errors, outermost first, depth-limited against cycles. */
+export function unwrapError(error: unknown): unknown[] {
+  const out: unknown[] = [];
+  const seen = new Set<unknown>();
+  const visit = (e: unknown, depth: number): void => {
+    if (e === undefined || e === null || seen.has(e) || depth > 8) return;
+    seen.add(e);
+    out.push(e);
+    for (const key of ["cause", "originalError", "error"]) visit(field(e, key), depth + 1);
+    const nested = field(e, "errors");
+    if (Array.isArray(nested)) for (const n of nested) visit(n, depth + 1);
+  };
+  visit(error, 0);
+  return out;
+}
+
+/** The protocol error a leaf carries, by number or by name. */
+function protocolHint(leaf: unknown): ErrorHint & { kafkaCode: string; kafkaErrorCode: number } | undefined {
+  for (const key of ["apiCode", "errorCode", "code"]) {
+    const n = field(leaf, key);
+    if (typeof n === "number" && n !== 0) {
+      // librdkafka's negative codes below -1 are client-internal, not protocol codes.
+      const entry = n >= -1 ? kafkaErrorByCode(n) : undefined;
+      if (entry) return { ...entry, code: entry.qiCode, kafkaCode: entry.name, kafkaErrorCode: entry.code };
+    }
+  }
+  for (const key of ["type", "apiId"]) {
+    const name = field(leaf, key);
+    if (typeof name === "string") {
+      const entry = kafkaErrorByName(name);
+      if (entry) return { ...entry, code: entry.qiCode, kafkaCode: entry.name, kafkaErrorCode: entry.code };
+    }
+  }
+  return undefined;
+}
+
+function messageOf(error: unknown): string {
+  if (typeof error === "string") return error;
+  const m = field(error, "message");
+  return typeof m === "string" && m.length > 0 ? m : String(error);
+}
+
+/**
+ * Classifies any thrown value as a `QiError`.
+ * @param error the value a client threw or rejected with
+ * @param context where it happened (connector, operation, topic, ...)
+ * @param hinter the connector's classifier for its client's own error classes
+ */
+export function toQiError(error: unknown, context: ErrorContext = {}, hinter?: ErrorHinter): QiError {
+  if (isQiError(error)) return withContext(error, context);
+  const chain = unwrapError(error);
+  // Deepest protocol code wins: the outer layers are retry wrappers around it.
+  for (const leaf of [...chain].reverse()) {
+    const hint = protocolHint(leaf);
+    if (hint) {
+      return qiError(hint.category, hint.code, messageOf(leaf), {
+        retriable: hint.retriable ?? false,
+        context: { ...context, kafkaCode: hint.kafkaCode, kafkaErrorCode: hint.kafkaErrorCode },
+        cause: error,
+      });
+    }
+  }
+  for (const leaf of [...chain].reverse()) {
+    const hint = hinter?.(leaf);
+    if (hint) return qiError(hint.category, hint.code, messageOf(leaf), { retriable: hint.retriable ?? false, context, cause: error });
+  }
+  for (const leaf of [...chain].reverse()) {
+    const code = field(leaf, "code");
+    const hint = typeof code === "string" ? NETWORK_CODES[code] : undefined;
+    if (hint) return qiError(hint.category, hint.code, messageOf(leaf), { retriable: hint.retriable ?? false, context, cause: error });
+  }
+  const last = chain[chain.length - 1] ?? error;
+  return qiError("INTERNAL", "UNEXPECTED_ERROR", messageOf(last), { context, cause: error });
+}
+
+/** Wraps a failure of user code (a handler, a callback) as a `HANDLER` error. */
+export function handlerError(error: unknown, context: ErrorContext = {}): QiError {
+  if (isQiError(error)) return withContext(error, context);
+  return qiError("HANDLER", "HANDLER_FAILED", `handler failed: ${messageOf(error)}`, { context, cause: error });
+}

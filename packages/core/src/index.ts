@@ -1,0 +1,44 @@
+/**
+ * `@qi/streaming`: one small, Result-typed Kafka API; the client library underneath is chosen
+ * by configuration.
+ */
+export { ok, err, okAsync, errAsync, Result, ResultAsync } from "neverthrow";
+
+export { createStreamingClient, StreamingClient } from "./client/streaming-client.js";
+export { configFromEnv, ENV_VARS } from "./config/from-env.js";
+export { CONFIG_DEFAULTS, checkPositiveInt } from "./config/validate.js";
+export type * from "./config/types.js";
+export type * from "./interfaces.js";
+export type * from "./messages/types.js";
+export type * from "./connector.js";
+
+export {
+  qiError,
+  validationError,
+  stateError,
+  unsupportedError,
+  topicNotFound,
+  topicAlreadyExists,
+  partitionNotFound,
+  isQiError,
+  withContext,
+  ERROR_CATEGORIES,
+} from "./errors/qi-error.js";
+export type { QiError, ErrorCategory, ErrorContext, QiErrorOptions } from "./errors/qi-error.js";
+export { toQiError, handlerError, unwrapError } from "./errors/classify.js";
+export type { ErrorHint, ErrorHinter } from "./errors/classify.js";
+export { kafkaErrorByCode, kafkaErrorByName, allKafkaErrorCodes } from "./errors/kafka-codes.js";
+export type { KafkaErrorCode } from "./errors/kafka-codes.js";
+
+export { murmur2, partitionForKey, JavaCompatiblePartitioner } from "./partitioner/murmur2.js";
+export { normalizeOutgoing, normalizeBatch, normalizeIncoming, toOffsetString, checkTopicName, checkPartition, checkOffset } from "./messages/normalize.js";
+export type { RawIncoming } from "./messages/normalize.js";
+
+export { registerConnector, unregisterConnector, resolveConnector, BUILTIN_PACKAGES } from "./registry.js";
+export { defaultLogger, silentLogger, scrubText } from "./logger.js";
+export type { Logger, LogMethod } from "./logger.js";
+export { withTimeout } from "./runtime/attempt.js";
+
+export { memoryConnector, MEMORY_CONNECTOR_NAME } from "./memory/connector.js";
+export { memoryCluster, resetMemoryCluster } from "./memory/cluster.js";
+export type { MemoryOptions } from "./memory/options.js";

@@ -1,0 +1,150 @@
+/**
+ * The in-process "broker" of the memory connector: topics with partitions and offsets,
+ * consumer groups, and a change signal for waiting consumers. Clients that name the same
+ * cluster (`options.cluster`, default "default") share it, as clients of one Kafka cluster do.
+ */
+import { partitionNotFound, topicAlreadyExists, topicNotFound } from "../errors/qi-error.js";
+import type { ResolvedTopicConfig } from "../connector.js";
+import type { TopicMetadata } from "../interfaces.js";
+import type { ConsumedMessage, OutgoingRecord, ProduceResult } from "../messages/types.js";
+import { JavaCompatiblePartitioner } from "../partitioner/murmur2.js";
+import { MemoryGroup } from "./group.js";
+import { Signal } from "./signal.js";
+
+interface StoredRecord {
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, Buffer>>;
+  readonly timestamp: Date;
+}
+
+interface MemoryTopic {
+  readonly name: string;
+  readonly partitions: StoredRecord[][];
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+export class MemoryCluster {
+  private readonly topics = new Map<string, MemoryTopic>();
+  private readonly groups = new Map<string, MemoryGroup>();
+  private readonly partitioner = new JavaCompatiblePartitioner();
+  /** Consumers' wake-up signals, notified on every produce call and topic change. */
+  private readonly watchers = new Set<Signal>();
+
+  constructor(readonly name: string) {}
+
+  createTopic(config: ResolvedTopicConfig): void {
+    if (this.topics.has(config.topic)) throw topicAlreadyExists(config.topic);
+    const partitions = Array.from({ length: config.numPartitions }, () => [] as StoredRecord[]);
+    this.topics.set(config.topic, { name: config.topic, partitions, configs: { ...config.configs } });
+    this.topicsChanged(config.topic);
+  }
+
+  deleteTopic(topic: string): void {
+    if (!this.topics.delete(topic)) throw topicNotFound(topic);
+    for (const g of this.groups.values()) g.forgetTopic(topic);
+    this.topicsChanged(topic);
+  }
+
+  hasTopic(topic: string): boolean {
+    return this.topics.has(topic);
+  }
+
+  listTopics(): string[] {
+    return [...this.topics.keys()].sort();
+  }
+
+  partitionCount(topic: string): number | undefined {
+    return this.topics.get(topic)?.partitions.length;
+  }
+
+  metadata(topic: string): TopicMetadata {
+    const t = this.topics.get(topic);
+    if (!t) throw topicNotFound(topic);
+    return { name: topic, partitions: t.partitions.map((_, i) => ({ partitionId: i, leader: 0, replicas: [0], isr: [0] })) };
+  }
+
+  /** Appends one record; `autoCreate` mirrors the broker's `auto.create.topics.enable`. */
+  append(record: OutgoingRecord, autoCreate: boolean): ProduceResult {
+    let topic = this.topics.get(record.topic);
+    if (!topic) {
+      if (!autoCreate) throw topicNotFound(record.topic);
+      this.createTopic({ topic: record.topic, numPartitions: 1, replicationFactor: 1, configs: {} });
+      topic = this.topics.get(record.topic)!;
+    }
+    const count = topic.partitions.length;
+    if (record.partition !== undefined && record.partition >= count) throw partitionNotFound(record.topic, record.partition, count);
+    const partition = record.partition ?? this.partitioner.partition(record.topic, record.key, count);
+    const log = topic.partitions[partition]!;
+    log.push({
+      key: record.key,
+      value: record.value,
+      headers: record.headers,
+      timestamp: new Date(record.timestamp ?? Date.now()),
+    });
+    return { topic: record.topic, partition, offset: String(log.length - 1) };
+  }
+
+  /** Signals waiting consumers once per produce call, not per record. */
+  appended(): void {
+    for (const w of this.watchers) w.notify();
+  }
+
+  /** Registers a consumer's signal; returns the function that unregisters it. */
+  watch(signal: Signal): () => void {
+    this.watchers.add(signal);
+    return () => this.watchers.delete(signal);
+  }
+
+  /** The offset the next appended record will get (the high watermark). */
+  endOffset(topic: string, partition: number): number {
+    return this.topics.get(topic)?.partitions[partition]?.length ?? 0;
+  }
+
+  read(topic: string, partition: number, from: number, max: number): ConsumedMessage[] {
+    const log = this.topics.get(topic)?.partitions[partition];
+    if (!log) return [];
+    const end = Math.min(log.length, from + max);
+    const out: ConsumedMessage[] = [];
+    for (let i = from; i < end; i++) {
+      const r = log[i]!;
+      out.push({ topic, partition, offset: String(i), key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
+    }
+    return out;
+  }
+
+  group(groupId: string): MemoryGroup {
+    let g = this.groups.get(groupId);
+    if (!g) {
+      g = new MemoryGroup(groupId, (t) => this.partitionCount(t));
+      this.groups.set(groupId, g);
+    }
+    return g;
+  }
+
+  findGroup(groupId: string): MemoryGroup | undefined {
+    return this.groups.get(groupId);
+  }
+
+  private topicsChanged(topic: string): void {
+    for (const g of this.groups.values()) if (g.subscribes(topic)) void g.rebalance();
+    this.appended();
+  }
+}
+
+const clusters = new Map<string, MemoryCluster>();
+
+/** The process-wide cluster of that name, created on first use. */
+export function memoryCluster(name = "default"): MemoryCluster {
+  let c = clusters.get(name);
+  if (!c) {
+    c = new MemoryCluster(name);
+    clusters.set(name, c);
+  }
+  return c;
+}
+
+/** Forgets a cluster's topics, offsets and groups (for users' unit tests). */
+export function resetMemoryCluster(name = "default"): void {
+  clusters.delete(name);
+}

@@ -1,0 +1,32 @@
+/**
+ * `memory`: the embedded default connector. Real Kafka semantics in one process (partitions,
+ * offsets, groups with rebalancing, commits, seek, pause) and no broker, for the demo and for
+ * users' own unit tests.
+ */
+import type { IStreamingConnector } from "../connector.js";
+import { memoryCluster } from "./cluster.js";
+import { MemoryAdminDriver } from "./admin.js";
+import { MemoryConsumerDriver } from "./consumer.js";
+import { MEMORY_OPTION_KEYS, memoryOptions } from "./options.js";
+import { MemoryProducerDriver } from "./producer.js";
+
+export const MEMORY_CONNECTOR_NAME = "memory";
+
+export const memoryConnector: IStreamingConnector = {
+  name: MEMORY_CONNECTOR_NAME,
+  capabilities: { network: false, sasl: false, seek: true, pauseResume: true, eachBatch: true },
+  optionKeys: MEMORY_OPTION_KEYS,
+  createProducer(context) {
+    const options = memoryOptions(context.config);
+    return new MemoryProducerDriver(memoryCluster(options.cluster), options.autoCreateTopics);
+  },
+  createConsumer(context, config) {
+    return new MemoryConsumerDriver(memoryCluster(memoryOptions(context.config).cluster), context.config.clientId, config);
+  },
+  createAdmin(context) {
+    return new MemoryAdminDriver(memoryCluster(memoryOptions(context.config).cluster));
+  },
+  async healthCheck() {
+    return true;
+  },
+};

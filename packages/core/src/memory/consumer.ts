@@ -1,0 +1,156 @@
+/**
+ * The memory connector's consumer: a group member with a fetch loop. It hands core one batch
+ * of one partition at a time, round-robin over the partitions it owns and has not paused.
+ */
+import type { BatchSink, ConsumerDriver } from "../connector.js";
+import type { ConsumerConfig } from "../config/types.js";
+import { stateError } from "../errors/qi-error.js";
+import type { TopicPartition, TopicPartitionOffset } from "../messages/types.js";
+import type { MemoryCluster } from "./cluster.js";
+import { tpKey, type GroupMember, type MemoryGroup } from "./group.js";
+import { Signal } from "./signal.js";
+
+let nextMemberId = 0;
+
+export class MemoryConsumerDriver implements ConsumerDriver {
+  private readonly group: MemoryGroup;
+  private readonly memberId: string;
+  private readonly maxBatch: number;
+  private topics: readonly string[] = [];
+  private fromBeginning = false;
+  /** Owned partitions and the next offset to fetch from each. */
+  private readonly positions = new Map<string, { tp: TopicPartition; offset: number }>();
+  private readonly paused = new Set<string>();
+  private readonly wake = new Signal();
+  private sink: BatchSink | undefined;
+  private loop: Promise<void> | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+  private stopped = true;
+  private joined = false;
+  private cursor = 0;
+  private unwatch: (() => void) | undefined;
+
+  constructor(
+    private readonly cluster: MemoryCluster,
+    clientId: string,
+    config: ConsumerConfig,
+  ) {
+    this.group = cluster.group(config.groupId);
+    this.memberId = `${clientId}-${String(++nextMemberId).padStart(9, "0")}`;
+    this.maxBatch = config.maxBatchSize ?? 500;
+  }
+
+  async connect(): Promise<void> {}
+
+  async subscribe(topics: readonly string[], fromBeginning: boolean): Promise<void> {
+    this.topics = [...topics];
+    this.fromBeginning = fromBeginning;
+  }
+
+  async start(sink: BatchSink): Promise<void> {
+    this.sink = sink;
+    this.stopped = false;
+    this.unwatch = this.cluster.watch(this.wake);
+    this.joined = true;
+    await this.group.join(this.member());
+    this.loop = this.fetchLoop();
+  }
+
+  private member(): GroupMember {
+    return {
+      id: this.memberId,
+      topics: this.topics,
+      revoke: async (partitions) => {
+        const keys = partitions.map((p) => tpKey(p.topic, p.partition));
+        for (const k of keys) this.positions.delete(k);
+        await this.inFlight;
+        await this.sink?.revoked(partitions);
+        for (const k of keys) this.paused.delete(k);
+      },
+      assign: (partitions) => {
+        for (const tp of partitions) {
+          const committed = this.group.committed.get(tpKey(tp.topic, tp.partition));
+          // fromBeginning applies only when the group has no committed offset.
+          const offset = committed ? Number(committed.offset) : this.fromBeginning ? 0 : this.cluster.endOffset(tp.topic, tp.partition);
+          this.positions.set(tpKey(tp.topic, tp.partition), { tp, offset });
+        }
+        this.wake.notify();
+      },
+    };
+  }
+
+  private nextBatch(): { tp: TopicPartition; from: number } | undefined {
+    const owned = [...this.positions.entries()];
+    for (let i = 0; i < owned.length; i++) {
+      const [key, pos] = owned[(this.cursor + i) % owned.length]!;
+      if (this.paused.has(key)) continue;
+      if (pos.offset < this.cluster.endOffset(pos.tp.topic, pos.tp.partition)) {
+        this.cursor = (this.cursor + i + 1) % owned.length;
+        return { tp: pos.tp, from: pos.offset };
+      }
+    }
+    return undefined;
+  }
+
+  private async fetchLoop(): Promise<void> {
+    while (!this.stopped) {
+      const next = this.nextBatch();
+      if (!next) {
+        await this.wake.wait();
+        continue;
+      }
+      const messages = this.cluster.read(next.tp.topic, next.tp.partition, next.from, this.maxBatch);
+      const pos = this.positions.get(tpKey(next.tp.topic, next.tp.partition));
+      if (pos) pos.offset = next.from + messages.length; // a fetch advances the position
+      this.inFlight = this.sink!.deliver({ topic: next.tp.topic, partition: next.tp.partition, messages });
+      await this.inFlight;
+      // Let producers and timers run between batches, as a network fetch would.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.unwatch?.();
+    this.wake.notify();
+    await this.loop;
+    await this.inFlight;
+  }
+
+  async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    this.group.commit(offsets);
+  }
+
+  async seek(partition: TopicPartition, offset: string): Promise<void> {
+    const pos = this.positions.get(tpKey(partition.topic, partition.partition));
+    if (!pos) throw stateError("PARTITION_NOT_ASSIGNED", `partition ${partition.partition} of "${partition.topic}" is not assigned to this consumer`, { ...partition });
+    pos.offset = Number(offset);
+    this.wake.notify();
+  }
+
+  async pause(partitions: readonly TopicPartition[]): Promise<void> {
+    for (const p of partitions) this.paused.add(tpKey(p.topic, p.partition));
+  }
+
+  async resume(partitions: readonly TopicPartition[]): Promise<void> {
+    for (const p of partitions) this.paused.delete(tpKey(p.topic, p.partition));
+    this.wake.notify();
+  }
+
+  assignment(): readonly TopicPartition[] {
+    return [...this.positions.values()].map((p) => p.tp);
+  }
+
+  async disconnect(): Promise<void> {
+    await this.stop();
+    if (this.joined) {
+      this.joined = false;
+      this.positions.clear();
+      await this.group.leave(this.memberId);
+    }
+  }
+
+  native(): unknown {
+    return this.cluster;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * The connector registry. Built-ins are found by name and loaded lazily (a dynamic import of
+ * the connector package, so an app installs only the backends it uses); third parties register
+ * theirs, or pass the object in the config.
+ */
+import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
+import type { IStreamingConnector } from "./connector.js";
+import { qiError, validationError, type QiError } from "./errors/qi-error.js";
+import { memoryConnector } from "./memory/connector.js";
+
+/** Built-in connectors living in their own packages. */
+export const BUILTIN_PACKAGES: Readonly<Record<string, string>> = {
+  kafkajs: "@qi/streaming-kafkajs",
+  confluent: "@qi/streaming-confluent",
+  platformatic: "@qi/streaming-platformatic",
+};
+
+const registered = new Map<string, IStreamingConnector>([[memoryConnector.name, memoryConnector]]);
+const NAME = /^[a-z][a-z0-9-]{0,63}$/;
+
+/** Checks that a value has the connector shape, so a third-party mistake is a clear error. */
+export function checkConnector(value: unknown): Result<IStreamingConnector, QiError> {
+  const c = value as Partial<IStreamingConnector> | null;
+  if (typeof c !== "object" || c === null) return err(validationError("connector", "must be a connector object"));
+  if (typeof c.name !== "string" || !NAME.test(c.name)) return err(validationError("connector.name", "must be lower case [a-z0-9-], starting with a letter"));
+  for (const f of ["createProducer", "createConsumer", "createAdmin", "healthCheck"] as const) {
+    if (typeof c[f] !== "function") return err(validationError(`connector.${f}`, "must be a function"));
+  }
+  if (typeof c.capabilities !== "object" || c.capabilities === null) return err(validationError("connector.capabilities", "must be an object"));
+  return ok(c as IStreamingConnector);
+}
+
+/** Registers a third-party connector under its name; a built-in name cannot be taken. */
+export function registerConnector(connector: IStreamingConnector): Result<void, QiError> {
+  const checked = checkConnector(connector);
+  if (checked.isErr()) return err(checked.error);
+  const { name } = checked.value;
+  if (name === memoryConnector.name || name in BUILTIN_PACKAGES) {
+    return err(qiError("CONFLICT", "CONNECTOR_NAME_TAKEN", `"${name}" is a built-in connector name`, { context: { field: "connector.name" } }));
+  }
+  registered.set(name, checked.value);
+  return ok(undefined);
+}
+
+/** Removes a registered connector (for tests). */
+export function unregisterConnector(name: string): void {
+  if (name !== memoryConnector.name) registered.delete(name);
+}
+
+/** True when the name can be resolved (registered or built-in), without loading anything. */
+export function isKnownConnector(name: string): boolean {
+  return registered.has(name) || name in BUILTIN_PACKAGES;
+}
+
+function fromModule(mod: unknown, pkg: string): Result<IStreamingConnector, QiError> {
+  const m = mod as { connector?: unknown; default?: unknown };
+  const candidate = m.connector ?? (m.default as { connector?: unknown } | undefined)?.connector ?? m.default;
+  const checked = checkConnector(candidate);
+  return checked.isErr() ? err(qiError("INTERNAL", "CONNECTOR_INVALID", `${pkg} does not export a valid connector: ${checked.error.message}`)) : checked;
+}
+
+/** Finds a connector by name (loading a built-in package on first use) or checks an object. */
+export function resolveConnector(spec: string | IStreamingConnector): ResultAsync<IStreamingConnector, QiError> {
+  if (typeof spec !== "string") {
+    const checked = checkConnector(spec);
+    return checked.isErr() ? errAsync(checked.error) : okAsync(checked.value);
+  }
+  const found = registered.get(spec);
+  if (found) return okAsync(found);
+  const pkg = BUILTIN_PACKAGES[spec];
+  if (pkg === undefined) {
+    const known = [...registered.keys(), ...Object.keys(BUILTIN_PACKAGES)].join(", ");
+    return errAsync(validationError("connector", `unknown connector "${spec.slice(0, 60)}" (known: ${known}; or registerConnector() your own)`));
+  }
+  return ResultAsync.fromPromise(import(pkg), (cause) =>
+    qiError("NOT_FOUND", "CONNECTOR_NOT_INSTALLED", `connector "${spec}" needs the package ${pkg} (and its client library): install it`, { cause }),
+  ).andThen((mod) => {
+    const c = fromModule(mod, pkg);
+    if (c.isOk()) registered.set(spec, c.value);
+    return c;
+  });
+}

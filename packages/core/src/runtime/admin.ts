@@ -1,0 +1,108 @@
+/** The public admin: validation, lifecycle and Results around a connector's `AdminDriver`. */
+import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
+import type { AdminDriver, IStreamingConnector, ResolvedTopicConfig } from "../connector.js";
+import { validationError, type ErrorContext, type QiError } from "../errors/qi-error.js";
+import type { IStreamingAdmin, TopicConfig, TopicMetadata } from "../interfaces.js";
+import { checkTopicName } from "../messages/normalize.js";
+import type { TopicPartitionOffset } from "../messages/types.js";
+import { attempt } from "./attempt.js";
+import { Lifecycle } from "./lifecycle.js";
+
+function checkTopicNames(topics: unknown, context: ErrorContext): Result<string[], QiError> {
+  if (!Array.isArray(topics)) return err(validationError("topics", "must be an array of topic names", context));
+  const out: string[] = [];
+  for (const t of topics) {
+    const name = checkTopicName(t, context);
+    if (name.isErr()) return err(name.error);
+    out.push(name.value);
+  }
+  return ok(out);
+}
+
+const isCount = (n: unknown, max: number): boolean => typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= max;
+
+function checkTopicConfigs(topics: unknown, context: ErrorContext): Result<ResolvedTopicConfig[], QiError> {
+  if (!Array.isArray(topics) || topics.length === 0) return err(validationError("topics", "must be a non-empty array of { topic, numPartitions? }", context));
+  const out: ResolvedTopicConfig[] = [];
+  for (const [i, t] of topics.entries()) {
+    if (typeof t !== "object" || t === null) return err(validationError(`topics[${i}]`, "must be { topic, numPartitions? }", context));
+    const c = t as Partial<Record<keyof TopicConfig, unknown>>;
+    const name = checkTopicName(c.topic, context);
+    if (name.isErr()) return err(name.error);
+    if (c.numPartitions !== undefined && !isCount(c.numPartitions, 100_000)) return err(validationError(`topics[${i}].numPartitions`, "must be an integer from 1", context));
+    if (c.replicationFactor !== undefined && !isCount(c.replicationFactor, 32_767)) return err(validationError(`topics[${i}].replicationFactor`, "must be an integer from 1", context));
+    const configs = c.configs ?? {};
+    if (typeof configs !== "object" || configs === null || Object.values(configs).some((v) => typeof v !== "string")) {
+      return err(validationError(`topics[${i}].configs`, "must be an object of string values", context));
+    }
+    out.push({
+      topic: name.value,
+      numPartitions: (c.numPartitions as number | undefined) ?? 1,
+      replicationFactor: (c.replicationFactor as number | undefined) ?? 1,
+      configs: { ...(configs as Record<string, string>) },
+    });
+  }
+  if (new Set(out.map((t) => t.topic)).size !== out.length) return err(validationError("topics", "names a topic twice", context));
+  return ok(out);
+}
+
+export class GuardedAdmin implements IStreamingAdmin {
+  private readonly lifecycle = new Lifecycle("admin");
+
+  constructor(
+    private readonly connector: IStreamingConnector,
+    private readonly driver: AdminDriver,
+  ) {}
+
+  private op<T, I>(operation: string, check: (context: ErrorContext) => Result<I, QiError>, fn: (input: I) => Promise<T>): ResultAsync<T, QiError> {
+    const context: ErrorContext = { connector: this.connector.name, operation };
+    const state = this.lifecycle.require(operation, context);
+    if (state.isErr()) return errAsync(state.error);
+    const input = check(context);
+    if (input.isErr()) return errAsync(input.error);
+    return attempt(() => fn(input.value), context, this.connector.classifyError);
+  }
+
+  connect(): ResultAsync<void, QiError> {
+    return attempt(() => this.lifecycle.connect(() => this.driver.connect()), { connector: this.connector.name, operation: "admin.connect" }, this.connector.classifyError);
+  }
+
+  createTopics(topics: readonly TopicConfig[]): ResultAsync<void, QiError> {
+    return this.op("admin.createTopics", (c) => checkTopicConfigs(topics, c), (t) => this.driver.createTopics(t));
+  }
+
+  deleteTopics(topics: readonly string[]): ResultAsync<void, QiError> {
+    return this.op("admin.deleteTopics", (c) => checkTopicNames(topics, c), (t) => this.driver.deleteTopics(t));
+  }
+
+  listTopics(): ResultAsync<readonly string[], QiError> {
+    return this.op("admin.listTopics", () => ok(undefined), () => this.driver.listTopics());
+  }
+
+  getTopicMetadata(topics: readonly string[]): ResultAsync<readonly TopicMetadata[], QiError> {
+    return this.op("admin.getTopicMetadata", (c) => checkTopicNames(topics, c), (t) => this.driver.getTopicMetadata(t));
+  }
+
+  fetchCommittedOffsets(groupId: string, topic?: string): ResultAsync<readonly TopicPartitionOffset[], QiError> {
+    return this.op(
+      "admin.fetchCommittedOffsets",
+      (c) => {
+        if (typeof groupId !== "string" || groupId.length === 0) return err(validationError("groupId", "must be a non-empty string", c));
+        return topic === undefined ? ok(undefined) : checkTopicName(topic, c).map(() => undefined);
+      },
+      () => this.driver.fetchCommittedOffsets(groupId, topic),
+    );
+  }
+
+  disconnect(): ResultAsync<void, QiError> {
+    return attempt(() => this.lifecycle.disconnect(() => this.driver.disconnect()), { connector: this.connector.name, operation: "admin.disconnect" }, this.connector.classifyError);
+  }
+
+  isConnected(): boolean {
+    return this.lifecycle.isConnected();
+  }
+
+  getNativeClient(): unknown {
+    return this.driver.native();
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * Result wrapping for the hot path: one native async function per call, no
+ * `ResultAsync.map` chains (about 2 µs each in neverthrow 8.2; see DESIGN.md section 7).
+ */
+import { err, errAsync, ok, ResultAsync, type Result } from "neverthrow";
+import { toQiError, type ErrorHinter } from "../errors/classify.js";
+import type { ErrorContext, QiError } from "../errors/qi-error.js";
+
+/** Runs `fn`, catching synchronous throws and rejections alike, and classifies any failure. */
+export function attempt<T>(fn: () => Promise<T> | T, context: ErrorContext, hinter?: ErrorHinter): ResultAsync<T, QiError> {
+  return new ResultAsync(
+    (async (): Promise<Result<T, QiError>> => {
+      try {
+        return ok(await fn());
+      } catch (error) {
+        return err(toQiError(error, context, hinter));
+      }
+    })(),
+  );
+}
+
+/** Like `attempt`, for a body that already returns a `Result`. */
+export function attemptResult<T>(fn: () => Promise<Result<T, QiError>>, context: ErrorContext, hinter?: ErrorHinter): ResultAsync<T, QiError> {
+  return new ResultAsync(
+    (async (): Promise<Result<T, QiError>> => {
+      try {
+        return await fn();
+      } catch (error) {
+        return err(toQiError(error, context, hinter));
+      }
+    })(),
+  );
+}
+
+/** Lifts a synchronous check into the async world. */
+export function fromCheck<T>(result: Result<T, QiError>): ResultAsync<T, QiError> | undefined {
+  return result.isErr() ? errAsync(result.error) : undefined;
+}
+
+/** Rejects a promise after `ms` with a `TIMEOUT` error; clears its timer either way. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => QiError): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(onTimeout()), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * Runs a user handler with retries: exponential back-off with jitter, abortable so that
+ * `disconnect()` never waits out a back-off. A handler fails by throwing, rejecting, or
+ * returning an `err` Result.
+ */
+import type { HandlerRetryConfig } from "../config/types.js";
+
+export const HANDLER_RETRY_DEFAULTS: Required<HandlerRetryConfig> = { attempts: 3, initialBackoffMs: 100, maxBackoffMs: 2000 };
+
+export type HandlerOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown; readonly aborted: boolean };
+
+/** An abortable sleep: `abort()` wakes every sleeper at once. */
+export class Sleeper {
+  private readonly wakers = new Set<() => void>();
+
+  sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wakers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
+    });
+  }
+
+  abort(): void {
+    for (const wake of [...this.wakers]) wake();
+  }
+}
+
+/** Back-off before attempt `n + 1` (n from 1): doubling, capped, with ±20 % jitter. */
+export function backoffMs(attempt: number, retry: Required<HandlerRetryConfig>): number {
+  const base = Math.min(retry.maxBackoffMs, retry.initialBackoffMs * 2 ** (attempt - 1));
+  return Math.round(base * (0.8 + Math.random() * 0.4));
+}
+
+function failureOf(returned: unknown): { failed: boolean; error?: unknown } {
+  if (typeof returned === "object" && returned !== null && typeof (returned as { isErr?: unknown }).isErr === "function") {
+    const r = returned as { isErr(): boolean; error?: unknown };
+    if (r.isErr()) return { failed: true, error: r.error ?? new Error("handler returned an error result") };
+  }
+  return { failed: false };
+}
+
+/** Calls `handler` until it succeeds, the attempts run out, or `aborted()` turns true. */
+export async function runWithRetry(
+  handler: () => unknown,
+  retry: Required<HandlerRetryConfig>,
+  sleeper: Sleeper,
+  aborted: () => boolean,
+): Promise<HandlerOutcome> {
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+    try {
+      const returned = await handler();
+      const failure = failureOf(returned);
+      if (!failure.failed) return { ok: true };
+      lastError = failure.error;
+    } catch (error) {
+      lastError = error;
+    }
+    if (attempt < retry.attempts) {
+      if (aborted()) return { ok: false, error: lastError, aborted: true };
+      await sleeper.sleep(backoffMs(attempt, retry));
+      if (aborted()) return { ok: false, error: lastError, aborted: true };
+    }
+  }
+  return { ok: false, error: lastError, aborted: false };
+}
