@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { configFromEnv, createStreamingClient } from "../src/index.js";
+
+describe("createStreamingClient config validation", () => {
+  it("defaults to the memory connector", () => {
+    expect(createStreamingClient()._unsafeUnwrap().connectorName).toBe("memory");
+  });
+
+  it.each([
+    [{ brokers: "localhost:9092" }, "brokers"],
+    [{ brokers: ["nohost"] }, "brokers[0]"],
+    [{ connectionTimeout: -1 }, "connectionTimeout"],
+    [{ requestTimeout: 1.5 }, "requestTimeout"],
+    [{ retry: { retries: "3" } }, "retry.retries"],
+    [{ clientId: "has space" }, "clientId"],
+    [{ connector: "nope" }, "connector"],
+    [{ connector: "kafkajs" }, "brokers"],
+    [{ security: { sasl: { mechanism: "gssapi", username: "u", password: "p" } } }, "security.sasl.mechanism"],
+    [{ security: { sasl: { mechanism: "plain", username: "u" } } }, "security.sasl.password"],
+    [{ logger: { info: () => {} } }, "logger.debug"],
+    [{ unknownKey: 1 }, "unknownKey"],
+  ])("rejects %j naming the field %s", (config, field) => {
+    const r = createStreamingClient(config as never);
+    expect(r.isErr()).toBe(true);
+    expect(r._unsafeUnwrapErr()).toMatchObject({ category: "VALIDATION", context: { field } });
+    expect(r._unsafeUnwrapErr().message).toContain(field);
+  });
+
+  it("never echoes a password in a validation error", () => {
+    const r = createStreamingClient({ security: { sasl: { mechanism: "plain", username: "", password: "hunter2-secret" } } });
+    expect(JSON.stringify(r._unsafeUnwrapErr())).not.toContain("hunter2-secret");
+  });
+
+  it("rejects options the connector does not know, when it is resolved", async () => {
+    const client = createStreamingClient({ options: { bogus: true } })._unsafeUnwrap();
+    const r = await client.getProducer();
+    expect(r._unsafeUnwrapErr()).toMatchObject({ category: "VALIDATION", context: { field: "options.bogus" } });
+  });
+});
+
+describe("configFromEnv", () => {
+  it("reads every field from QI_STREAMING_* variables", () => {
+    const r = configFromEnv({
+      QI_STREAMING_CONNECTOR: "kafkajs",
+      QI_STREAMING_CLIENT_ID: "app",
+      QI_STREAMING_BROKERS: "127.0.0.1:9092, 127.0.0.1:9093",
+      QI_STREAMING_CONNECTION_TIMEOUT_MS: "2000",
+      QI_STREAMING_REQUEST_TIMEOUT_MS: "5000",
+      QI_STREAMING_RETRY_RETRIES: "2",
+      QI_STREAMING_RETRY_INITIAL_MS: "100",
+      QI_STREAMING_RETRY_MAX_MS: "1000",
+      QI_STREAMING_SASL_MECHANISM: "SCRAM-SHA-256",
+      QI_STREAMING_SASL_USERNAME: "u",
+      QI_STREAMING_SASL_PASSWORD: "p",
+      QI_STREAMING_SSL: "true",
+      QI_STREAMING_OPTIONS: '{"a":1}',
+    });
+    expect(r._unsafeUnwrap()).toEqual({
+      connector: "kafkajs",
+      clientId: "app",
+      brokers: ["127.0.0.1:9092", "127.0.0.1:9093"],
+      connectionTimeout: 2000,
+      requestTimeout: 5000,
+      retry: { retries: 2, initialRetryTimeMs: 100, maxRetryTimeMs: 1000 },
+      security: { sasl: { mechanism: "scram-sha-256", username: "u", password: "p" }, ssl: true },
+      options: { a: 1 },
+    });
+  });
+
+  it("gives an empty config (memory) for an empty environment", () => {
+    expect(configFromEnv({})._unsafeUnwrap()).toEqual({});
+  });
+
+  it.each([
+    ["QI_STREAMING_CONNECTION_TIMEOUT_MS", "soon"],
+    ["QI_STREAMING_SSL", "maybe"],
+    ["QI_STREAMING_OPTIONS", "[1]"],
+  ])("names the variable %s when it is malformed", (name, value) => {
+    const r = configFromEnv({ [name]: value });
+    expect(r._unsafeUnwrapErr()).toMatchObject({ category: "VALIDATION", context: { field: name } });
+  });
+
+  it("is accepted as a Result by createStreamingClient", () => {
+    expect(createStreamingClient(configFromEnv({ QI_STREAMING_CONNECTION_TIMEOUT_MS: "x" })).isErr()).toBe(true);
+    expect(createStreamingClient(configFromEnv({}))._unsafeUnwrap().connectorName).toBe("memory");
+  });
+});
