@@ -28,6 +28,10 @@ export interface ConnectorCapabilities {
   /** Per-partition pause and resume. */
   readonly pauseResume: boolean;
   readonly eachBatch: boolean;
+  /** Codecs the producer can write; any other `compression` is `UNSUPPORTED`. */
+  readonly compression: readonly ("gzip" | "snappy" | "lz4" | "zstd")[];
+  /** Idempotent produce (`idempotent: true`). */
+  readonly idempotentProducer: boolean;
 }
 
 /** What every driver factory receives. */

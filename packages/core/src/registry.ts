@@ -26,7 +26,12 @@ export function checkConnector(value: unknown): Result<IStreamingConnector, QiEr
   for (const f of ["createProducer", "createConsumer", "createAdmin", "healthCheck"] as const) {
     if (typeof c[f] !== "function") return err(validationError(`connector.${f}`, "must be a function"));
   }
-  if (typeof c.capabilities !== "object" || c.capabilities === null) return err(validationError("connector.capabilities", "must be an object"));
+  const caps = c.capabilities as unknown as Record<string, unknown> | null | undefined;
+  if (typeof caps !== "object" || caps === null) return err(validationError("connector.capabilities", "must be an object"));
+  for (const flag of ["network", "sasl", "seek", "pauseResume", "eachBatch", "idempotentProducer"]) {
+    if (typeof caps[flag] !== "boolean") return err(validationError(`connector.capabilities.${flag}`, "must be a boolean"));
+  }
+  if (!Array.isArray(caps.compression)) return err(validationError("connector.capabilities.compression", "must be an array of codec names"));
   return ok(c as IStreamingConnector);
 }
 

@@ -7,7 +7,7 @@ import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow
 import type { ConnectorContext, IStreamingConnector } from "../connector.js";
 import type { ConsumerConfig, ProducerConfig, StreamingConfig } from "../config/types.js";
 import { checkConfig, checkConsumerConfig, checkProducerConfig, resolveConfig } from "../config/validate.js";
-import { stateError, validationError, type QiError } from "../errors/qi-error.js";
+import { stateError, unsupportedError, validationError, type QiError } from "../errors/qi-error.js";
 import type { IStreamingAdmin, IStreamingConsumer, IStreamingProducer } from "../interfaces.js";
 import { checkConnector, isKnownConnector, resolveConnector } from "../registry.js";
 import { attempt, withTimeout } from "../runtime/attempt.js";
@@ -24,6 +24,19 @@ function checkOptions(connector: IStreamingConnector, options: Readonly<Record<s
     }
   }
   return ok(undefined);
+}
+
+/** A producer option the connector declares it cannot honour: `UNSUPPORTED`, never ignored. */
+function unsupportedProducerOption(connector: IStreamingConnector, config: ProducerConfig): QiError | undefined {
+  const context = { connector: connector.name, operation: "client.getProducer" };
+  const { compression, idempotent } = config;
+  if (compression !== undefined && compression !== "none" && !connector.capabilities.compression.includes(compression)) {
+    return unsupportedError(`compression "${compression}"`, { ...context, field: "producer.compression" });
+  }
+  if (idempotent === true && !connector.capabilities.idempotentProducer) {
+    return unsupportedError("idempotent produce", { ...context, field: "producer.idempotent" });
+  }
+  return undefined;
 }
 
 export class StreamingClient {
@@ -61,6 +74,8 @@ export class StreamingClient {
           ? okAsync(this.producer.value)
           : errAsync(validationError("producer config", "the client's producer already exists with another config; use a second client for a second producer", { connector: connector.name }));
       }
+      const unsupported = unsupportedProducerOption(connector, config ?? {});
+      if (unsupported) return errAsync(unsupported);
       return attempt(() => {
         const value = new GuardedProducer(connector, connector.createProducer(context, config ?? {}), context, config ?? {});
         this.producer = { key, value };

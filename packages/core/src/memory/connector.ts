@@ -14,7 +14,8 @@ export const MEMORY_CONNECTOR_NAME = "memory";
 
 export const memoryConnector: IStreamingConnector = {
   name: MEMORY_CONNECTOR_NAME,
-  capabilities: { network: false, sasl: false, seek: true, pauseResume: true, eachBatch: true },
+  // Nothing is compressed in process, so asking for a codec is UNSUPPORTED rather than ignored.
+  capabilities: { network: false, sasl: false, seek: true, pauseResume: true, eachBatch: true, compression: [], idempotentProducer: true },
   optionKeys: MEMORY_OPTION_KEYS,
   createProducer(context) {
     const options = memoryOptions(context.config);

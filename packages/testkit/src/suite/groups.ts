@@ -1,0 +1,77 @@
+/** Groups: independent groups, members splitting partitions, rebalancing on leave, graceful leave. */
+import { expect } from "vitest";
+import type { ConsumedMessage } from "@qi/streaming";
+import { must, sleep } from "./bed.js";
+import { defineGroup } from "./group.js";
+
+const ids = (messages: readonly ConsumedMessage[]): string[] => messages.map((m) => `${m.partition}/${m.offset}`);
+
+export const groupTests = defineGroup("groups", ({ test }) => {
+  test("two groups each receive everything", async (bed) => {
+    const topic = await bed.topic(3);
+    await bed.produce(topic, 60, (i) => ({ key: `k${i}`, value: `v${i}` }));
+    const a = await bed.consumer([topic], { groupId: bed.name("ga") });
+    const b = await bed.consumer([topic], { groupId: bed.name("gb") });
+    await bed.waitFor(() => a.received.length >= 60 && b.received.length >= 60, "60 messages in both groups");
+    expect(new Set(ids(a.received)).size).toBe(60);
+    expect(new Set(ids(b.received)).size).toBe(60);
+  });
+
+  test("two members of one group split the partitions, with nothing lost and nothing duplicated", async (bed) => {
+    const topic = await bed.topic(4);
+    const groupId = bed.name("g");
+    const a = await bed.consumer([topic], { groupId });
+    const b = await bed.consumer([topic], { groupId });
+    await bed.waitFor(() => a.consumer.assignment().length + b.consumer.assignment().length === 4 && a.consumer.assignment().length > 0 && b.consumer.assignment().length > 0, "a split assignment");
+    const owned = [...a.consumer.assignment(), ...b.consumer.assignment()].map((tp) => tp.partition).sort();
+    expect(owned).toEqual([0, 1, 2, 3]);
+    await bed.produce(topic, 200, (i) => ({ key: `k${i}`, value: `v${i}` }));
+    await bed.waitFor(() => a.received.length + b.received.length >= 200, "200 messages");
+    await sleep(bed.t(300));
+    const all = [...ids(a.received), ...ids(b.received)];
+    expect(all).toHaveLength(200);
+    expect(new Set(all).size).toBe(200);
+    expect(a.received.length).toBeGreaterThan(0);
+    expect(b.received.length).toBeGreaterThan(0);
+  }, { timeout: 60_000 });
+
+  test("when a member leaves, its partitions move to the other", async (bed) => {
+    const topic = await bed.topic(4);
+    const groupId = bed.name("g");
+    const a = await bed.consumer([topic], { groupId });
+    const b = await bed.consumer([topic], { groupId });
+    await bed.waitFor(() => b.consumer.assignment().length > 0 && a.consumer.assignment().length + b.consumer.assignment().length === 4, "a split assignment");
+    must(await b.consumer.disconnect());
+    await bed.waitFor(() => a.consumer.assignment().length === 4, "all 4 partitions on the remaining member");
+    await bed.produce(topic, 40, (i) => ({ key: `k${i}`, value: `v${i}` }));
+    await bed.waitFor(() => a.received.length >= 40, "40 messages on the remaining member");
+  }, { timeout: 60_000 });
+
+  test("disconnect finishes in-flight work, commits and leaves, so a new member takes over quickly", async (bed) => {
+    const topic = await bed.topic();
+    const groupId = bed.name("g");
+    await bed.produce(topic, 10);
+    let finished = 0;
+    let started = 0;
+    const slow = await bed.consumer([topic], { groupId, maxBatchSize: 10 }, {
+      run: () => ({
+        eachMessage: async () => {
+          started++;
+          await sleep(100);
+          finished++;
+        },
+      }),
+    });
+    await bed.waitFor(() => started >= 3, "the handler to be busy");
+    must(await slow.consumer.disconnect());
+    expect(finished).toBe(started); // the in-flight handler ran to its end
+    const admin = await bed.admin();
+    const committed = must(await admin.fetchCommittedOffsets(groupId, topic));
+    expect(committed).toEqual([{ topic, partition: 0, offset: String(finished) }]);
+    const joinedAt = Date.now();
+    const next = await bed.consumer([topic], { groupId });
+    expect(Date.now() - joinedAt).toBeLessThan(bed.t(15_000));
+    await bed.waitFor(() => next.received.length >= 10 - finished, "the rest");
+    expect(next.received[0]!.offset).toBe(String(finished));
+  }, { timeout: 60_000 });
+});

@@ -1,0 +1,40 @@
+/** The whole conformance suite, and each group on its own. */
+import { describe } from "vitest";
+import { adminTests } from "./admin.js";
+import { consumerTests } from "./consumer.js";
+import { errorTests } from "./errors.js";
+import type { ConformanceGroup } from "./group.js";
+import { groupTests } from "./groups.js";
+import { lifecycleTests } from "./lifecycle.js";
+import { offsetTests } from "./offsets.js";
+import type { ConformanceOptions, GroupName } from "./options.js";
+import { producerTests } from "./producer.js";
+
+export const CONFORMANCE_GROUPS: Readonly<Record<GroupName, ConformanceGroup>> = {
+  lifecycle: lifecycleTests,
+  producer: producerTests,
+  consumer: consumerTests,
+  groups: groupTests,
+  offsets: offsetTests,
+  admin: adminTests,
+  errors: errorTests,
+};
+
+/**
+ * Declares every conformance test for a connector, inside a vitest file:
+ *
+ * ```ts
+ * import { runConformanceSuite } from "@qi/streaming-testkit";
+ * runConformanceSuite({ connector: myConnector, config: () => ({ brokers: ["127.0.0.1:9092"] }) });
+ * ```
+ */
+export function runConformanceSuite(options: ConformanceOptions & { readonly groups?: readonly GroupName[] }): void {
+  describe(`conformance: ${options.name ?? options.connector.name}`, () => {
+    for (const [name, group] of Object.entries(CONFORMANCE_GROUPS)) {
+      if (!options.groups || options.groups.includes(name as GroupName)) group(options);
+    }
+  });
+}
+
+export { adminTests, consumerTests, errorTests, groupTests, lifecycleTests, offsetTests, producerTests };
+export { JAVA_MURMUR2_VECTORS } from "./producer.js";

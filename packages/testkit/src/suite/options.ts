@@ -1,0 +1,33 @@
+/** What a caller gives the conformance suite. */
+import type { ConnectorCapabilities, IStreamingConnector, StreamingConfig } from "@qi/streaming";
+
+/** A SASL_PLAINTEXT endpoint and its users, for the authentication tests. */
+export interface SaslTarget {
+  readonly brokers: readonly string[];
+  readonly plain: { readonly username: string; readonly password: string };
+  readonly scram256?: { readonly username: string; readonly password: string };
+}
+
+export interface ConformanceOptions {
+  /** The connector under test (an object: its capabilities decide what is skipped). */
+  readonly connector: IStreamingConnector;
+  /** Overrides of the connector's declared capabilities (to skip honestly, never to hide a failure). */
+  readonly capabilities?: Partial<ConnectorCapabilities>;
+  /** Base config of every client the suite creates (brokers, options); called per client. */
+  readonly config?: () => Omit<StreamingConfig, "connector">;
+  /** The SASL endpoint, when the broker has one; without it the SASL tests are skipped. */
+  readonly sasl?: () => SaslTarget | undefined;
+  /** Multiplies every timeout (slow machines, remote clusters). @default 1 */
+  readonly timeoutMultiplier?: number;
+  /** Label of the suite in reports. @default connector.name */
+  readonly name?: string;
+}
+
+/** The capability flags in force: declared, then overridden. */
+export function capabilitiesOf(options: ConformanceOptions): ConnectorCapabilities {
+  return { ...options.connector.capabilities, ...options.capabilities };
+}
+
+/** The names of the suite's groups, in report order. */
+export const GROUPS = ["lifecycle", "producer", "consumer", "groups", "offsets", "admin", "errors"] as const;
+export type GroupName = (typeof GROUPS)[number];

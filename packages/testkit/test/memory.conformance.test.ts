@@ -1,0 +1,5 @@
+/** The memory connector against the whole suite: the reference every other connector matches. */
+import { memoryConnector } from "@qi/streaming";
+import { runConformanceSuite } from "../src/index.js";
+
+runConformanceSuite({ connector: memoryConnector });
