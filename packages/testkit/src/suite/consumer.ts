@@ -51,6 +51,33 @@ export const consumerTests = defineGroup("consumer", ({ test }) => {
     expect(must(await admin.fetchCommittedOffsets(groupId, topic))).toEqual([{ topic, partition: 0, offset: "1" }]);
   });
 
+  test("nothing is committed before its handler succeeded", async (bed) => {
+    const topic = await bed.topic();
+    const groupId = bed.name("g");
+    await bed.produce(topic, 3);
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    let blocked = false;
+    const { received } = await bed.consumer([topic], { groupId, maxBatchSize: 10 }, {
+      run: (received) => ({
+        eachMessage: async (m) => {
+          if (m.offset === "1") {
+            blocked = true;
+            await gate;
+          }
+          received.push(m);
+        },
+      }),
+    });
+    await bed.waitFor(() => blocked, "the handler to block on offset 1");
+    await sleep(bed.t(300));
+    const admin = await bed.admin();
+    const during = must(await admin.fetchCommittedOffsets(groupId, topic));
+    expect(during.every((o) => Number(o.offset) <= 1)).toBe(true);
+    release();
+    await bed.waitFor(() => received.length >= 3, "3 messages");
+  });
+
   test("the skip policy reports the failure and goes on past the message", async (bed) => {
     const topic = await bed.topic();
     await bed.produce(topic, 3);

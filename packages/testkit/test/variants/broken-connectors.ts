@@ -1,0 +1,94 @@
+/**
+ * Deliberately broken variants of the memory connector. The suite must fail on each: that is
+ * how it proves it has teeth.
+ */
+import { memoryConnector, type BatchSink, type ConsumerDriver, type IStreamingConnector, type OutgoingRecord, type ProducerDriver } from "@qi/streaming";
+
+/** Replaces some methods of a driver instance, keeping the rest bound to it. */
+function patch<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(t, prop, receiver) {
+      if (prop in overrides) return overrides[prop as keyof T];
+      const v = Reflect.get(t, prop, receiver) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
+
+function withConsumer(name: string, wrap: (driver: ConsumerDriver) => Partial<ConsumerDriver>): IStreamingConnector {
+  return {
+    ...memoryConnector,
+    name,
+    createConsumer(context, config) {
+      const driver = memoryConnector.createConsumer(context, config);
+      return patch(driver, wrap(driver));
+    },
+  };
+}
+
+function withProducer(name: string, wrap: (driver: ProducerDriver) => Partial<ProducerDriver>): IStreamingConnector {
+  return {
+    ...memoryConnector,
+    name,
+    createProducer(context, config) {
+      const driver = memoryConnector.createProducer(context, config);
+      return patch(driver, wrap(driver));
+    },
+  };
+}
+
+export const BROKEN_VARIANTS: Readonly<Record<string, IStreamingConnector>> = {
+  /** Delivers every message without its headers. */
+  "headers-dropped": withConsumer("broken-headers", (d) => ({
+    start: (sink: BatchSink) => d.start({ ...sink, deliver: (b) => sink.deliver({ ...b, messages: b.messages.map((m) => ({ ...m, headers: {} })) }) }),
+  })),
+  /** Commits one past what it was asked to. */
+  "commit-off-by-one": withConsumer("broken-commit", (d) => ({
+    commit: (offsets) => d.commit(offsets.map((o) => ({ ...o, offset: String(Number(o.offset) + 1) }))),
+  })),
+  /** Routes keys by a byte sum instead of Java's murmur2. */
+  "wrong-partitioner": withProducer("broken-partitioner", (d) => ({
+    send: (records: readonly OutgoingRecord[]) => {
+      const cluster = d.native() as { partitionCount(t: string): number | undefined };
+      return d.send(
+        records.map((r) => {
+          const n = cluster.partitionCount(r.topic);
+          if (r.key === null || r.partition !== undefined || n === undefined) return r;
+          return { ...r, partition: r.key.reduce((a, b) => a + b, 0) % n };
+        }),
+      );
+    },
+  })),
+  /** Throws a plain Error where it should report the broker's error (so it is misclassified). */
+  "throws-instead-of-error": {
+    ...memoryConnector,
+    name: "broken-throws",
+    createAdmin(context) {
+      const driver = memoryConnector.createAdmin(context);
+      return patch(driver, {
+        deleteTopics: async (topics) => {
+          const existing = await driver.listTopics();
+          if (topics.some((t) => !existing.includes(t))) throw new Error("something went wrong");
+          return driver.deleteTopics(topics);
+        },
+        createTopics: async (topics) => {
+          const existing = await driver.listTopics();
+          if (topics.some((t) => existing.includes(t.topic))) throw new TypeError("cannot read properties of undefined");
+          return driver.createTopics(topics);
+        },
+      });
+    },
+  },
+  /** Commits each batch before the handler has run. */
+  "commit-before-handler": withConsumer("broken-early-commit", (d) => ({
+    start: (sink: BatchSink) =>
+      d.start({
+        ...sink,
+        deliver: async (b) => {
+          const last = b.messages[b.messages.length - 1];
+          if (last) await d.commit([{ topic: b.topic, partition: b.partition, offset: String(Number(last.offset) + 1) }]);
+          return sink.deliver(b);
+        },
+      }),
+  })),
+};
