@@ -1,0 +1,28 @@
+/**
+ * A third-party connector, written only against the published API of `@qi/streaming`: it keeps
+ * an audit trail of every record written and delegates storage to the built-in memory
+ * connector. A real one would map a client library's calls the same way.
+ */
+import { memoryConnector, type IStreamingConnector, type OutgoingRecord } from "@qi/streaming";
+
+/** Every record any producer of this connector wrote, in order (topic and key only). */
+export const auditTrail: { topic: string; key: string | null }[] = [];
+
+export const auditedConnector: IStreamingConnector = {
+  ...memoryConnector,
+  name: "audited-memory",
+  createProducer(context, config) {
+    const inner = memoryConnector.createProducer(context, config);
+    return {
+      connect: () => inner.connect(),
+      async send(records: readonly OutgoingRecord[]) {
+        const results = await inner.send(records);
+        for (const r of records) auditTrail.push({ topic: r.topic, key: r.key?.toString("utf8") ?? null });
+        return results;
+      },
+      flush: () => inner.flush(),
+      disconnect: () => inner.disconnect(),
+      native: () => inner.native(),
+    };
+  },
+};

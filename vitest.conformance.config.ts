@@ -1,0 +1,14 @@
+// `pnpm conformance`: the conformance suite of every connector in the repo, against one real
+// Kafka broker started by the testkit harness for the whole run (or KAFKA_BROKERS).
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["packages/*/test/**/*.conformance.test.ts", "examples/*/test/**/*.conformance.test.ts"],
+    globalSetup: ["packages/testkit/src/harness/global-setup.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    // Connectors run one file at a time: they share two cores and one broker.
+    fileParallelism: false,
+  },
+});
