@@ -14,3 +14,20 @@ describe("quick-start demo on the memory connector", () => {
     expect(Object.keys(r.perConsumer).sort()).toEqual(["consumer-a", "consumer-b"]);
   });
 });
+
+describe("the demo program", () => {
+  it("prints its report and exits by itself (no open handle left)", async () => {
+    const { execFile } = await import("node:child_process");
+    const { fileURLToPath } = await import("node:url");
+    const main = fileURLToPath(new URL("../dist/main.js", import.meta.url));
+    const { code, stdout } = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+      const child = execFile(process.execPath, [main], { env: { ...process.env, QI_STREAMING_CONNECTOR: "memory", QI_DEMO_MESSAGES: "2000" }, timeout: 30_000 }, (error, stdout) =>
+        resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout }),
+      );
+      void child;
+    });
+    expect(code).toBe(0);
+    expect(stdout).toContain("nothing lost: yes");
+    expect(stdout).toContain("order per key kept: yes");
+  });
+});

@@ -27,6 +27,18 @@ describe("StreamingClient", () => {
     expect((await client.getProducer())._unsafeUnwrapErr()).toMatchObject({ category: "STATE" });
   });
 
+  it("gives the native client of each role object (the escape hatch)", async () => {
+    const client = createStreamingClient()._unsafeUnwrap();
+    const producer = (await client.getProducer())._unsafeUnwrap();
+    const consumer = (await client.getConsumer({ groupId: "native" }))._unsafeUnwrap();
+    const admin = (await client.getAdmin())._unsafeUnwrap();
+    // For memory, the native object is the in-process cluster the three share.
+    expect(producer.getNativeClient()).toBeDefined();
+    expect(producer.getNativeClient()).toBe(admin.getNativeClient());
+    expect(consumer.getNativeClient()).toBe(admin.getNativeClient());
+    await client.disconnect();
+  });
+
   it("isHealthy() is true while open and false after disconnect", async () => {
     const client = createStreamingClient()._unsafeUnwrap();
     expect((await client.isHealthy())._unsafeUnwrap()).toBe(true);
