@@ -42,3 +42,5 @@ export { withTimeout } from "./runtime/attempt.js";
 export { memoryConnector, MEMORY_CONNECTOR_NAME } from "./memory/connector.js";
 export { memoryCluster, resetMemoryCluster } from "./memory/cluster.js";
 export type { MemoryOptions } from "./memory/options.js";
+export { PartitionRouter, offsetsFromBase } from "./runtime/partition-router.js";
+export type { PartitionCountFetcher } from "./runtime/partition-router.js";

@@ -7,3 +7,4 @@ export type { ConformanceOptions, SaslTarget, GroupName } from "./suite/options.
 export { GROUPS, capabilitiesOf } from "./suite/options.js";
 export type { ConformanceGroup, TestOptions } from "./suite/group.js";
 export { TestBed, must, mustFail } from "./suite/bed.js";
+export { kafkaTestBrokers, kafkaTestConfig, kafkaTestSasl, BROKER_ENV } from "./broker-env.js";

@@ -1,0 +1,77 @@
+/**
+ * Chooses the partition of every outgoing record, for connectors whose client would route
+ * differently (platformatic's partitioner, librdkafka's CRC32) or silently drop a record for a
+ * partition that does not exist (kafkajs). Keyed records go to Java's murmur2 partition,
+ * key-less ones round-robin; an explicit partition is checked against the topic's partition
+ * count (cached, refreshed once on a miss, since partitions can be added).
+ */
+import { partitionNotFound, topicNotFound } from "../errors/qi-error.js";
+import type { OutgoingRecord } from "../messages/types.js";
+import { JavaCompatiblePartitioner } from "../partitioner/murmur2.js";
+
+/** Returns the partition count of a topic, or undefined when it does not exist. */
+export type PartitionCountFetcher = (topic: string) => Promise<number | undefined>;
+
+export class PartitionRouter {
+  private readonly counts = new Map<string, { count: number; at: number }>();
+  private readonly partitioner = new JavaCompatiblePartitioner();
+
+  /** @param ttlMs how long a partition count is trusted @default 30000 */
+  constructor(
+    private readonly fetchCount: PartitionCountFetcher,
+    private readonly ttlMs = 30_000,
+  ) {}
+
+  private async count(topic: string, refresh: boolean): Promise<number> {
+    const cached = this.counts.get(topic);
+    if (cached && !refresh && Date.now() - cached.at < this.ttlMs) return cached.count;
+    const count = await this.fetchCount(topic);
+    if (count === undefined || count === 0) {
+      this.counts.delete(topic);
+      throw topicNotFound(topic);
+    }
+    this.counts.set(topic, { count, at: Date.now() });
+    return count;
+  }
+
+  /** The partition of each record, in input order. Throws `topicNotFound` / `partitionNotFound`. */
+  async route(records: readonly OutgoingRecord[]): Promise<number[]> {
+    const out = new Array<number>(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      let n = await this.count(r.topic, false);
+      if (r.partition !== undefined) {
+        if (r.partition >= n) n = await this.count(r.topic, true);
+        if (r.partition >= n) throw partitionNotFound(r.topic, r.partition, n);
+        out[i] = r.partition;
+      } else {
+        out[i] = this.partitioner.partition(r.topic, r.key, n);
+      }
+    }
+    return out;
+  }
+
+  /** Forget a topic's count (after a produce error that says the metadata is stale). */
+  invalidate(topic: string): void {
+    this.counts.delete(topic);
+  }
+}
+
+/**
+ * Per-record offsets from a per-partition base offset: records written to one partition in one
+ * request get consecutive offsets in the order they were given.
+ */
+export function offsetsFromBase(
+  records: readonly { readonly topic: string }[],
+  partitions: readonly number[],
+  baseOffset: (topic: string, partition: number) => bigint | string | number,
+): { topic: string; partition: number; offset: string }[] {
+  const next = new Map<string, bigint>();
+  return records.map((r, i) => {
+    const partition = partitions[i]!;
+    const key = `${partition}:${r.topic}`;
+    const offset = next.get(key) ?? BigInt(baseOffset(r.topic, partition));
+    next.set(key, offset + 1n);
+    return { topic: r.topic, partition, offset: offset.toString() };
+  });
+}
