@@ -3,6 +3,9 @@
  * the connector package, so an app installs only the backends it uses); third parties register
  * theirs, or pass the object in the config.
  */
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
 import type { IStreamingConnector } from "./connector.js";
 import { qiError, validationError, type QiError } from "./errors/qi-error.js";
@@ -64,6 +67,24 @@ function fromModule(mod: unknown, pkg: string): Result<IStreamingConnector, QiEr
   return checked.isErr() ? err(qiError("INTERNAL", "CONNECTOR_INVALID", `${pkg} does not export a valid connector: ${checked.error.message}`)) : checked;
 }
 
+/**
+ * Imports a connector package: from core's own location first, then from the application's
+ * (the working directory), since strict installers (pnpm) do not let core see packages that are
+ * only the application's dependencies.
+ */
+async function importConnectorPackage(pkg: string): Promise<unknown> {
+  try {
+    return await import(pkg);
+  } catch (first) {
+    try {
+      const resolved = createRequire(join(process.cwd(), "package.json")).resolve(pkg);
+      return await import(pathToFileURL(resolved).href);
+    } catch {
+      throw first;
+    }
+  }
+}
+
 /** Finds a connector by name (loading a built-in package on first use) or checks an object. */
 export function resolveConnector(spec: string | IStreamingConnector): ResultAsync<IStreamingConnector, QiError> {
   if (typeof spec !== "string") {
@@ -77,7 +98,7 @@ export function resolveConnector(spec: string | IStreamingConnector): ResultAsyn
     const known = [...registered.keys(), ...Object.keys(BUILTIN_PACKAGES)].join(", ");
     return errAsync(validationError("connector", `unknown connector "${spec.slice(0, 60)}" (known: ${known}; or registerConnector() your own)`));
   }
-  return ResultAsync.fromPromise(import(pkg), (cause) =>
+  return ResultAsync.fromPromise(importConnectorPackage(pkg), (cause) =>
     qiError("NOT_FOUND", "CONNECTOR_NOT_INSTALLED", `connector "${spec}" needs the package ${pkg} (and its client library): install it`, { cause }),
   ).andThen((mod) => {
     const c = fromModule(mod, pkg);
