@@ -26,6 +26,8 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
       groupId: consumerConfig.groupId,
       sessionTimeout: this.sessionTimeout,
       allowAutoTopicCreation: false,
+      // Java's fetch.max.wait.ms; kafkajs's 5 s default makes every stop wait up to 5 s.
+      maxWaitTimeInMs: 500,
       ...options,
     });
   }

@@ -11,7 +11,6 @@ export class KafkajsProducerDriver implements ProducerDriver {
   /** Metadata only, without retries: a missing topic is reported at once. */
   private readonly metadata: Admin;
   private readonly router: PartitionRouter;
-  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly acks: number;
 
   constructor(
@@ -68,24 +67,15 @@ export class KafkajsProducerDriver implements ProducerDriver {
       timeout: this.producerConfig.timeout ?? this.config.requestTimeout,
       compression: CODECS[this.producerConfig.compression ?? "none"],
     });
-    this.inFlight.add(sending);
-    let meta: RecordMetadata[];
-    try {
-      meta = await sending;
-    } finally {
-      this.inFlight.delete(sending);
-    }
+    const meta: RecordMetadata[] = await sending;
     const base = new Map(meta.map((m) => [`${m.partition}:${m.topicName}`, m.baseOffset ?? "0"]));
     return offsetsFromBase(records, partitions, (topic, partition) => base.get(`${partition}:${topic}`) ?? "0");
   }
 
-  /** kafkajs does not buffer: flushing is waiting for the sends in flight. */
-  async flush(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
-  }
+  /** kafkajs does not buffer; core waits for the sends in flight. */
+  async flush(): Promise<void> {}
 
   async disconnect(): Promise<void> {
-    await this.flush();
     await Promise.all([this.producer.disconnect(), this.metadata.disconnect()]);
   }
 

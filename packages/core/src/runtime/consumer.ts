@@ -24,12 +24,16 @@ export class GuardedConsumer implements IStreamingConsumer {
   private readonly retry: Required<NonNullable<ConsumerConfig["retry"]>>;
   private readonly autoCommit: boolean;
   private subscribed = false;
+  /** Set by the `stop` failure policy: the driver is stopped once the delivery has committed. */
+  private failedStop = false;
   private running = false;
   private stopping = false;
   private handler: RunConfig | undefined;
   /** Next offset to commit per partition: processed but not yet committed. */
   private readonly processed = new Map<string, TopicPartitionOffset>();
   private readonly paused = new Set<string>();
+  /** Deliveries in progress, awaited before the final commit on disconnect. */
+  private readonly deliveries = new Set<Promise<void>>();
   /** Bumped by every seek, so a delivery in progress knows to stop. */
   private readonly seekEpoch = new Map<string, number>();
 
@@ -215,8 +219,11 @@ export class GuardedConsumer implements IStreamingConsumer {
           this.sleeper.abort();
           try {
             if (this.running) {
-              await this.driver.stop();
+              // Finish in-flight handlers and commit while the client can still commit,
+              // then stop fetching.
+              await Promise.allSettled([...this.deliveries]);
               if (this.autoCommit) await this.commitProcessed();
+              await this.driver.stop();
             }
           } finally {
             this.running = false;
@@ -271,7 +278,11 @@ export class GuardedConsumer implements IStreamingConsumer {
 
   /** The callbacks the driver calls. */
   private readonly sink: BatchSink = {
-    deliver: (batch) => this.deliver(batch),
+    deliver: (batch) => {
+      const delivery = this.deliver(batch);
+      this.deliveries.add(delivery);
+      return delivery.finally(() => this.deliveries.delete(delivery));
+    },
     revoked: async (partitions) => {
       const keys = new Set(partitions.map((p) => tpKey(p.topic, p.partition)));
       for (const k of keys) this.paused.delete(k);
@@ -330,10 +341,15 @@ export class GuardedConsumer implements IStreamingConsumer {
         }
       }
     }
-    // Stopped early by a pause or a failure: fetch this partition again from the first
-    // message not handled. (After a seek the driver is already where the user put it.)
+    // Stopped early by a pause: fetch this partition again from the first message not
+    // handled. (After a seek the driver is already where the user put it.)
     if (resumeAt !== undefined && (this.seekEpoch.get(key) ?? 0) === epoch && !this.stopping) {
       await this.driver.seek({ topic: batch.topic, partition: batch.partition }, resumeAt);
+    }
+    if (this.failedStop) {
+      this.failedStop = false;
+      // Not awaited: a driver's stop may wait for this very delivery to return.
+      void this.driver.stop().catch((e: unknown) => this.report(toQiError(e, this.ctx("consumer.stop"), this.connector.classifyError)));
     }
   }
 
@@ -352,7 +368,7 @@ export class GuardedConsumer implements IStreamingConsumer {
     }
     this.report(error);
     this.stopping = true;
-    void this.driver.stop().catch((e: unknown) => this.report(toQiError(e, this.ctx("consumer.stop"), this.connector.classifyError)));
+    this.failedStop = true;
     return false;
   }
 }

@@ -14,6 +14,8 @@ export class GuardedProducer implements IStreamingProducer {
   private readonly lifecycle = new Lifecycle("producer");
   private readonly base: ErrorContext;
   private readonly sendTimeout: number;
+  /** Sends not yet acknowledged: `flush` waits for them, whatever the client buffers. */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
     private readonly connector: IStreamingConnector,
@@ -42,7 +44,7 @@ export class GuardedProducer implements IStreamingProducer {
     if (record.isErr()) return errAsync(record.error);
     return attempt(
       async () => {
-        const [result] = await this.timed(this.driver.send([record.value]), context);
+        const [result] = await this.timed(this.track(this.driver.send([record.value])), context);
         if (result === undefined) throw qiError("INTERNAL", "NO_DELIVERY_REPORT", "the connector returned no delivery report", { context });
         return result;
       },
@@ -60,7 +62,7 @@ export class GuardedProducer implements IStreamingProducer {
     return attempt(
       async () => {
         if (records.value.length === 0) return [];
-        const results = await this.timed(this.driver.send(records.value), context);
+        const results = await this.timed(this.track(this.driver.send(records.value)), context);
         if (results.length !== records.value.length) {
           throw qiError("INTERNAL", "NO_DELIVERY_REPORT", `the connector returned ${results.length} reports for ${records.value.length} messages`, { context });
         }
@@ -75,7 +77,11 @@ export class GuardedProducer implements IStreamingProducer {
     const context = this.ctx("producer.flush");
     const state = this.lifecycle.require("producer.flush", context);
     if (state.isErr()) return errAsync(state.error);
-    return attempt(() => this.timed(this.driver.flush(), context), context, this.connector.classifyError);
+    return attempt(
+      () => this.timed(Promise.all([this.driver.flush(), Promise.allSettled([...this.inFlight])]).then(() => undefined), context),
+      context,
+      this.connector.classifyError,
+    );
   }
 
   disconnect(): ResultAsync<void, QiError> {
@@ -88,6 +94,13 @@ export class GuardedProducer implements IStreamingProducer {
 
   getNativeClient(): unknown {
     return this.driver.native();
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.inFlight.add(promise);
+    const done = (): void => void this.inFlight.delete(promise);
+    promise.then(done, done);
+    return promise;
   }
 
   private timed<T>(promise: Promise<T>, context: ErrorContext): Promise<T> {

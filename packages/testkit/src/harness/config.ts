@@ -151,6 +151,11 @@ export function renderServerProperties(c: BrokerConfigInput): string {
     "auto.create.topics.enable": c.autoCreateTopics,
     "delete.topic.enable": true,
     "group.initial.rebalance.delay.ms": 0,
+    // After a SIGKILL the restarted node must wait out its own previous registration's session
+    // (DuplicateBrokerRegistrationException until then): 9 s by default, 4 s here. Heartbeats every
+    // 500 ms keep that safe from fencing the only broker on a busy machine.
+    "broker.session.timeout.ms": 4_000,
+    "broker.heartbeat.interval.ms": 500,
     // Two cores on CI: fewer threads than the defaults (3 network, 8 I/O) are plenty for tests.
     "num.network.threads": 2,
     "num.io.threads": 4,

@@ -152,6 +152,15 @@ function markerText(version: string, jars: number): string {
   return JSON.stringify({ version, jars, at: new Date().toISOString() }) + "\n";
 }
 
+/** The version a complete cache holds, or undefined when the cache is missing or half-done. */
+function markerVersion(libDir: string): string | undefined {
+  try {
+    return (JSON.parse(readFileSync(join(libDir, MARKER), "utf8")) as { version?: string }).version;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Makes sure the Kafka jars are in the cache: runs Maven only when the cache's marker is missing.
  * CI can call this on its own to pre-warm the cache (`node -e` / tsx), before any test starts.
@@ -164,7 +173,7 @@ export function provisionKafka(options: { version?: string; quiet?: boolean } = 
   const home = kafkaHome(version);
   const libDir = join(home, "lib");
   const done = (downloaded: boolean): ProvisionedKafka => ({ version, home, libDir, downloaded, millis: Date.now() - started });
-  if (existsSync(join(libDir, MARKER))) return done(false);
+  if (markerVersion(libDir) === version) return done(false);
 
   checkMaven();
   mkdirSync(home, { recursive: true });
@@ -174,12 +183,13 @@ export function provisionKafka(options: { version?: string; quiet?: boolean } = 
   if (!options.quiet) process.stderr.write(`[kafka-harness] fetching Apache Kafka ${version} with Maven into ${libDir} ...\n`);
   const r = spawnSync(
     "mvn",
-    ["-B", "-q", "-f", pom, `-Dkafka.version=${version}`, "dependency:copy-dependencies", `-DoutputDirectory=${staging}`],
+    ["-B", "-q", "-Dstyle.color=never", "-f", pom, `-Dkafka.version=${version}`, "dependency:copy-dependencies", `-DoutputDirectory=${staging}`],
     { encoding: "utf8", cwd: dirname(pom), timeout: 15 * 60_000, maxBuffer: 64 * 1024 * 1024 },
   );
   if (r.error || r.status !== 0) {
     rmSync(staging, { recursive: true, force: true });
-    const tail = `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n").slice(-25).join("\n");
+    // eslint-disable-next-line no-control-regex -- strip any ANSI colour codes Maven still emits
+    const tail = `${r.stdout ?? ""}${r.stderr ?? ""}`.replace(/\u001b\[[0-9;]*m/g, "").trim().split("\n").slice(-25).join("\n");
     throw new KafkaHarnessError(
       `Maven could not fetch Apache Kafka ${version} (${r.error?.message ?? `exit ${r.status}`}).\n${tail}\n` +
         `Check that Maven Central is reachable and that version ${version} exists, or set KAFKA_BROKERS to an existing cluster.`,
@@ -192,13 +202,14 @@ export function provisionKafka(options: { version?: string; quiet?: boolean } = 
   }
   // The marker goes in before the rename, so a complete `lib` always carries it.
   writeFileSync(join(staging, MARKER), markerText(version, jars.length));
-  if (existsSync(libDir) && !existsSync(join(libDir, MARKER))) rmSync(libDir, { recursive: true, force: true });
+  // A half-done copy, or (with QI_KAFKA_HOME) another version's jars: replace them.
+  if (existsSync(libDir) && markerVersion(libDir) !== version) rmSync(libDir, { recursive: true, force: true });
   try {
     renameSync(staging, libDir);
   } catch (e) {
     // Another process finished first: theirs is as good as ours.
     rmSync(staging, { recursive: true, force: true });
-    if (!existsSync(join(libDir, MARKER))) throw e;
+    if (markerVersion(libDir) !== version) throw e;
   }
   return done(true);
 }
