@@ -102,7 +102,7 @@ export class StreamingClient {
     return this.context().andThen(({ connector, context }) => {
       if (this.admin) return okAsync(this.admin);
       return attempt(() => {
-        this.admin = new GuardedAdmin(connector, connector.createAdmin(context));
+        this.admin = new GuardedAdmin(connector, connector.createAdmin(context), context.config.requestTimeout);
         return this.admin;
       }, { connector: connector.name, operation: "client.getAdmin" });
     });

@@ -1,7 +1,7 @@
 /** The public admin: validation, lifecycle and Results around a connector's `AdminDriver`. */
 import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
 import type { AdminDriver, IStreamingConnector, ResolvedTopicConfig } from "../connector.js";
-import { validationError, type ErrorContext, type QiError } from "../errors/qi-error.js";
+import { qiError, validationError, type ErrorContext, type QiError } from "../errors/qi-error.js";
 import type { IStreamingAdmin, TopicConfig, TopicMetadata } from "../interfaces.js";
 import { checkTopicName } from "../messages/normalize.js";
 import type { TopicPartitionOffset } from "../messages/types.js";
@@ -52,6 +52,7 @@ export class GuardedAdmin implements IStreamingAdmin {
   constructor(
     private readonly connector: IStreamingConnector,
     private readonly driver: AdminDriver,
+    private readonly settleTimeoutMs: number,
   ) {}
 
   private op<T, I>(operation: string, check: (context: ErrorContext) => Result<I, QiError>, fn: (input: I) => Promise<T>): ResultAsync<T, QiError> {
@@ -67,12 +68,33 @@ export class GuardedAdmin implements IStreamingAdmin {
     return attempt(() => this.lifecycle.connect(() => this.driver.connect()), { connector: this.connector.name, operation: "admin.connect" }, this.connector.classifyError);
   }
 
+  /** Resolves once the new topics are listed (brokers learn of them asynchronously). */
   createTopics(topics: readonly TopicConfig[]): ResultAsync<void, QiError> {
-    return this.op("admin.createTopics", (c) => checkTopicConfigs(topics, c), (t) => this.driver.createTopics(t));
+    return this.op("admin.createTopics", (c) => checkTopicConfigs(topics, c), async (t) => {
+      await this.driver.createTopics(t);
+      await this.settle(t.map((x) => x.topic), true);
+    });
   }
 
+  /** Resolves once the topics are no longer listed (deletion is asynchronous on a broker). */
   deleteTopics(topics: readonly string[]): ResultAsync<void, QiError> {
-    return this.op("admin.deleteTopics", (c) => checkTopicNames(topics, c), (t) => this.driver.deleteTopics(t));
+    return this.op("admin.deleteTopics", (c) => checkTopicNames(topics, c), async (t) => {
+      await this.driver.deleteTopics(t);
+      await this.settle(t, false);
+    });
+  }
+
+  /** Polls the topic list until every topic is (or is no longer) there, for up to `settleTimeoutMs`. */
+  private async settle(topics: readonly string[], present: boolean): Promise<void> {
+    const deadline = Date.now() + this.settleTimeoutMs;
+    for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
+      const listed = new Set(await this.driver.listTopics());
+      if (topics.every((t) => listed.has(t) === present)) return;
+      if (Date.now() > deadline) {
+        throw qiError("TIMEOUT", "METADATA_NOT_PROPAGATED", `topics ${present ? "created" : "deleted"} but still ${present ? "not listed" : "listed"} after ${this.settleTimeoutMs} ms`, { retriable: true });
+      }
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 
   listTopics(): ResultAsync<readonly string[], QiError> {
