@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["packages/*/test/**/*.conformance.test.ts", "examples/*/test/**/*.conformance.test.ts"],
+    include: ["{packages,examples}/*/test/**/*.{conformance,broker}.test.ts"],
     globalSetup: ["packages/testkit/src/harness/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 180_000,

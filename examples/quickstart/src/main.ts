@@ -1,5 +1,9 @@
-/** The quick-start demo's entry point: `QI_STREAMING_*` variables choose the backend (memory by default). */
-import { configFromEnv } from "@qi/streaming";
+/**
+ * The quick-start demo's entry point. `QI_STREAMING_*` variables choose the backend (memory by
+ * default). For a broker connector without `QI_STREAMING_BROKERS`, the demo starts the testkit's
+ * Apache Kafka broker for its own run, so `QI_STREAMING_CONNECTOR=kafkajs` just works.
+ */
+import { configFromEnv, type StreamingConfig } from "@qi/streaming";
 import { runDemo, type DemoReport } from "./demo.js";
 
 function print(r: DemoReport): void {
@@ -15,13 +19,23 @@ function print(r: DemoReport): void {
   console.log(lines.join("\n"));
 }
 
-const config = configFromEnv();
-if (config.isErr()) {
-  console.error(`configuration error: ${config.error.message}`);
+const parsed = configFromEnv();
+if (parsed.isErr()) {
+  console.error(`configuration error: ${parsed.error.message}`);
   process.exit(2);
 }
+let config: StreamingConfig = parsed.value;
+let stopBroker: (() => Promise<void>) | undefined;
+if ((config.connector ?? "memory") !== "memory" && (config.brokers ?? []).length === 0) {
+  const { startKafka } = await import("@qi/streaming-testkit/harness");
+  console.log("no QI_STREAMING_BROKERS: starting a local Apache Kafka broker for the demo...");
+  const kafka = await startKafka();
+  config = { ...config, brokers: kafka.brokers };
+  stopBroker = () => kafka.stop();
+}
 const messages = Number(process.env.QI_DEMO_MESSAGES ?? 5000);
-const result = await runDemo(config.value, { messages });
+const result = await runDemo(config, { messages });
+await stopBroker?.();
 if (result.isErr()) {
   console.error(`demo failed: [${result.error.category}/${result.error.code}] ${result.error.message}`);
   process.exit(1);

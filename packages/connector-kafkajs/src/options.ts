@@ -28,7 +28,10 @@ function routeLogs(config: ResolvedConfig): logCreator {
     ({ level, log }) => {
       const { message, ...meta } = log;
       const text = `kafkajs: ${String(message)}`;
-      if (level === logLevel.ERROR) logger.error(text, meta);
+      // "Response <Api> ..." lines are protocol errors kafkajs retries itself (coordinator
+      // loading, rebalancing): debug chatter, not failures. Real failures reach the caller.
+      if (text.startsWith("kafkajs: Response ")) logger.debug(text, meta);
+      else if (level === logLevel.ERROR) logger.error(text, meta);
       else if (level === logLevel.WARN) logger.warn(text, meta);
       else if (level === logLevel.INFO) logger.info(text, meta);
       else logger.debug(text, meta);
