@@ -16,7 +16,7 @@
  *   deliveries are awaited and `sink.revoked` is called with everything owned (eager protocol).
  */
 import { normalizeIncoming, qiError, toQiError, withTimeout, type BatchSink, type ConsumedMessage, type ConsumerConfig, type ConsumerDriver, type ResolvedConfig, type TopicPartition, type TopicPartitionOffset } from "@qi/streaming";
-import { Consumer, type ConsumerGroupJoinPayload, type ConsumerOptions } from "@platformatic/kafka";
+import { ConnectionPool, Consumer, type ConnectionOptions, type ConsumerGroupJoinPayload, type ConsumerOptions } from "@platformatic/kafka";
 import { baseOptions, message, pick, PLATFORMATIC_OPTIONS, routeLogs } from "./options.js";
 
 /** Record batch attributes. */
@@ -56,6 +56,11 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   private sink: BatchSink | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
+  /**
+   * Fetches long-poll: on the connection of the group requests (heartbeats, commits) they would
+   * hold those up by up to `maxWaitTime`. Like platformatic's own streams, fetch on a pool of its own.
+   */
+  private fetchPool: ConnectionPool | undefined;
   private wakeUp: (() => void) | undefined;
   private readonly parts = new Map<string, PartitionState>();
   private owned: TopicPartition[] = [];
@@ -149,6 +154,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
       this.running = false;
       throw error;
     }
+    this.fetchPool = new ConnectionPool(this.config.clientId, baseOptions(this.config) as ConnectionOptions);
     this.loop = this.fetchLoop();
   }
 
@@ -305,7 +311,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
     }
     const results = await Promise.allSettled(
       [...byNode].map(([node, topics]) =>
-        consumer.fetch({ node, topics: [...topics].map(([topicId, partitions]) => ({ topicId, partitions })), maxWaitTime: this.maxWaitTime }),
+        consumer.fetch({ node, topics: [...topics].map(([topicId, partitions]) => ({ topicId, partitions })), maxWaitTime: this.maxWaitTime, ...(this.fetchPool ? { connectionPool: this.fetchPool } : {}) }),
       ),
     );
     let failure: unknown;
@@ -442,6 +448,9 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
       this.wake();
       await this.loop?.catch(() => {});
       this.loop = undefined;
+      const pool = this.fetchPool;
+      this.fetchPool = undefined;
+      await pool?.close().catch(() => {});
     }
     await this.drain();
   }
