@@ -88,7 +88,8 @@ export async function runDemo(config: StreamingConfig, options: DemoOptions = {}
       const d = await c.disconnect();
       if (d.isErr()) return err(d.error);
     }
-    await admin.value.deleteTopics([topic]);
+    const deleted = await admin.value.deleteTopics([topic]);
+    if (deleted.isErr()) return err(deleted.error);
     return ok(report(config, topic, messages, seen, produceMs, e2eMs));
   })();
 

@@ -156,7 +156,7 @@ export const consumerTests = defineGroup("consumer", ({ test }) => {
           received.push(m);
           if (m.offset === "15" && !paused) {
             paused = true;
-            await consumer.pause([{ topic, partition: 0 }]);
+            must(await consumer.pause([{ topic, partition: 0 }]));
           }
         },
       }),

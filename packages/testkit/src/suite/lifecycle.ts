@@ -77,7 +77,7 @@ export const lifecycleTests = defineGroup("lifecycle", ({ test }) => {
     expect(must(await bed.client().isHealthy())).toBe(true);
     const dead = must(createStreamingClient(bed.baseConfig({ brokers: [DEAD_BROKER], connectionTimeout: 1000, retry: { retries: 0 } })));
     expect(must(await dead.isHealthy())).toBe(false);
-    await dead.disconnect();
+    must(await dead.disconnect());
   }, { needs: ["network"] });
 
   test("isHealthy is true while the client is open and false after disconnect", async (bed) => {
