@@ -1,7 +1,7 @@
 /** The platformatic admin driver. */
 import { topicNotFound, type AdminDriver, type ResolvedConfig, type ResolvedTopicConfig, type TopicMetadata, type TopicPartitionOffset } from "@qi/streaming";
 import { Admin } from "@platformatic/kafka";
-import { isUnknownTopic } from "./metadata.js";
+import { isUnknownTopic, probe } from "./metadata.js";
 import { baseOptions, routeLogs } from "./options.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -22,13 +22,7 @@ export class PlatformaticAdminDriver implements AdminDriver {
   }
 
   async connect(): Promise<void> {
-    try {
-      await this.client().metadata({ topics: [] });
-    } catch (error) {
-      // A client that never connected must not keep sockets or retry timers alive.
-      await this.disconnect().catch(() => {});
-      throw error;
-    }
+    await probe(this.client(), () => this.disconnect());
   }
 
   async createTopics(topics: readonly ResolvedTopicConfig[]): Promise<void> {
@@ -67,6 +61,11 @@ export class PlatformaticAdminDriver implements AdminDriver {
   }
 
   async deleteTopics(topics: readonly string[]): Promise<void> {
+    // platformatic retries UNKNOWN_TOPIC_OR_PARTITION with the whole retry budget (9 s by default)
+    // before failing: a topic that is not there is NOT_FOUND at once.
+    const existing = new Set(await this.client().listTopics());
+    const missing = topics.find((t) => !existing.has(t));
+    if (missing !== undefined) throw topicNotFound(missing);
     await this.client().deleteTopics({ topics: [...topics] });
   }
 

@@ -17,6 +17,7 @@
  */
 import { normalizeIncoming, qiError, toQiError, withTimeout, type BatchSink, type ConsumedMessage, type ConsumerConfig, type ConsumerDriver, type ResolvedConfig, type TopicPartition, type TopicPartitionOffset } from "@qi/streaming";
 import { ConnectionPool, Consumer, type ConnectionOptions, type ConsumerGroupJoinPayload, type ConsumerOptions } from "@platformatic/kafka";
+import { probe } from "./metadata.js";
 import { baseOptions, message, pick, PLATFORMATIC_OPTIONS, routeLogs } from "./options.js";
 
 /** Record batch attributes. */
@@ -124,12 +125,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   }
 
   async connect(): Promise<void> {
-    try {
-      await this.client().metadata({ topics: [] });
-    } catch (error) {
-      await this.close().catch(() => {});
-      throw error;
-    }
+    await probe(this.client(), () => this.close());
   }
 
   async subscribe(topics: readonly string[], fromBeginning: boolean): Promise<void> {

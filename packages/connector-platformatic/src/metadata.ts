@@ -18,3 +18,16 @@ export async function partitionCount(client: Base, topic: string): Promise<numbe
     throw error;
   }
 }
+
+/**
+ * platformatic connects lazily: asking for cluster metadata proves the broker answers. A client
+ * that could not connect is closed, so it keeps no sockets or retry timers alive.
+ */
+export async function probe(client: Base, close: () => Promise<void>): Promise<void> {
+  try {
+    await client.metadata({ topics: [] });
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
+}

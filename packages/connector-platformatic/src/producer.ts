@@ -6,7 +6,7 @@
  */
 import { offsetsFromBase, PartitionRouter, type OutgoingRecord, type ProduceResult, type ProducerConfig, type ProducerDriver, type ResolvedConfig } from "@qi/streaming";
 import { Producer, type MessageToProduce, type ProducerOptions } from "@platformatic/kafka";
-import { isUnknownTopic, partitionCount } from "./metadata.js";
+import { isUnknownTopic, partitionCount, probe } from "./metadata.js";
 import { baseOptions, pick, PLATFORMATIC_OPTIONS, routeLogs } from "./options.js";
 
 export class PlatformaticProducerDriver implements ProducerDriver {
@@ -43,14 +43,7 @@ export class PlatformaticProducerDriver implements ProducerDriver {
   }
 
   async connect(): Promise<void> {
-    // platformatic connects lazily; asking for cluster metadata proves the broker answers.
-    try {
-      await this.client().metadata({ topics: [] });
-    } catch (error) {
-      // A client that never connected must not keep sockets or retry timers alive.
-      await this.disconnect().catch(() => {});
-      throw error;
-    }
+    await probe(this.client(), () => this.disconnect());
   }
 
   async send(records: readonly OutgoingRecord[]): Promise<readonly ProduceResult[]> {
