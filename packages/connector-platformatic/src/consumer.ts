@@ -16,7 +16,7 @@
  *   deliveries are awaited and `sink.revoked` is called with everything owned (eager protocol).
  */
 import { normalizeIncoming, qiError, toQiError, withTimeout, type BatchSink, type ConsumedMessage, type ConsumerConfig, type ConsumerDriver, type ResolvedConfig, type TopicPartition, type TopicPartitionOffset } from "@qi/streaming";
-import { ConnectionPool, Consumer, type ConnectionOptions, type ConsumerGroupJoinPayload, type ConsumerOptions } from "@platformatic/kafka";
+import { Admin, ConnectionPool, Consumer, type ConnectionOptions, type ConsumerGroupJoinPayload, type ConsumerOptions } from "@platformatic/kafka";
 import { probe } from "./metadata.js";
 import { baseOptions, message, pick, PLATFORMATIC_OPTIONS, routeLogs } from "./options.js";
 
@@ -452,7 +452,21 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    await this.client().commit({ offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) });
+    const consumer = this.client();
+    if (consumer.memberId === null) {
+      // Not a member (before run()): platformatic's commit would answer ILLEGAL_GENERATION by
+      // joining the group. Kafka takes offsets for a group without members from the admin API.
+      const admin = new Admin(baseOptions(this.config));
+      try {
+        const byTopic = new Map<string, { partition: number; offset: bigint }[]>();
+        for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: BigInt(o.offset) }]);
+        await admin.alterConsumerGroupOffsets({ groupId: this.consumerConfig.groupId, topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })) });
+      } finally {
+        await admin.close().catch(() => {});
+      }
+      return;
+    }
+    await consumer.commit({ offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) });
   }
 
   async seek(tp: TopicPartition, offset: string): Promise<void> {
@@ -486,6 +500,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
     this.consumer = undefined;
     this.owned = [];
     this.parts.clear();
+    this.topics = [];
     this.revoking = false;
     this.revoked = undefined;
     this.sink = undefined;
