@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     // The conformance files run under `pnpm conformance` (root config), against the harness broker.
-    exclude: ["test/**/*.conformance.test.ts", "**/node_modules/**"],
+    exclude: ["test/**/*.{conformance,reliability}.test.ts", "**/node_modules/**"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -10,3 +10,5 @@ export { TestBed, must, mustFail } from "./suite/bed.js";
 export { kafkaTestBrokers, kafkaTestConfig, kafkaTestSasl, BROKER_ENV } from "./broker-env.js";
 export * from "./harness/index.js";
 export type { KafkaTestInfo } from "./harness/global-setup.js";
+export { runReliabilitySuite, RELIABILITY_GROUPS, brokerCrashTests, consumerCrashTests, fuzzTests, hygieneTests, securityTests } from "./reliability/index.js";
+export type { ReliabilityOptions } from "./reliability/options.js";

@@ -92,7 +92,7 @@ export interface ConsumerConfig {
   readonly sessionTimeout?: number;
   /** Commit after each processed batch. When false, call `commitOffsets()`. @default true */
   readonly autoCommit?: boolean;
-  /** Most messages handed over per partition at a time. @default 500 */
+  /** Most messages handed to the handler per partition at a time; bigger fetches are sliced, with a commit after each slice. @default 500 */
   readonly maxBatchSize?: number;
   readonly retry?: HandlerRetryConfig;
   /** @default "stop" */

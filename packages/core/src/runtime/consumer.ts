@@ -296,9 +296,26 @@ export class GuardedConsumer implements IStreamingConsumer {
     error: (error) => this.report(toQiError(error, this.ctx("consumer.fetch"), this.connector.classifyError)),
   };
 
+  /**
+   * Hands a fetched batch to the handler in slices of at most `maxBatchSize` (clients fetch
+   * as much as they like), committing after each slice, which bounds what a crash re-delivers.
+   */
   private async deliver(batch: ConsumedBatch): Promise<void> {
+    const max = this.config.maxBatchSize ?? 500;
+    if (batch.messages.length <= max) {
+      await this.deliverSlice(batch);
+      return;
+    }
+    for (let i = 0; i < batch.messages.length; i += max) {
+      const complete = await this.deliverSlice({ ...batch, messages: batch.messages.slice(i, i + max) });
+      if (!complete) return;
+    }
+  }
+
+  /** Runs the handler over one slice; true when every message of it was handled. */
+  private async deliverSlice(batch: ConsumedBatch): Promise<boolean> {
     const handler = this.handler;
-    if (!handler || this.stopping || batch.messages.length === 0) return;
+    if (!handler || this.stopping || batch.messages.length === 0) return false;
     const key = tpKey(batch.topic, batch.partition);
     const epoch = this.seekEpoch.get(key) ?? 0;
     const interrupted = (): boolean => this.stopping || this.paused.has(key) || (this.seekEpoch.get(key) ?? 0) !== epoch;
@@ -351,6 +368,7 @@ export class GuardedConsumer implements IStreamingConsumer {
       // Not awaited: a driver's stop may wait for this very delivery to return.
       void this.driver.stop().catch((e: unknown) => this.report(toQiError(e, this.ctx("consumer.stop"), this.connector.classifyError)));
     }
+    return resumeAt === undefined && !this.stopping && (this.seekEpoch.get(key) ?? 0) === epoch;
   }
 
   /** Applies the failure policy; true when consumption goes on past the message. */

@@ -44,6 +44,8 @@ export class TestBed {
   readonly multiplier: number;
   /** Every log line of the test's clients (printed too when QI_TEST_LOGS=1). */
   readonly logs: string[] = [];
+  /** Figures measured by the test (durations, counts), for docs/reliability.md. */
+  readonly figures: string[] = [];
   private readonly logger: Logger;
 
   constructor(readonly options: ConformanceOptions) {
@@ -125,6 +127,12 @@ export class TestBed {
       if (Date.now() > deadline) throw new Error(`timed out after ${this.t(ms)} ms waiting for ${what}`);
       await sleep(25);
     }
+  }
+
+  /** Records a measured figure for the run's report (printed, and kept in `figures`). */
+  report(line: string): void {
+    this.figures.push(line);
+    console.log(`[figure] ${line}`);
   }
 
   /** Disconnects every client the test created. */

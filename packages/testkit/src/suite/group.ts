@@ -15,15 +15,17 @@ export interface TestOptions {
   readonly timeout?: number;
 }
 
-export interface GroupContext {
+export interface GroupContext<O extends ConformanceOptions = ConformanceOptions> {
   readonly caps: ConnectorCapabilities;
+  /** The suite's options, as the caller gave them. */
+  readonly options: O;
   readonly test: (name: string, fn: (bed: TestBed) => Promise<void>, options?: TestOptions) => void;
 }
 
 /** A group function: call it with the suite options inside a vitest file. */
 export type ConformanceGroup = (options: ConformanceOptions) => void;
 
-export function defineGroup(group: GroupName, body: (context: GroupContext) => void): ConformanceGroup {
+export function defineGroup<O extends ConformanceOptions = ConformanceOptions>(group: GroupName | string, body: (context: GroupContext<O>) => void): (options: O) => void {
   return (options) => {
     const caps = capabilitiesOf(options);
     const scale = options.timeoutMultiplier ?? 1;
@@ -37,6 +39,7 @@ export function defineGroup(group: GroupName, body: (context: GroupContext) => v
       });
       body({
         caps,
+        options,
         test: (name, fn, testOptions = {}) => {
           const missing = (testOptions.needs ?? []).filter((c) => !caps[c]);
           it.skipIf(missing.length > 0 || testOptions.when === false)(name, () => fn(bed), Math.round((testOptions.timeout ?? 30_000) * scale));

@@ -1,0 +1,16 @@
+/** What a caller gives the reliability suite: the conformance options, plus what crashes need. */
+import type { ConformanceOptions } from "../suite/options.js";
+
+export interface ReliabilityOptions extends ConformanceOptions {
+  /**
+   * A module (absolute path or file URL) exporting `connector`, for tests that run a consumer in
+   * a child process (the consumer-crash and exit-by-itself tests). Without it they are skipped.
+   */
+  readonly connectorModule?: string;
+  /** The export of `connectorModule` that holds the connector. @default "connector" */
+  readonly connectorExport?: string;
+  /** Generated calls in the fuzzing test. @default 10000 */
+  readonly fuzzRuns?: number;
+  /** Connect/disconnect cycles in the hygiene test. @default 1000 */
+  readonly cycles?: number;
+}
