@@ -97,7 +97,7 @@ export const securityTests = defineGroup<ReliabilityOptions>("security", ({ test
         expect(ms).toBeLessThan(LIMIT);
       }
       bed.report(`closed broker: send and run failed after ${Math.max(...results.map((r) => r.ms))} ms at most`);
-      await client.disconnect();
+      must(await client.disconnect());
     } finally {
       await kafka.stop();
     }
