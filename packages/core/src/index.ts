@@ -38,6 +38,7 @@ export { registerConnector, unregisterConnector, resolveConnector, BUILTIN_PACKA
 export { defaultLogger, silentLogger, scrubText } from "./logger.js";
 export type { Logger, LogMethod } from "./logger.js";
 export { withTimeout } from "./runtime/attempt.js";
+export { DEAD_LETTER_HEADERS } from "./runtime/failure-policy.js";
 
 export { memoryConnector, MEMORY_CONNECTOR_NAME } from "./memory/connector.js";
 export { memoryCluster, resetMemoryCluster } from "./memory/cluster.js";

@@ -17,8 +17,18 @@ import type {
 /** What a handler may return: nothing, or a `Result` whose `err` counts as a failure. */
 export type HandlerReturn = void | { isErr(): boolean } | Promise<void | { isErr(): boolean }>;
 
-export type EachMessageHandler = (message: ConsumedMessage) => HandlerReturn;
-export type EachBatchHandler = (batch: ConsumedBatch) => HandlerReturn;
+/** What a handler is told about its attempt. */
+export interface HandlerContext {
+  /** Aborted when the attempt times out (`handlerTimeoutMs`) or the consumer disconnects. */
+  readonly signal: AbortSignal;
+  /** 1 for the first attempt, then 2, 3, ... */
+  readonly attempt: number;
+}
+
+/** Handles one message; fails by throwing, rejecting or returning an `err` Result. */
+export type EachMessageHandler = (message: ConsumedMessage, context: HandlerContext) => HandlerReturn;
+/** Handles the messages of one partition at once; the batch is retried as a whole. */
+export type EachBatchHandler = (batch: ConsumedBatch, context: HandlerContext) => HandlerReturn;
 
 /** Exactly one of `eachMessage` or `eachBatch`. */
 export type RunConfig = { readonly eachMessage: EachMessageHandler } | { readonly eachBatch: EachBatchHandler };

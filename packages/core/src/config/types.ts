@@ -62,8 +62,12 @@ export interface ResolvedConfig {
   readonly logger: Logger;
 }
 
-/** What to do with a message whose handler still fails after the last retry. */
-export type FailurePolicy = "stop" | "skip";
+/**
+ * What to do with a message whose handler still fails after the last attempt: stop consuming
+ * (the error is reported, the message is not committed), skip it (reported, committed), or
+ * publish it to a dead-letter topic with its origin and the error in headers, then go on.
+ */
+export type FailurePolicy = "stop" | "skip" | { readonly deadLetterTopic: string };
 
 /** Retries of a failing handler, with exponential back-off and jitter. */
 export interface HandlerRetryConfig {
@@ -97,6 +101,8 @@ export interface ConsumerConfig {
   readonly retry?: HandlerRetryConfig;
   /** @default "stop" */
   readonly onFailure?: FailurePolicy;
+  /** ms one handler attempt may take; past it the attempt fails with `HANDLER_TIMEOUT` and its signal aborts. @default no limit */
+  readonly handlerTimeoutMs?: number;
   /** Called with every error the consumer cannot return from a call (handler failures, fetch errors). */
   readonly onError?: (error: import("../errors/qi-error.js").QiError) => void;
 }

@@ -136,7 +136,14 @@ export function checkProducerConfig(config: unknown): Check {
   return checkPositiveInt(c.timeout, "producer.timeout");
 }
 
-const CONSUMER_KEYS = new Set(["groupId", "sessionTimeout", "autoCommit", "maxBatchSize", "retry", "onFailure", "onError"]);
+const CONSUMER_KEYS = new Set(["groupId", "sessionTimeout", "autoCommit", "maxBatchSize", "retry", "onFailure", "onError", "handlerTimeoutMs"]);
+const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
+
+function checkFailurePolicy(policy: unknown): Check {
+  if (policy === undefined || policy === "stop" || policy === "skip") return pass;
+  if (isRecord(policy) && typeof policy.deadLetterTopic === "string" && TOPIC.test(policy.deadLetterTopic)) return pass;
+  return fail("consumer.onFailure", 'must be "stop", "skip" or { deadLetterTopic: "<valid topic name>" }');
+}
 
 export function checkConsumerConfig(config: unknown): Check {
   if (!isRecord(config)) return fail("consumer config", "must be an object with a groupId");
@@ -144,13 +151,15 @@ export function checkConsumerConfig(config: unknown): Check {
   const c = config as unknown as ConsumerConfig;
   if (typeof c.groupId !== "string" || c.groupId.length === 0 || c.groupId.length > 255) return fail("consumer.groupId", "must be a non-empty string");
   if (c.autoCommit !== undefined && typeof c.autoCommit !== "boolean") return fail("consumer.autoCommit", "must be a boolean");
-  if (c.onFailure !== undefined && c.onFailure !== "stop" && c.onFailure !== "skip") return fail("consumer.onFailure", 'must be "stop" or "skip"');
+  const policy = checkFailurePolicy(c.onFailure);
+  if (policy.isErr()) return policy;
   if (c.onError !== undefined && typeof c.onError !== "function") return fail("consumer.onError", "must be a function");
   const retry = c.retry as unknown;
   if (retry !== undefined && !isRecord(retry)) return fail("consumer.retry", "must be an object");
   return [
     checkPositiveInt(c.sessionTimeout, "consumer.sessionTimeout"),
     checkPositiveInt(c.maxBatchSize, "consumer.maxBatchSize", 1_000_000),
+    checkPositiveInt(c.handlerTimeoutMs, "consumer.handlerTimeoutMs"),
     checkPositiveInt(c.retry?.attempts, "consumer.retry.attempts", 1000),
     checkPositiveInt(c.retry?.initialBackoffMs, "consumer.retry.initialBackoffMs"),
     checkPositiveInt(c.retry?.maxBackoffMs, "consumer.retry.maxBackoffMs"),

@@ -11,8 +11,9 @@ import { handlerError, toQiError } from "../errors/classify.js";
 import { stateError, unsupportedError, validationError, type ErrorContext, type QiError } from "../errors/qi-error.js";
 import type { IStreamingConsumer, RunConfig, SubscriptionConfig } from "../interfaces.js";
 import { checkOffset, checkPartition, checkTopicName } from "../messages/normalize.js";
-import type { ConsumedBatch, TopicPartition, TopicPartitionOffset } from "../messages/types.js";
+import type { ConsumedBatch, ConsumedMessage, TopicPartition, TopicPartitionOffset } from "../messages/types.js";
 import { attempt } from "./attempt.js";
+import { FailurePolicyRunner } from "./failure-policy.js";
 import { HANDLER_RETRY_DEFAULTS, runWithRetry, Sleeper } from "./handler-runner.js";
 import { Lifecycle } from "./lifecycle.js";
 
@@ -23,6 +24,7 @@ export class GuardedConsumer implements IStreamingConsumer {
   private readonly sleeper = new Sleeper();
   private readonly retry: Required<NonNullable<ConsumerConfig["retry"]>>;
   private readonly autoCommit: boolean;
+  private readonly policy: FailurePolicyRunner;
   private subscribed = false;
   /** Set by the `stop` failure policy: the driver is stopped once the delivery has committed. */
   private failedStop = false;
@@ -44,6 +46,7 @@ export class GuardedConsumer implements IStreamingConsumer {
     private readonly config: ConsumerConfig,
   ) {
     this.retry = { ...HANDLER_RETRY_DEFAULTS, ...config.retry };
+    this.policy = new FailurePolicyRunner(connector, context, config, (e) => this.report(e));
     this.autoCommit = config.autoCommit ?? true;
   }
 
@@ -229,6 +232,7 @@ export class GuardedConsumer implements IStreamingConsumer {
             this.running = false;
             this.subscribed = false;
             this.paused.clear();
+            await this.policy.close();
             await this.driver.disconnect();
           }
         }),
@@ -326,10 +330,10 @@ export class GuardedConsumer implements IStreamingConsumer {
     if ("eachBatch" in handler) {
       if (interrupted()) resumeAt = batch.messages[0]!.offset;
       else {
-        const outcome = await runWithRetry(() => handler.eachBatch(batch), this.retry, this.sleeper, () => this.stopping);
+        const outcome = await runWithRetry((c) => handler.eachBatch(batch, c), this.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
         const first = batch.messages[0]!;
         const last = batch.messages[batch.messages.length - 1]!;
-        if (outcome.ok || this.fail(outcome, first.offset, base)) next = (BigInt(last.offset) + 1n).toString();
+        if (outcome.ok || (await this.fail(outcome, batch.messages, base))) next = (BigInt(last.offset) + 1n).toString();
         else resumeAt = first.offset;
       }
     } else {
@@ -338,8 +342,8 @@ export class GuardedConsumer implements IStreamingConsumer {
           resumeAt = message.offset;
           break;
         }
-        const outcome = await runWithRetry(() => handler.eachMessage(message), this.retry, this.sleeper, () => this.stopping);
-        if (!outcome.ok && !this.fail(outcome, message.offset, { ...base, offset: message.offset })) {
+        const outcome = await runWithRetry((c) => handler.eachMessage(message, c), this.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+        if (!outcome.ok && !(await this.fail(outcome, [message], { ...base, offset: message.offset }))) {
           resumeAt = message.offset;
           break;
         }
@@ -371,20 +375,11 @@ export class GuardedConsumer implements IStreamingConsumer {
     return resumeAt === undefined && !this.stopping && (this.seekEpoch.get(key) ?? 0) === epoch;
   }
 
-  /** Applies the failure policy; true when consumption goes on past the message. */
-  private fail(outcome: { error: unknown; aborted: boolean }, offset: string, context: ErrorContext): boolean {
+  /** Applies the failure policy; true when consumption goes on past the failed message(s). */
+  private async fail(outcome: { error: unknown; aborted: boolean }, messages: readonly ConsumedMessage[], context: ErrorContext): Promise<boolean> {
     if (outcome.aborted) return false;
-    const error = handlerError(outcome.error, { ...context, offset, attempts: this.retry.attempts });
-    if (this.config.onFailure === "skip") {
-      this.context.logger.warn(`skipping message after ${this.retry.attempts} failed attempts: ${error.message}`, { context: error.context });
-      try {
-        this.config.onError?.(error);
-      } catch {
-        // ignore: see report()
-      }
-      return true;
-    }
-    this.report(error);
+    const error = handlerError(outcome.error, { ...context, offset: messages[0]!.offset, attempts: this.retry.attempts });
+    if ((await this.policy.apply(error, messages)) === "continue") return true;
     this.stopping = true;
     this.failedStop = true;
     return false;

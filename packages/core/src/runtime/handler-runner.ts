@@ -4,6 +4,8 @@
  * returning an `err` Result.
  */
 import type { HandlerRetryConfig } from "../config/types.js";
+import { qiError } from "../errors/qi-error.js";
+import type { HandlerContext } from "../interfaces.js";
 
 export const HANDLER_RETRY_DEFAULTS: Required<HandlerRetryConfig> = { attempts: 3, initialBackoffMs: 100, maxBackoffMs: 2000 };
 
@@ -44,17 +46,54 @@ function failureOf(returned: unknown): { failed: boolean; error?: unknown } {
   return { failed: false };
 }
 
+/**
+ * The context handed to a handler. Its signal is created only when read or when a timeout is
+ * set, so the common case costs no AbortController per message.
+ */
+class AttemptContext implements HandlerContext {
+  private controller: AbortController | undefined;
+
+  constructor(readonly attempt: number) {}
+
+  get signal(): AbortSignal {
+    return (this.controller ??= new AbortController()).signal;
+  }
+
+  abort(reason: unknown): void {
+    (this.controller ??= new AbortController()).abort(reason);
+  }
+}
+
+/** Runs one attempt, failing it with `HANDLER_TIMEOUT` after `timeoutMs` (and aborting its signal). */
+async function attemptOnce(handler: (context: HandlerContext) => unknown, context: AttemptContext, timeoutMs: number | undefined): Promise<unknown> {
+  if (timeoutMs === undefined) return handler(context);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = qiError("HANDLER", "HANDLER_TIMEOUT", `handler attempt ${context.attempt} took longer than ${timeoutMs} ms`, { context: { attempt: context.attempt } });
+      context.abort(error);
+      reject(error);
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([Promise.resolve().then(() => handler(context)), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Calls `handler` until it succeeds, the attempts run out, or `aborted()` turns true. */
 export async function runWithRetry(
-  handler: () => unknown,
+  handler: (context: HandlerContext) => unknown,
   retry: Required<HandlerRetryConfig>,
   sleeper: Sleeper,
   aborted: () => boolean,
+  timeoutMs?: number,
 ): Promise<HandlerOutcome> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= retry.attempts; attempt++) {
     try {
-      const returned = await handler();
+      const returned = await attemptOnce(handler, new AttemptContext(attempt), timeoutMs);
       const failure = failureOf(returned);
       if (!failure.failed) return { ok: true };
       lastError = failure.error;

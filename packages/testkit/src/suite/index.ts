@@ -8,6 +8,7 @@ import { groupTests } from "./groups.js";
 import { lifecycleTests } from "./lifecycle.js";
 import { offsetTests } from "./offsets.js";
 import type { ConformanceOptions, GroupName } from "./options.js";
+import { policyTests } from "./policies.js";
 import { producerTests } from "./producer.js";
 
 export const CONFORMANCE_GROUPS: Readonly<Record<GroupName, ConformanceGroup>> = {
@@ -18,6 +19,7 @@ export const CONFORMANCE_GROUPS: Readonly<Record<GroupName, ConformanceGroup>> =
   offsets: offsetTests,
   admin: adminTests,
   errors: errorTests,
+  policies: policyTests,
 };
 
 /**
@@ -36,5 +38,5 @@ export function runConformanceSuite(options: ConformanceOptions & { readonly gro
   });
 }
 
-export { adminTests, consumerTests, errorTests, groupTests, lifecycleTests, offsetTests, producerTests };
+export { adminTests, consumerTests, errorTests, groupTests, lifecycleTests, offsetTests, policyTests, producerTests };
 export { JAVA_MURMUR2_VECTORS } from "./producer.js";
