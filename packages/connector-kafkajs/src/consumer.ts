@@ -78,7 +78,7 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
     const messages = batch.messages.map((m) => normalizeIncoming({ topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp }));
     // Long handlers must not cost the group membership.
     const beat = setInterval(() => void heartbeat().catch(() => {}), 3000);
-    const delivery = sink.deliver({ topic, partition, messages });
+    const delivery = sink.deliver({ topic, partition, messages, highWatermark: batch.highWatermark });
     this.inFlight.add(delivery);
     try {
       await delivery;

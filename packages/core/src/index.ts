@@ -39,6 +39,7 @@ export { defaultLogger, silentLogger, scrubText } from "./logger.js";
 export type { Logger, LogMethod } from "./logger.js";
 export { withTimeout } from "./runtime/attempt.js";
 export { DEAD_LETTER_HEADERS } from "./runtime/failure-policy.js";
+export { Telemetry } from "./telemetry/telemetry.js";
 
 export { memoryConnector, MEMORY_CONNECTOR_NAME } from "./memory/connector.js";
 export { memoryCluster, resetMemoryCluster } from "./memory/cluster.js";

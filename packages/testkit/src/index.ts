@@ -2,11 +2,12 @@
  * `@qi/streaming-testkit`: the conformance suite every connector must pass, and the harness
  * that starts a real Apache Kafka broker for tests.
  */
-export { runConformanceSuite, CONFORMANCE_GROUPS, lifecycleTests, producerTests, consumerTests, groupTests, offsetTests, adminTests, errorTests, policyTests, JAVA_MURMUR2_VECTORS } from "./suite/index.js";
+export { runConformanceSuite, CONFORMANCE_GROUPS, lifecycleTests, producerTests, consumerTests, groupTests, offsetTests, adminTests, errorTests, policyTests, telemetryTests, JAVA_MURMUR2_VECTORS } from "./suite/index.js";
 export type { ConformanceOptions, SaslTarget, GroupName } from "./suite/options.js";
 export { GROUPS, capabilitiesOf } from "./suite/options.js";
 export type { ConformanceGroup, TestOptions } from "./suite/group.js";
 export { TestBed, must, mustFail } from "./suite/bed.js";
+export { installTestTelemetry } from "./suite/telemetry.js";
 export { kafkaTestBrokers, kafkaTestConfig, kafkaTestSasl, BROKER_ENV } from "./broker-env.js";
 export * from "./harness/index.js";
 export type { KafkaTestInfo } from "./harness/global-setup.js";

@@ -14,6 +14,7 @@ import { attempt, withTimeout } from "../runtime/attempt.js";
 import { GuardedAdmin } from "../runtime/admin.js";
 import { GuardedConsumer } from "../runtime/consumer.js";
 import { GuardedProducer } from "../runtime/producer.js";
+import { Telemetry } from "../telemetry/telemetry.js";
 
 function checkOptions(connector: IStreamingConnector, options: Readonly<Record<string, unknown>>): Result<void, QiError> {
   const allowed = new Set(connector.optionKeys ?? []);
@@ -47,6 +48,7 @@ export class StreamingClient {
   private admin: IStreamingAdmin | undefined;
   private readonly consumers = new Set<IStreamingConsumer>();
   private closed = false;
+  private telemetry: Telemetry | undefined;
 
   /** Use `createStreamingClient`. */
   constructor(private readonly config: StreamingConfig) {
@@ -54,12 +56,13 @@ export class StreamingClient {
   }
 
   /** The connector, loaded once; its options are checked here (it may come from a lazy import). */
-  private context(): ResultAsync<{ connector: IStreamingConnector; context: ConnectorContext }, QiError> {
+  private context(): ResultAsync<{ connector: IStreamingConnector; context: ConnectorContext; telemetry: Telemetry | undefined }, QiError> {
     if (this.closed) return errAsync(stateError("CLIENT_DISCONNECTED", "the client was disconnected; create a new one", { connector: this.connectorName }));
     this.connector ??= resolveConnector(this.config.connector ?? "memory").andThen((c) => checkOptions(c, this.config.options ?? {}).map(() => c));
     return this.connector.map((connector) => {
       const resolved = resolveConfig(this.config, connector.name);
-      return { connector, context: { config: resolved, logger: resolved.logger } };
+      this.telemetry ??= Telemetry.create({ connector: connector.name, clientId: resolved.clientId }, resolved.telemetry);
+      return { connector, context: { config: resolved, logger: resolved.logger }, telemetry: this.telemetry };
     });
   }
 
@@ -68,7 +71,7 @@ export class StreamingClient {
     const checked = checkProducerConfig(config);
     if (checked.isErr()) return errAsync(checked.error);
     const key = JSON.stringify(config ?? {});
-    return this.context().andThen(({ connector, context }) => {
+    return this.context().andThen(({ connector, context, telemetry }) => {
       if (this.producer) {
         return this.producer.key === key
           ? okAsync(this.producer.value)
@@ -77,7 +80,7 @@ export class StreamingClient {
       const unsupported = unsupportedProducerOption(connector, config ?? {});
       if (unsupported) return errAsync(unsupported);
       return attempt(() => {
-        const value = new GuardedProducer(connector, connector.createProducer(context, config ?? {}), context, config ?? {});
+        const value = new GuardedProducer(connector, connector.createProducer(context, config ?? {}), context, config ?? {}, telemetry);
         this.producer = { key, value };
         return value;
       }, { connector: connector.name, operation: "client.getProducer" });
@@ -88,9 +91,9 @@ export class StreamingClient {
   getConsumer(config: ConsumerConfig): ResultAsync<IStreamingConsumer, QiError> {
     const checked = checkConsumerConfig(config);
     if (checked.isErr()) return errAsync(checked.error);
-    return this.context().andThen(({ connector, context }) =>
+    return this.context().andThen(({ connector, context, telemetry }) =>
       attempt(() => {
-        const consumer = new GuardedConsumer(connector, connector.createConsumer(context, { ...config }), context, { ...config });
+        const consumer = new GuardedConsumer(connector, connector.createConsumer(context, { ...config }), context, { ...config }, telemetry);
         this.consumers.add(consumer);
         return consumer as IStreamingConsumer;
       }, { connector: connector.name, operation: "client.getConsumer" }),

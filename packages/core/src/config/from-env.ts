@@ -22,6 +22,7 @@ export const ENV_VARS = {
   QI_STREAMING_SSL: "security.ssl (true or false)",
   QI_STREAMING_SSL_REJECT_UNAUTHORIZED: "security.ssl.rejectUnauthorized (true or false)",
   QI_STREAMING_OPTIONS: "options (a JSON object)",
+  QI_STREAMING_TELEMETRY: "telemetry (true or false)",
 } as const;
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -58,6 +59,8 @@ export function configFromEnv(env: Env = process.env): Result<StreamingConfig, Q
   if (ssl.isErr()) return err(ssl.error);
   const reject = bool(env, "QI_STREAMING_SSL_REJECT_UNAUTHORIZED");
   if (reject.isErr()) return err(reject.error);
+  const telemetry = bool(env, "QI_STREAMING_TELEMETRY");
+  if (telemetry.isErr()) return err(telemetry.error);
 
   let options: Record<string, unknown> | undefined;
   const rawOptions = env.QI_STREAMING_OPTIONS?.trim();
@@ -93,6 +96,7 @@ export function configFromEnv(env: Env = process.env): Result<StreamingConfig, Q
     ...(Object.keys(retry).length > 0 ? { retry } : {}),
     ...(sasl || sslValue !== undefined ? { security: { ...(sasl ? { sasl } : {}), ...(sslValue === undefined ? {} : { ssl: sslValue }) } } : {}),
     ...(options ? { options } : {}),
+    ...(telemetry.value === undefined ? {} : { telemetry: telemetry.value }),
   };
   return ok(config);
 }

@@ -47,6 +47,8 @@ export interface StreamingConfig {
   readonly options?: Readonly<Record<string, unknown>>;
   /** Receives the library's and the client's logs. @default warnings and errors to the console */
   readonly logger?: Logger;
+  /** OpenTelemetry spans and metrics, when `@opentelemetry/api` is installed. @default true */
+  readonly telemetry?: boolean;
 }
 
 /** A validated config with every default filled in: what connectors receive. */
@@ -60,6 +62,7 @@ export interface ResolvedConfig {
   readonly security: SecurityConfig;
   readonly options: Readonly<Record<string, unknown>>;
   readonly logger: Logger;
+  readonly telemetry: boolean;
 }
 
 /**

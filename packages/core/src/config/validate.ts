@@ -15,7 +15,7 @@ export const CONFIG_DEFAULTS = {
   retry: { retries: 5, initialRetryTimeMs: 300, maxRetryTimeMs: 30_000 },
 } as const;
 
-const KNOWN_KEYS = new Set(["connector", "clientId", "brokers", "connectionTimeout", "requestTimeout", "retry", "security", "options", "logger"]);
+const KNOWN_KEYS = new Set(["connector", "clientId", "brokers", "connectionTimeout", "requestTimeout", "retry", "security", "options", "logger", "telemetry"]);
 const BROKER = /^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/;
 const MECHANISMS = new Set(["plain", "scram-sha-256", "scram-sha-512"]);
 
@@ -86,6 +86,7 @@ export function checkConfig(config: unknown): Check {
   }
   const retry = c.retry as unknown;
   if (retry !== undefined && !isRecord(retry)) return fail("retry", "must be an object");
+  if (c.telemetry !== undefined && typeof c.telemetry !== "boolean") return fail("telemetry", "must be true or false");
   const options = c.options as unknown;
   if (options !== undefined && !isRecord(options)) return fail("options", "must be an object");
   return [
@@ -119,6 +120,7 @@ export function resolveConfig(config: StreamingConfig, connectorName: string): R
     security: config.security ?? {},
     options: config.options ?? {},
     logger,
+    telemetry: config.telemetry ?? true,
   };
 }
 

@@ -102,7 +102,8 @@ export class MemoryConsumerDriver implements ConsumerDriver {
       const messages = this.cluster.read(next.tp.topic, next.tp.partition, next.from, this.maxBatch);
       const pos = this.positions.get(tpKey(next.tp.topic, next.tp.partition));
       if (pos) pos.offset = next.from + messages.length; // a fetch advances the position
-      this.inFlight = this.sink!.deliver({ topic: next.tp.topic, partition: next.tp.partition, messages });
+      const highWatermark = String(this.cluster.endOffset(next.tp.topic, next.tp.partition));
+      this.inFlight = this.sink!.deliver({ topic: next.tp.topic, partition: next.tp.partition, messages, highWatermark });
       await this.inFlight;
       // Let producers and timers run between batches, as a network fetch would.
       await new Promise<void>((resolve) => setImmediate(resolve));

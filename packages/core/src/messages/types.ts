@@ -44,6 +44,8 @@ export interface ConsumedBatch {
   readonly topic: string;
   readonly partition: number;
   readonly messages: readonly ConsumedMessage[];
+  /** The partition's end offset when fetched, if the client reports it (for the lag metric). */
+  readonly highWatermark?: string;
 }
 
 export interface TopicPartition {

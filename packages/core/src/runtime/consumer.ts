@@ -13,6 +13,7 @@ import type { IStreamingConsumer, RunConfig, SubscriptionConfig } from "../inter
 import { checkOffset, checkPartition, checkTopicName } from "../messages/normalize.js";
 import type { ConsumedBatch, ConsumedMessage, TopicPartition, TopicPartitionOffset } from "../messages/types.js";
 import { attempt } from "./attempt.js";
+import type { Telemetry } from "../telemetry/telemetry.js";
 import { FailurePolicyRunner } from "./failure-policy.js";
 import { HANDLER_RETRY_DEFAULTS, runWithRetry, Sleeper } from "./handler-runner.js";
 import { Lifecycle } from "./lifecycle.js";
@@ -44,6 +45,7 @@ export class GuardedConsumer implements IStreamingConsumer {
     private readonly driver: ConsumerDriver,
     private readonly context: ConnectorContext,
     private readonly config: ConsumerConfig,
+    private readonly telemetry?: Telemetry,
   ) {
     this.retry = { ...HANDLER_RETRY_DEFAULTS, ...config.retry };
     this.policy = new FailurePolicyRunner(connector, context, config, (e) => this.report(e));
@@ -330,7 +332,9 @@ export class GuardedConsumer implements IStreamingConsumer {
     if ("eachBatch" in handler) {
       if (interrupted()) resumeAt = batch.messages[0]!.offset;
       else {
+        const end = this.telemetry?.startProcess(batch.messages, this.config.groupId, batch.highWatermark);
         const outcome = await runWithRetry((c) => handler.eachBatch(batch, c), this.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+        end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
         const first = batch.messages[0]!;
         const last = batch.messages[batch.messages.length - 1]!;
         if (outcome.ok || (await this.fail(outcome, batch.messages, base))) next = (BigInt(last.offset) + 1n).toString();
@@ -342,7 +346,9 @@ export class GuardedConsumer implements IStreamingConsumer {
           resumeAt = message.offset;
           break;
         }
+        const end = this.telemetry?.startProcess([message], this.config.groupId, batch.highWatermark);
         const outcome = await runWithRetry((c) => handler.eachMessage(message, c), this.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+        end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
         if (!outcome.ok && !(await this.fail(outcome, [message], { ...base, offset: message.offset }))) {
           resumeAt = message.offset;
           break;

@@ -5,7 +5,9 @@ import type { ProducerConfig } from "../config/types.js";
 import type { ErrorContext, QiError } from "../errors/qi-error.js";
 import type { IStreamingProducer } from "../interfaces.js";
 import { normalizeBatch, normalizeOutgoing } from "../messages/normalize.js";
-import type { MessageBatch, ProduceResult, StreamingMessage } from "../messages/types.js";
+import type { MessageBatch, OutgoingRecord, ProduceResult, StreamingMessage } from "../messages/types.js";
+import { toQiError } from "../errors/classify.js";
+import type { Telemetry } from "../telemetry/telemetry.js";
 import { attempt, withTimeout } from "./attempt.js";
 import { Lifecycle } from "./lifecycle.js";
 import { qiError } from "../errors/qi-error.js";
@@ -22,6 +24,7 @@ export class GuardedProducer implements IStreamingProducer {
     private readonly driver: ProducerDriver,
     context: ConnectorContext,
     config: ProducerConfig,
+    private readonly telemetry?: Telemetry,
   ) {
     this.base = { connector: connector.name };
     // A send never hangs: past this it is a retriable TIMEOUT (the write may still land).
@@ -44,7 +47,7 @@ export class GuardedProducer implements IStreamingProducer {
     if (record.isErr()) return errAsync(record.error);
     return attempt(
       async () => {
-        const [result] = await this.timed(this.track(this.driver.send([record.value])), context);
+        const [result] = await this.write([record.value], context);
         if (result === undefined) throw qiError("INTERNAL", "NO_DELIVERY_REPORT", "the connector returned no delivery report", { context });
         return result;
       },
@@ -62,7 +65,7 @@ export class GuardedProducer implements IStreamingProducer {
     return attempt(
       async () => {
         if (records.value.length === 0) return [];
-        const results = await this.timed(this.track(this.driver.send(records.value)), context);
+        const results = await this.write(records.value, context);
         if (results.length !== records.value.length) {
           throw qiError("INTERNAL", "NO_DELIVERY_REPORT", `the connector returned ${results.length} reports for ${records.value.length} messages`, { context });
         }
@@ -94,6 +97,19 @@ export class GuardedProducer implements IStreamingProducer {
 
   getNativeClient(): unknown {
     return this.driver.native();
+  }
+
+  /** Sends through the driver: tracked for flush, bounded in time, traced when telemetry is on. */
+  private async write(records: OutgoingRecord[], context: ErrorContext): Promise<readonly ProduceResult[]> {
+    const end = this.telemetry?.startSend(records);
+    try {
+      const results = await this.timed(this.track(this.driver.send(records)), context);
+      end?.({ results });
+      return results;
+    } catch (error) {
+      end?.({ error: toQiError(error, context, this.connector.classifyError) });
+      throw error;
+    }
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {

@@ -10,6 +10,7 @@ import { offsetTests } from "./offsets.js";
 import type { ConformanceOptions, GroupName } from "./options.js";
 import { policyTests } from "./policies.js";
 import { producerTests } from "./producer.js";
+import { telemetryTests } from "./telemetry.js";
 
 export const CONFORMANCE_GROUPS: Readonly<Record<GroupName, ConformanceGroup>> = {
   lifecycle: lifecycleTests,
@@ -20,6 +21,7 @@ export const CONFORMANCE_GROUPS: Readonly<Record<GroupName, ConformanceGroup>> =
   admin: adminTests,
   errors: errorTests,
   policies: policyTests,
+  telemetry: telemetryTests,
 };
 
 /**
@@ -38,5 +40,5 @@ export function runConformanceSuite(options: ConformanceOptions & { readonly gro
   });
 }
 
-export { adminTests, consumerTests, errorTests, groupTests, lifecycleTests, offsetTests, policyTests, producerTests };
+export { adminTests, consumerTests, errorTests, groupTests, lifecycleTests, offsetTests, policyTests, producerTests, telemetryTests };
 export { JAVA_MURMUR2_VECTORS } from "./producer.js";

@@ -26,11 +26,12 @@ export const lifecycleTests = defineGroup("lifecycle", ({ test }) => {
   test("a producer reconnects after disconnect and sends again", async (bed) => {
     const topic = await bed.topic();
     const producer = await bed.producer();
-    must(await producer.send(topic, { value: "before" }));
+    const before = must(await producer.send(topic, { value: "before" }));
     must(await producer.disconnect());
     must(await producer.connect());
-    const r = must(await producer.send(topic, { value: "after" }));
-    expect(r.offset).toBe("1");
+    const after = must(await producer.send(topic, { value: "after" }));
+    // Not "1": without idempotence a client retry may have written "before" twice (at-least-once).
+    expect(Number(after.offset)).toBeGreaterThan(Number(before.offset));
   });
 
   test("any call after disconnect is a STATE error", async (bed) => {

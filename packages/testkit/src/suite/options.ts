@@ -29,5 +29,5 @@ export function capabilitiesOf(options: ConformanceOptions): ConnectorCapabiliti
 }
 
 /** The names of the suite's groups, in report order. */
-export const GROUPS = ["lifecycle", "producer", "consumer", "groups", "offsets", "admin", "errors", "policies"] as const;
+export const GROUPS = ["lifecycle", "producer", "consumer", "groups", "offsets", "admin", "errors", "policies", "telemetry"] as const;
 export type GroupName = (typeof GROUPS)[number];

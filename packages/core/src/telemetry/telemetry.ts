@@ -1,0 +1,134 @@
+/**
+ * Tracing and metrics, once in core and identical for every connector, following the
+ * OpenTelemetry messaging semantic conventions: a PRODUCER span per send (or batch), a CONSUMER
+ * span per message handled (per batch for `eachBatch`, linked to each message's producer), the
+ * trace context carried in the W3C `traceparent` header, and counters, a duration histogram and
+ * a lag gauge.
+ */
+import type { QiError } from "../errors/qi-error.js";
+import type { ConsumedMessage, OutgoingRecord, ProduceResult } from "../messages/types.js";
+import { loadOtelApi, type OtelApi, type OtelSpan } from "./otel-api.js";
+
+const TRACEPARENT = "traceparent";
+const W3C = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+type Attributes = Record<string, string | number>;
+
+export interface TelemetryScope {
+  readonly connector: string;
+  readonly clientId: string;
+}
+
+/** The parent context carried by a consumed message, if any. */
+function remoteContext(api: OtelApi, message: ConsumedMessage): unknown {
+  const m = W3C.exec(message.headers[TRACEPARENT]?.toString("latin1") ?? "");
+  if (!m) return undefined;
+  return api.trace.setSpanContext(api.context.active(), { traceId: m[1]!, spanId: m[2]!, traceFlags: parseInt(m[3]!, 16), isRemote: true });
+}
+
+export class Telemetry {
+  private readonly tracer;
+  private readonly sent;
+  private readonly consumed;
+  private readonly errors;
+  private readonly duration;
+  private readonly lag = new Map<string, { value: number; attributes: Attributes }>();
+
+  private constructor(
+    private readonly api: OtelApi,
+    private readonly scope: TelemetryScope,
+  ) {
+    this.tracer = api.trace.getTracer("@qi/streaming");
+    const meter = api.metrics.getMeter("@qi/streaming");
+    this.sent = meter.createCounter("messaging.client.sent.messages", { description: "Messages the broker acknowledged", unit: "{message}" });
+    this.consumed = meter.createCounter("messaging.client.consumed.messages", { description: "Messages handed to a handler", unit: "{message}" });
+    this.errors = meter.createCounter("qi.streaming.errors", { description: "Failed operations, by error category", unit: "{error}" });
+    this.duration = meter.createHistogram("messaging.process.duration", { description: "Handler duration, all attempts", unit: "s" });
+    meter.createObservableGauge("messaging.kafka.consumer.lag", { description: "Messages behind the partition's end", unit: "{message}" }).addCallback((r) => {
+      for (const { value, attributes } of this.lag.values()) r.observe(value, attributes);
+    });
+  }
+
+  /** Telemetry for a client, or undefined when off or when `@opentelemetry/api` is absent. */
+  static create(scope: TelemetryScope, enabled: boolean): Telemetry | undefined {
+    const api = enabled ? loadOtelApi() : undefined;
+    return api ? new Telemetry(api, scope) : undefined;
+  }
+
+  private base(topic: string): Attributes {
+    return { "messaging.system": "kafka", "messaging.destination.name": topic, "messaging.client.id": this.scope.clientId, "qi.streaming.connector": this.scope.connector };
+  }
+
+  /** Starts a send span and puts its `traceparent` on each record (records are core's copies). */
+  startSend(records: OutgoingRecord[]): (outcome: { results?: readonly ProduceResult[]; error?: QiError }) => void {
+    const topic = records[0]?.topic ?? "";
+    const attributes: Attributes = { ...this.base(topic), "messaging.operation.name": "send", "messaging.operation.type": "send" };
+    if (records.length > 1) attributes["messaging.batch.message_count"] = records.length;
+    const span = this.tracer.startSpan(`send ${topic}`, { kind: this.api.SpanKind.PRODUCER, attributes });
+    if (span.isRecording()) {
+      const { traceId, spanId, traceFlags } = span.spanContext();
+      const header = Buffer.from(`00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, "0")}`, "latin1");
+      for (const r of records) r.headers[TRACEPARENT] = header;
+    }
+    return ({ results, error }) => {
+      if (error) this.fail(span, error, topic, "send");
+      else {
+        const first = results?.[0];
+        if (first && records.length === 1) {
+          span.setAttribute("messaging.destination.partition.id", String(first.partition));
+          span.setAttribute("messaging.kafka.offset", Number(first.offset));
+        }
+        for (const r of results ?? []) this.sent.add(1, { ...this.base(r.topic), "messaging.operation.name": "send" });
+      }
+      span.end();
+    };
+  }
+
+  /** Starts a process span for handled messages (one, or a batch linked to each producer). */
+  startProcess(messages: readonly ConsumedMessage[], groupId: string, highWatermark?: string): (error?: QiError) => void {
+    const first = messages[0]!;
+    const attributes: Attributes = {
+      ...this.base(first.topic),
+      "messaging.operation.name": "process",
+      "messaging.operation.type": "process",
+      "messaging.consumer.group.name": groupId,
+      "messaging.destination.partition.id": String(first.partition),
+    };
+    let parent: unknown;
+    let links: { context: unknown }[] | undefined;
+    if (messages.length === 1) {
+      attributes["messaging.kafka.offset"] = Number(first.offset);
+      if (first.key) attributes["messaging.kafka.message.key"] = first.key.toString("utf8");
+      parent = remoteContext(this.api, first);
+    } else {
+      attributes["messaging.batch.message_count"] = messages.length;
+      links = messages.map((m) => ({ context: remoteContext(this.api, m) })).filter((l) => l.context !== undefined);
+    }
+    const span = this.tracer.startSpan(`process ${first.topic}`, { kind: this.api.SpanKind.CONSUMER, attributes, ...(links ? { links } : {}) }, parent);
+    const started = performance.now();
+    if (highWatermark !== undefined) {
+      const last = messages[messages.length - 1]!;
+      const key = `${first.partition}:${first.topic}:${groupId}`;
+      const lagAttributes: Attributes = { ...this.base(first.topic), "messaging.consumer.group.name": groupId, "messaging.destination.partition.id": String(first.partition) };
+      this.lag.set(key, { value: Math.max(0, Number(BigInt(highWatermark) - BigInt(last.offset) - 1n)), attributes: lagAttributes });
+    }
+    return (error) => {
+      const attrs: Attributes = { ...this.base(first.topic), "messaging.operation.name": "process", "messaging.consumer.group.name": groupId };
+      this.duration.record((performance.now() - started) / 1000, error ? { ...attrs, "error.type": error.code } : attrs);
+      if (error) this.fail(span, error, first.topic, "process");
+      else this.consumed.add(messages.length, attrs);
+      span.end();
+    };
+  }
+
+  /** Counts a failed operation by category (also for errors outside spans). */
+  countError(error: QiError, operation: string, topic = ""): void {
+    this.errors.add(1, { ...this.base(topic), "messaging.operation.name": operation, "error.type": error.code, "qi.streaming.error.category": error.category });
+  }
+
+  private fail(span: OtelSpan, error: QiError, topic: string, operation: string): void {
+    span.setStatus({ code: this.api.SpanStatusCode.ERROR, message: error.message });
+    span.setAttribute("error.type", error.code);
+    span.setAttribute("qi.streaming.error.category", error.category);
+    this.countError(error, operation, topic);
+  }
+}

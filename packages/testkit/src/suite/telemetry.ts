@@ -1,0 +1,100 @@
+/**
+ * Telemetry, the same on every connector: OpenTelemetry spans following the messaging semantic
+ * conventions, one trace from the send to the handler through the `traceparent` header, and
+ * the metrics. Registers in-memory SDK exporters globally in the test worker.
+ */
+import { SpanKind, metrics, trace } from "@opentelemetry/api";
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
+import { beforeAll, expect } from "vitest";
+import { must } from "./bed.js";
+import { defineGroup } from "./group.js";
+
+interface Sdk {
+  spans: InMemorySpanExporter;
+  reader: PeriodicExportingMetricReader;
+}
+let sdk: Sdk | undefined;
+
+/** Installs in-memory trace and metric exporters as the global providers (once per process). */
+export function installTestTelemetry(): Sdk {
+  if (sdk) return sdk;
+  const spans = new InMemorySpanExporter();
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
+  const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 60_000 });
+  metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+  return (sdk = { spans, reader });
+}
+
+const spansOf = (s: Sdk, topic: string): ReadableSpan[] => s.spans.getFinishedSpans().filter((x) => x.attributes["messaging.destination.name"] === topic);
+
+/** Sum of a metric's data points whose attributes name the topic. */
+async function metricSum(s: Sdk, name: string, topic: string): Promise<number> {
+  const { resourceMetrics } = await s.reader.collect();
+  let sum = 0;
+  for (const scope of resourceMetrics.scopeMetrics) {
+    for (const metric of scope.metrics) {
+      if (metric.descriptor.name !== name) continue;
+      for (const point of metric.dataPoints) {
+        if (point.attributes["messaging.destination.name"] !== topic) continue;
+        const v = point.value as number | { count: number };
+        sum += typeof v === "number" ? v : v.count;
+      }
+    }
+  }
+  return sum;
+}
+
+export const telemetryTests = defineGroup("telemetry", ({ test }) => {
+  let s: Sdk;
+  beforeAll(() => {
+    s = installTestTelemetry();
+  });
+
+  test("a send and the handling of its message are one trace, carried by the traceparent header", async (bed) => {
+    const topic = await bed.topic();
+    const groupId = bed.name("g");
+    const producer = await bed.producer();
+    const sent = must(await producer.send(topic, { key: "k", value: "traced" }));
+    const { received } = await bed.consumer([topic], { groupId });
+    await bed.waitFor(() => received.length >= 1 && spansOf(s, topic).some((x) => x.kind === SpanKind.CONSUMER), "the process span");
+    const send = spansOf(s, topic).find((x) => x.kind === SpanKind.PRODUCER)!;
+    const process = spansOf(s, topic).find((x) => x.kind === SpanKind.CONSUMER)!;
+    expect(send.name).toBe(`send ${topic}`);
+    expect(send.attributes).toMatchObject({ "messaging.system": "kafka", "messaging.operation.type": "send", "messaging.destination.name": topic, "messaging.destination.partition.id": String(sent.partition), "messaging.kafka.offset": Number(sent.offset) });
+    expect(process.name).toBe(`process ${topic}`);
+    expect(process.attributes).toMatchObject({ "messaging.system": "kafka", "messaging.operation.type": "process", "messaging.consumer.group.name": groupId, "messaging.kafka.offset": Number(sent.offset) });
+    expect(process.spanContext().traceId).toBe(send.spanContext().traceId);
+    expect(process.parentSpanContext?.spanId).toBe(send.spanContext().spanId);
+    expect(received[0]!.headers.traceparent?.toString()).toBe(`00-${send.spanContext().traceId}-${send.spanContext().spanId}-01`);
+  });
+
+  test("metrics count sent and consumed messages, handler durations and errors by category", async (bed) => {
+    const topic = await bed.topic();
+    await bed.produce(topic, 5);
+    const handled: string[] = [];
+    await bed.consumer([topic], { groupId: bed.name("g"), retry: { attempts: 1 }, onFailure: "skip" }, {
+      run: () => ({
+        eachMessage: (m) => {
+          if (m.offset === "2") throw new Error("counted");
+          handled.push(m.offset);
+        },
+      }),
+    });
+    await bed.waitFor(() => handled.length >= 4, "4 handled messages");
+    expect(await metricSum(s, "messaging.client.sent.messages", topic)).toBe(5);
+    expect(await metricSum(s, "messaging.client.consumed.messages", topic)).toBe(4);
+    expect(await metricSum(s, "messaging.process.duration", topic)).toBe(5);
+    expect(await metricSum(s, "qi.streaming.errors", topic)).toBe(1);
+  });
+
+  test("a failed send is an errored span and counts as an error", async (bed) => {
+    const producer = await bed.producer();
+    const topic = bed.name("missing");
+    expect((await producer.send(topic, { value: "x" })).isErr()).toBe(true);
+    const span = spansOf(s, topic)[0]!;
+    expect(span.status.code).toBe(2);
+    expect(span.attributes["qi.streaming.error.category"]).toBe("NOT_FOUND");
+    expect(await metricSum(s, "qi.streaming.errors", topic)).toBe(1);
+  });
+});
