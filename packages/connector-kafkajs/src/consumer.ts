@@ -5,6 +5,7 @@
  */
 import { normalizeIncoming, qiError, withTimeout, type BatchSink, type ConsumerConfig, type ConsumerDriver, type ResolvedConfig, type TopicPartition, type TopicPartitionOffset } from "@qi/streaming";
 import { Kafka, type Consumer, type EachBatchPayload } from "kafkajs";
+import { KAFKAJS_ASSIGNERS } from "./assigner.js";
 import { KAFKAJS_OPTIONS, kafkaConfig, pick } from "./options.js";
 
 export class KafkajsConsumerDriver implements ConsumerDriver {
@@ -26,6 +27,7 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
       groupId: consumerConfig.groupId,
       sessionTimeout: this.sessionTimeout,
       allowAutoTopicCreation: false,
+      partitionAssigners: KAFKAJS_ASSIGNERS,
       // Java's fetch.max.wait.ms; kafkajs's 5 s default makes every stop wait up to 5 s.
       maxWaitTimeInMs: 500,
       ...options,

@@ -8,6 +8,7 @@ export { GROUPS, capabilitiesOf } from "./suite/options.js";
 export type { ConformanceGroup, TestOptions } from "./suite/group.js";
 export { TestBed, must, mustFail } from "./suite/bed.js";
 export { installTestTelemetry } from "./suite/telemetry.js";
+export { runPairsSuite } from "./suite/pairs.js";
 export { kafkaTestBrokers, kafkaTestConfig, kafkaTestSasl, BROKER_ENV } from "./broker-env.js";
 export * from "./harness/index.js";
 export type { KafkaTestInfo } from "./harness/global-setup.js";

@@ -1,0 +1,9 @@
+// Every ordered pair of broker connectors: one consumer group across a rolling move, one trace.
+import { kafkaTestConfig, runPairsSuite } from "@qi/streaming-testkit";
+import { kafkajsConnector } from "@qi/streaming-kafkajs";
+import { platformaticConnector } from "@qi/streaming-platformatic";
+
+runPairsSuite([
+  { connector: kafkajsConnector, config: kafkaTestConfig },
+  { connector: platformaticConnector, config: kafkaTestConfig },
+]);
