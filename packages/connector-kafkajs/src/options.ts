@@ -3,7 +3,7 @@
  * through explicitly, by where they belong; any other key is a `VALIDATION` error (core checks
  * the keys against `KAFKAJS_OPTION_KEYS`).
  */
-import type { ResolvedConfig } from "@qi/streaming";
+import { allOptionKeys, pickOptions, type ResolvedConfig } from "@qi/streaming";
 import { logLevel, type KafkaConfig, type logCreator, type SASLOptions } from "kafkajs";
 
 /** Pass-through options, by the kafkajs object they go to. */
@@ -13,13 +13,11 @@ export const KAFKAJS_OPTIONS = {
   consumer: ["rebalanceTimeout", "heartbeatInterval", "metadataMaxAge", "maxBytesPerPartition", "minBytes", "maxBytes", "maxWaitTimeInMs", "readUncommitted", "partitionsConsumedConcurrently"],
 } as const;
 
-export const KAFKAJS_OPTION_KEYS: readonly string[] = [...new Set(Object.values(KAFKAJS_OPTIONS).flat())];
+export const KAFKAJS_OPTION_KEYS: readonly string[] = allOptionKeys(KAFKAJS_OPTIONS);
 
-export function pick(options: Readonly<Record<string, unknown>>, keys: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of keys) if (options[k] !== undefined) out[k] = options[k];
-  return out;
-}
+/** Picks the options of one group (`KAFKAJS_OPTIONS.client`, ...). */
+export const pick = pickOptions;
+
 
 /** kafkajs logs through our logger (which scrubs secrets), at its WARN level and above. */
 function routeLogs(config: ResolvedConfig): logCreator {

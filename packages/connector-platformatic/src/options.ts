@@ -3,7 +3,7 @@
  * are passed through explicitly, by where they belong; any other key is a `VALIDATION` error
  * (core checks the keys against `PLATFORMATIC_OPTION_KEYS`).
  */
-import type { Logger, ResolvedConfig } from "@qi/streaming";
+import { allOptionKeys, pickOptions, type Logger, type ResolvedConfig } from "@qi/streaming";
 import type { Base, BaseOptions, SASLOptions } from "@platformatic/kafka";
 
 /** Pass-through options, by the platformatic client they go to. */
@@ -13,13 +13,11 @@ export const PLATFORMATIC_OPTIONS = {
   consumer: ["rebalanceTimeout", "heartbeatInterval", "heartbeatStallTimeout", "groupInstanceId", "minBytes", "maxBytes", "maxBytesPerPartition", "maxWaitTime", "isolationLevel"],
 } as const;
 
-export const PLATFORMATIC_OPTION_KEYS: readonly string[] = [...new Set(Object.values(PLATFORMATIC_OPTIONS).flat())];
+export const PLATFORMATIC_OPTION_KEYS: readonly string[] = allOptionKeys(PLATFORMATIC_OPTIONS);
 
-export function pick(options: Readonly<Record<string, unknown>>, keys: readonly string[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const k of keys) if (options[k] !== undefined) out[k] = options[k];
-  return out;
-}
+/** Picks the options of one group (`PLATFORMATIC_OPTIONS.client`, ...). */
+export const pick = pickOptions;
+
 
 const MECHANISMS = { plain: "PLAIN", "scram-sha-256": "SCRAM-SHA-256", "scram-sha-512": "SCRAM-SHA-512" } as const;
 

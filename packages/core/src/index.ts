@@ -31,6 +31,8 @@ export { kafkaErrorByCode, kafkaErrorByName, allKafkaErrorCodes } from "./errors
 export type { KafkaErrorCode } from "./errors/kafka-codes.js";
 
 export { murmur2, partitionForKey, JavaCompatiblePartitioner } from "./partitioner/murmur2.js";
+export { JAVA_MURMUR2_VECTORS } from "./partitioner/java-vectors.js";
+export { pickOptions, allOptionKeys } from "./config/options.js";
 export { normalizeOutgoing, normalizeBatch, normalizeIncoming, toOffsetString, checkTopicName, checkPartition, checkOffset } from "./messages/normalize.js";
 export type { RawIncoming } from "./messages/normalize.js";
 

@@ -1,17 +1,10 @@
 /** Producer: what goes in comes out, keyed routing is Java's, batches keep order, bad partitions fail. */
+import { JAVA_MURMUR2_VECTORS } from "@qi/streaming";
 import { expect } from "vitest";
 import { must, mustFail, valuesOf } from "./bed.js";
 import { defineGroup } from "./group.js";
 
-/** The Java client's murmur2 test vectors (org.apache.kafka.common.utils.UtilsTest). */
-export const JAVA_MURMUR2_VECTORS: Readonly<Record<string, number>> = {
-  "21": -973932308,
-  foobar: -790332482,
-  "a-little-bit-long-string": -985981536,
-  "a-little-bit-longer-string": -1486304829,
-  lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8: -58897971,
-  abc: 479470107,
-};
+export { JAVA_MURMUR2_VECTORS };
 
 const ONE_MIB = 1024 * 1024;
 
