@@ -1,6 +1,7 @@
 # Installs the Debian packages the project needs, when missing (sourced by scripts/qi).
-# Today none are required by core; connectors that build native code add theirs here.
-QI_DEBIAN_PACKAGES=()
+# The confluent connector's librdkafka binding builds from source where its prebuilt binary
+# cannot be downloaded (offline machines), linked dynamically against these.
+QI_DEBIAN_PACKAGES=(libssl-dev zlib1g-dev libzstd-dev libsasl2-dev python3 make g++)
 qi_missing=()
 for p in "${QI_DEBIAN_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || qi_missing+=("$p")
