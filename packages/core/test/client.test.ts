@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createStreamingClient, memoryConnector, registerConnector, unregisterConnector, type IStreamingConnector } from "../src/index.js";
+import { BUILTIN_PACKAGES, createStreamingClient, memoryConnector, registerConnector, unregisterConnector, type IStreamingConnector } from "../src/index.js";
 
 const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -47,9 +47,17 @@ describe("StreamingClient", () => {
   });
 
   it("reports a built-in connector whose package is not installed as NOT_FOUND", async () => {
-    const client = createStreamingClient({ connector: "confluent", brokers: ["127.0.0.1:9"] })._unsafeUnwrap();
-    const r = await client.getProducer();
-    expect(r._unsafeUnwrapErr()).toMatchObject({ category: "NOT_FOUND", code: "CONNECTOR_NOT_INSTALLED" });
+    // Every real built-in is installed in this workspace, so stand one in that is not.
+    const builtins = BUILTIN_PACKAGES as Record<string, string>;
+    builtins.ghost = "@qi/streaming-ghost-connector";
+    try {
+      const client = createStreamingClient({ connector: "ghost", brokers: ["127.0.0.1:9"] })._unsafeUnwrap();
+      const r = await client.getProducer();
+      expect(r._unsafeUnwrapErr()).toMatchObject({ category: "NOT_FOUND", code: "CONNECTOR_NOT_INSTALLED" });
+      expect(r._unsafeUnwrapErr().message).toContain("@qi/streaming-ghost-connector");
+    } finally {
+      delete builtins.ghost;
+    }
   });
 });
 

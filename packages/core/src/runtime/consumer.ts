@@ -354,6 +354,8 @@ export class GuardedConsumer implements IStreamingConsumer {
           break;
         }
         next = (BigInt(message.offset) + 1n).toString();
+        // Known at once, so a commitOffsets() right after the handler includes this message.
+        if (!this.autoCommit) this.processed.set(key, { topic: batch.topic, partition: batch.partition, offset: next });
       }
     }
 
