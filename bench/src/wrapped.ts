@@ -1,0 +1,43 @@
+/** The same operations through qi-streaming, on the connector under test. */
+import { createStreamingClient, type IStreamingConnector, type StreamingClient } from "@qi/streaming";
+import type { Msg, RawConsumer, RawProducer } from "./raw.js";
+
+const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+
+function client(connector: IStreamingConnector, brokers: string[]): StreamingClient {
+  return createStreamingClient({ connector, brokers, clientId: "bench-qi", logger: quiet, telemetry: false })._unsafeUnwrap();
+}
+
+export interface WrappedProducer extends RawProducer {
+  sendOne(topic: string, message: Msg): Promise<void>;
+}
+
+export async function wrappedProducer(connector: IStreamingConnector, brokers: string[]): Promise<WrappedProducer> {
+  const c = client(connector, brokers);
+  const p = (await c.getProducer())._unsafeUnwrap();
+  (await p.connect())._unsafeUnwrap();
+  return {
+    async sendOne(topic, message) {
+      const r = await p.send(topic, message);
+      if (r.isErr()) throw new Error(r.error.message);
+    },
+    async send(topic, messages) {
+      const r = messages.length === 1 ? await p.send(topic, messages[0]!) : await p.sendBatch(messages.map((message) => ({ topic, message })));
+      if (r.isErr()) throw new Error(r.error.message);
+    },
+    close: async () => void (await c.disconnect()),
+  };
+}
+
+export function wrappedConsumer(connector: IStreamingConnector, brokers: string[], groupId: string): RawConsumer {
+  const c = client(connector, brokers);
+  return {
+    async start(topic, onMessage) {
+      const consumer = (await c.getConsumer({ groupId }))._unsafeUnwrap();
+      (await consumer.connect())._unsafeUnwrap();
+      (await consumer.subscribe({ topics: [topic], fromBeginning: true }))._unsafeUnwrap();
+      (await consumer.run({ eachMessage: (m) => onMessage(Object.fromEntries(Object.entries(m.headers).map(([k, v]) => [k, v.toString()]))) }))._unsafeUnwrap();
+    },
+    close: async () => void (await c.disconnect()),
+  };
+}
