@@ -8,9 +8,11 @@ let passed = 0, failed = 0, skipped = 0;
 for (const file of existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(".json")) : []) {
   const r = JSON.parse(readFileSync(join(dir, file), "utf8"));
   passed += r.numPassedTests;
-  failed += r.numFailedTests + (r.numFailedTestSuites ?? 0) - 0;
+  // A file that failed without a failing test (it could not load, a hook threw) counts once.
+  const brokenFiles = r.testResults.filter((t) => t.status === "failed" && !t.assertionResults.some((a) => a.status === "failed"));
+  failed += r.numFailedTests + brokenFiles.length;
   skipped += r.numPendingTests + r.numTodoTests;
-  if (r.numFailedTestSuites > 0 && r.numFailedTests === 0) console.error(`${file}: ${r.numFailedTestSuites} test file(s) failed to run`);
+  for (const t of brokenFiles) console.error(`${file}: ${t.name} failed to run: ${String(t.message ?? "").slice(0, 300)}`);
 }
 console.log(`Tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

@@ -1,33 +1,13 @@
 /** `kafkajs`: the connector over kafkajs 2.2 (pure JavaScript). */
-import type { ErrorHint, IStreamingConnector } from "@qi/streaming";
+import type { IStreamingConnector } from "@qi/streaming";
 import { Kafka } from "kafkajs";
 import { KafkajsAdminDriver } from "./admin.js";
 import { KafkajsConsumerDriver } from "./consumer.js";
+import { classifyError } from "./errors.js";
 import { KAFKAJS_OPTION_KEYS, kafkaConfig } from "./options.js";
 import { KafkajsProducerDriver } from "./producer.js";
 
 export const KAFKAJS_CONNECTOR_NAME = "kafkajs";
-
-/** kafkajs error classes that carry no Kafka protocol code. */
-function classifyError(leaf: unknown): ErrorHint | undefined {
-  const name = (leaf as { name?: unknown } | null)?.name;
-  switch (name) {
-    case "KafkaJSConnectionError":
-    case "KafkaJSBrokerNotFound":
-    case "KafkaJSConnectionClosedError":
-      return { category: "CONNECTION", code: "BROKER_UNREACHABLE", retriable: true };
-    case "KafkaJSRequestTimeoutError":
-    case "KafkaJSTimeout":
-      return { category: "TIMEOUT", code: "REQUEST_TIMED_OUT", retriable: true };
-    case "KafkaJSSASLAuthenticationError":
-      return { category: "AUTHENTICATION", code: "SASL_AUTHENTICATION_FAILED", retriable: false };
-    case "KafkaJSNonRetriableError":
-    case "KafkaJSNumberOfRetriesExceeded":
-      return undefined;
-    default:
-      return undefined;
-  }
-}
 
 export const kafkajsConnector: IStreamingConnector = {
   name: KAFKAJS_CONNECTOR_NAME,

@@ -3,9 +3,10 @@
  * handler, commits through `commit`, and repositions with `seek`. `start` resolves only once
  * the consumer has joined its group, which kafkajs's `run()` does not wait for.
  */
-import { normalizeIncoming, qiError, withTimeout, type BatchSink, type ConsumerConfig, type ConsumerDriver, type ResolvedConfig, type TopicPartition, type TopicPartitionOffset } from "@qi/streaming";
+import { normalizeIncoming, qiError, toQiError, withTimeout, type BatchSink, type ConsumerConfig, type ConsumerDriver, type ResolvedConfig, type TopicPartition, type TopicPartitionOffset } from "@qi/streaming";
 import { Kafka, type Consumer, type EachBatchPayload } from "kafkajs";
 import { KAFKAJS_ASSIGNERS } from "./assigner.js";
+import { classifyError } from "./errors.js";
 import { KAFKAJS_OPTIONS, kafkaConfig, pick } from "./options.js";
 
 export class KafkajsConsumerDriver implements ConsumerDriver {
@@ -60,7 +61,11 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
       }),
       this.consumer.on(CRASH, ({ payload }) => {
         sink.error(payload.error);
-        crashed(payload.error);
+        // kafkajs restarts itself after a retriable crash. A broker-side condition (a coordinator
+        // still loading after a broker restart) is worth waiting out; an unreachable broker is not:
+        // `run()` must fail within the configured timeouts.
+        const category = toQiError(payload.error, {}, classifyError).category;
+        if (!(payload as { restart?: boolean }).restart || category === "CONNECTION" || category === "TIMEOUT") crashed(payload.error);
       }),
     );
     this.running = true;
