@@ -40,3 +40,16 @@ describe("offsetsFromBase", () => {
     expect(out.map((o) => `${o.topic}/${o.partition}/${o.offset}`)).toEqual(["a/0/10", "a/1/5", "b/0/0", "a/0/11"]);
   });
 });
+
+describe("PartitionRouter under concurrency", () => {
+  it("asks for a topic's partition count once however many sends wait for it", async () => {
+    let fetched = 0;
+    const router = new PartitionRouter(async () => {
+      fetched++;
+      await new Promise((r) => setTimeout(r, 10));
+      return 3;
+    });
+    await Promise.all(Array.from({ length: 100 }, () => router.route([rec("t", { value: "x" })])));
+    expect(fetched).toBe(1);
+  });
+});

@@ -14,6 +14,7 @@ export type PartitionCountFetcher = (topic: string) => Promise<number | undefine
 
 export class PartitionRouter {
   private readonly counts = new Map<string, { count: number; at: number }>();
+  private readonly pending = new Map<string, Promise<number>>();
   private readonly partitioner = new JavaCompatiblePartitioner();
 
   /** @param ttlMs how long a partition count is trusted @default 30000 */
@@ -22,16 +23,26 @@ export class PartitionRouter {
     private readonly ttlMs = 30_000,
   ) {}
 
-  private async count(topic: string, refresh: boolean): Promise<number> {
+  private count(topic: string, refresh: boolean): number | Promise<number> {
     const cached = this.counts.get(topic);
     if (cached && !refresh && Date.now() - cached.at < this.ttlMs) return cached.count;
-    const count = await this.fetchCount(topic);
-    if (count === undefined || count === 0) {
-      this.counts.delete(topic);
-      throw topicNotFound(topic);
+    // One metadata request per topic however many sends wait for it (1,000 pipelined sends
+    // to a new topic would otherwise ask 1,000 times).
+    let pending = this.pending.get(topic);
+    if (!pending) {
+      pending = this.fetchCount(topic)
+        .then((count) => {
+          if (count === undefined || count === 0) {
+            this.counts.delete(topic);
+            throw topicNotFound(topic);
+          }
+          this.counts.set(topic, { count, at: Date.now() });
+          return count;
+        })
+        .finally(() => this.pending.delete(topic));
+      this.pending.set(topic, pending);
     }
-    this.counts.set(topic, { count, at: Date.now() });
-    return count;
+    return pending;
   }
 
   /** The partition of each record, in input order. Throws `topicNotFound` / `partitionNotFound`. */
@@ -39,7 +50,8 @@ export class PartitionRouter {
     const out = new Array<number>(records.length);
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
-      let n = await this.count(r.topic, false);
+      const known = this.count(r.topic, false);
+      let n = typeof known === "number" ? known : await known;
       if (r.partition !== undefined) {
         if (r.partition >= n) n = await this.count(r.topic, true);
         if (r.partition >= n) throw partitionNotFound(r.topic, r.partition, n);
