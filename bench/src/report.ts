@@ -1,5 +1,5 @@
 /** Writes reports/bench.json, docs/benchmarks.md and its SVG chart. */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export interface Run {
@@ -57,6 +57,7 @@ ${report.quick ? "\n**These figures come from a `--quick` run** (small counts, f
 Machine: ${Object.entries(report.machine).map(([k, v]) => `${k} ${String(v)}`).join(", ")}.
 
 ![wrapped ÷ raw](benchmarks.svg)
+${existsSync(join(root, "bench", "FINDINGS.md")) ? "\n" + readFileSync(join(root, "bench", "FINDINGS.md"), "utf8") : ""}
 
 ## Throughput, wrapped ÷ raw
 
