@@ -35,6 +35,7 @@ for (const file of report.testResults) {
 writeFileSync(join(reports, "conformance.json"), JSON.stringify({ connectors }, null, 2) + "\n");
 
 const cell = (tests) => {
+  if (tests.length === 0) return "–";
   const n = (s) => tests.filter((t) => t.status === s).length;
   return `${n("passed")} ✓` + (n("skipped") ? ` ${n("skipped")} skip` : "") + (n("failed") ? ` **${n("failed")} ✗**` : "");
 };
