@@ -15,7 +15,19 @@ import type {
 } from "./messages/types.js";
 
 /** What a handler may return: nothing, or a `Result` whose `err` counts as a failure. */
-export type HandlerReturn = void | { isErr(): boolean } | Promise<void | { isErr(): boolean }>;
+export type HandlerReturn =
+  | void
+  | {
+      /** True for a failed Result: the attempt counts as failed. */
+      isErr(): boolean;
+    }
+  | Promise<
+      | void
+      | {
+          /** True for a failed Result: the attempt counts as failed. */
+          isErr(): boolean;
+        }
+    >;
 
 /** What a handler is told about its attempt. */
 export interface HandlerContext {
@@ -31,15 +43,27 @@ export type EachMessageHandler = (message: ConsumedMessage, context: HandlerCont
 export type EachBatchHandler = (batch: ConsumedBatch, context: HandlerContext) => HandlerReturn;
 
 /** Exactly one of `eachMessage` or `eachBatch`. */
-export type RunConfig = { readonly eachMessage: EachMessageHandler } | { readonly eachBatch: EachBatchHandler };
+export type RunConfig =
+  | {
+      /** Called once per message, in offset order per partition. */
+      readonly eachMessage: EachMessageHandler;
+    }
+  | {
+      /** Called once per fetched slice of one partition (at most `maxBatchSize` messages). */
+      readonly eachBatch: EachBatchHandler;
+    };
 
+/** What `consumer.subscribe()` takes. */
 export interface SubscriptionConfig {
+  /** Topic names to consume; each must exist (else `NOT_FOUND` / `TOPIC_NOT_FOUND` from `run()`). */
   readonly topics: readonly string[];
   /** Where to start when the group has no committed offset. @default false (latest) */
   readonly fromBeginning?: boolean;
 }
 
+/** A topic for `admin.createTopics()`. */
 export interface TopicConfig {
+  /** The topic name (1 to 249 of `[a-zA-Z0-9._-]`). */
   readonly topic: string;
   /** @default 1 */
   readonly numPartitions?: number;
@@ -49,18 +73,30 @@ export interface TopicConfig {
   readonly configs?: Readonly<Record<string, string>>;
 }
 
+/** One partition as the broker describes it. */
 export interface PartitionMetadata {
+  /** The partition number, from 0. */
   readonly partitionId: number;
+  /** Node id of the partition leader (`-1` when there is none). */
   readonly leader: number;
+  /** Node ids holding a replica. */
   readonly replicas: readonly number[];
+  /** Node ids of the in-sync replicas. */
   readonly isr: readonly number[];
 }
 
+/** What `admin.getTopicMetadata()` returns per topic. */
 export interface TopicMetadata {
+  /** The topic name. */
   readonly name: string;
+  /** Its partitions, ordered by `partitionId`. */
   readonly partitions: readonly PartitionMetadata[];
 }
 
+/**
+ * Sends messages. Get it with `client.getProducer()` and `connect()` it first; a call on a
+ * producer that is not connected is a `STATE` error.
+ */
 export interface IStreamingProducer {
   /** Connects; idempotent. */
   connect(): ResultAsync<void, QiError>;
@@ -72,13 +108,20 @@ export interface IStreamingProducer {
   flush(): ResultAsync<void, QiError>;
   /** Flushes and closes; idempotent. */
   disconnect(): ResultAsync<void, QiError>;
+  /** True between a successful `connect()` and `disconnect()`. */
   isConnected(): boolean;
   /** The client library's own producer object, for what this API does not cover. */
   getNativeClient(): unknown;
 }
 
+/**
+ * A member of a consumer group: `connect()`, `subscribe()`, then `run()` a handler. Messages are
+ * committed only after their handler succeeded (at-least-once).
+ */
 export interface IStreamingConsumer {
+  /** Connects to the brokers; idempotent. `CONNECTION`, `TIMEOUT` or `AUTHENTICATION` on failure. */
   connect(): ResultAsync<void, QiError>;
+  /** Sets the topics to consume; call before `run()`. A missing topic is `NOT_FOUND`. */
   subscribe(config: SubscriptionConfig): ResultAsync<void, QiError>;
   /** Resolves once the consumer has joined its group and owns its assignment. */
   run(config: RunConfig): ResultAsync<void, QiError>;
@@ -86,25 +129,38 @@ export interface IStreamingConsumer {
   commitOffsets(offsets?: readonly TopicPartitionOffset[]): ResultAsync<void, QiError>;
   /** The next message read from the partition is the one at `offset`. */
   seek(topic: string, partition: number, offset: string): ResultAsync<void, QiError>;
+  /** Stops delivering the partitions' messages (at a message boundary) until `resume`; `STATE` before `run()`. */
   pause(partitions: readonly TopicPartition[]): ResultAsync<void, QiError>;
+  /** Delivers paused partitions again, from where they stopped. */
   resume(partitions: readonly TopicPartition[]): ResultAsync<void, QiError>;
   /** The partitions this member owns now. */
   assignment(): readonly TopicPartition[];
   /** Finishes in-flight handlers, commits, leaves the group; idempotent. */
   disconnect(): ResultAsync<void, QiError>;
+  /** True between a successful `connect()` and `disconnect()`. */
   isConnected(): boolean;
+  /** The client library's own consumer object, for what this API does not cover. */
   getNativeClient(): unknown;
 }
 
+/** Topic management and group offsets. Get it with `client.getAdmin()` and `connect()` it first. */
 export interface IStreamingAdmin {
+  /** Connects to the brokers; idempotent. */
   connect(): ResultAsync<void, QiError>;
+  /** Creates topics; an existing one is `CONFLICT` / `TOPIC_ALREADY_EXISTS`. Resolves once they can be used. */
   createTopics(topics: readonly TopicConfig[]): ResultAsync<void, QiError>;
+  /** Deletes topics; a missing one is `NOT_FOUND` / `TOPIC_NOT_FOUND`. */
   deleteTopics(topics: readonly string[]): ResultAsync<void, QiError>;
+  /** Names of the cluster's topics, internal ones (`__consumer_offsets`) excluded. */
   listTopics(): ResultAsync<readonly string[], QiError>;
+  /** Partitions, leaders and replicas of the given topics; a missing topic is `NOT_FOUND`. */
   getTopicMetadata(topics: readonly string[]): ResultAsync<readonly TopicMetadata[], QiError>;
   /** The group's committed offsets (next offset to read), for one topic or all. */
   fetchCommittedOffsets(groupId: string, topic?: string): ResultAsync<readonly TopicPartitionOffset[], QiError>;
+  /** Closes the connection; idempotent. */
   disconnect(): ResultAsync<void, QiError>;
+  /** True between a successful `connect()` and `disconnect()`. */
   isConnected(): boolean;
+  /** The client library's own admin object, for what this API does not cover. */
   getNativeClient(): unknown;
 }

@@ -2,10 +2,14 @@
 import type { IStreamingConnector } from "../connector.js";
 import type { Logger } from "../logger.js";
 
+/** SASL mechanisms every network connector supports. */
 export type SaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
 
+/** SASL credentials (`security.sasl`). Env: `QI_STREAMING_SASL_MECHANISM`, `_USERNAME`, `_PASSWORD`. */
 export interface SaslConfig {
+  /** `plain`, `scram-sha-256` or `scram-sha-512`. */
   readonly mechanism: SaslMechanism;
+  /** The SASL user name. */
   readonly username: string;
   /** Never logged, never put in an error. */
   readonly password: string;
@@ -14,7 +18,9 @@ export interface SaslConfig {
 /** TLS options passed to the client (`ca`, `cert`, `key`, `rejectUnauthorized`, ...). */
 export type TlsOptions = Readonly<Record<string, unknown>>;
 
+/** Authentication and encryption of the connection to the brokers. @default no SASL, no TLS */
 export interface SecurityConfig {
+  /** SASL authentication; absent means none. */
   readonly sasl?: SaslConfig;
   /** `true` for TLS with the system's CAs, or TLS options. */
   readonly ssl?: boolean | TlsOptions;
@@ -30,6 +36,10 @@ export interface RetryConfig {
   readonly maxRetryTimeMs?: number;
 }
 
+/**
+ * The client configuration given to `createStreamingClient` (or built by `configFromEnv()`).
+ * Every field is optional; a bad value is a `VALIDATION` error naming the field.
+ */
 export interface StreamingConfig {
   /** `memory` (default), `kafkajs`, `confluent`, `platformatic`, a registered name, or a connector object. */
   readonly connector?: string | IStreamingConnector;
@@ -41,7 +51,9 @@ export interface StreamingConfig {
   readonly connectionTimeout?: number;
   /** ms for a request to be answered. @default 30000 */
   readonly requestTimeout?: number;
+  /** How the client library retries failed requests (connectors map it to their client's settings). */
   readonly retry?: RetryConfig;
+  /** SASL and TLS. @default none */
   readonly security?: SecurityConfig;
   /** Passed explicitly to the client library; unknown keys are a `VALIDATION` error. */
   readonly options?: Readonly<Record<string, unknown>>;
@@ -53,15 +65,25 @@ export interface StreamingConfig {
 
 /** A validated config with every default filled in: what connectors receive. */
 export interface ResolvedConfig {
+  /** The connector's name (`memory`, `kafkajs`, ...). */
   readonly connectorName: string;
+  /** Client id sent to the broker. */
   readonly clientId: string;
+  /** Bootstrap addresses; empty for `memory`. */
   readonly brokers: readonly string[];
+  /** ms to establish a connection. */
   readonly connectionTimeout: number;
+  /** ms for a request to be answered. */
   readonly requestTimeout: number;
+  /** Client retry settings, defaults filled in. */
   readonly retry: Required<RetryConfig>;
+  /** SASL and TLS; `{}` when none. */
   readonly security: SecurityConfig;
+  /** The per-connector options, already checked against the connector's `optionKeys`. */
   readonly options: Readonly<Record<string, unknown>>;
+  /** The logger, wrapped so that secrets are scrubbed from every line. */
   readonly logger: Logger;
+  /** Whether OpenTelemetry spans and metrics are emitted. */
   readonly telemetry: boolean;
 }
 
@@ -70,7 +92,10 @@ export interface ResolvedConfig {
  * (the error is reported, the message is not committed), skip it (reported, committed), or
  * publish it to a dead-letter topic with its origin and the error in headers, then go on.
  */
-export type FailurePolicy = "stop" | "skip" | { readonly deadLetterTopic: string };
+export type FailurePolicy = "stop" | "skip" | {
+  /** The topic failed messages are published to (it must exist); their origin and the error go in `qi.dlq.*` headers. */
+  readonly deadLetterTopic: string;
+};
 
 /** Retries of a failing handler, with exponential back-off and jitter. */
 export interface HandlerRetryConfig {
@@ -82,6 +107,7 @@ export interface HandlerRetryConfig {
   readonly maxBackoffMs?: number;
 }
 
+/** Options of `client.getProducer(config)`. The producer is cached: the first call's options win. */
 export interface ProducerConfig {
   /** `all` (-1), leader only (1) or none (0). @default "all" */
   readonly acks?: "all" | 0 | 1 | -1;
@@ -93,7 +119,9 @@ export interface ProducerConfig {
   readonly compression?: "none" | "gzip" | "snappy" | "lz4" | "zstd";
 }
 
+/** Options of `client.getConsumer(config)`. */
 export interface ConsumerConfig {
+  /** The consumer group; members of one group split the partitions. Required. */
   readonly groupId: string;
   /** ms. @default 30000 */
   readonly sessionTimeout?: number;
@@ -101,6 +129,7 @@ export interface ConsumerConfig {
   readonly autoCommit?: boolean;
   /** Most messages handed to the handler per partition at a time; bigger fetches are sliced, with a commit after each slice. @default 500 */
   readonly maxBatchSize?: number;
+  /** Retries of a failing handler before `onFailure` applies. @default 3 attempts, 100 ms to 2 s back-off */
   readonly retry?: HandlerRetryConfig;
   /** @default "stop" */
   readonly onFailure?: FailurePolicy;

@@ -6,6 +6,7 @@ export interface StreamingMessage {
   readonly key?: string | Buffer | null;
   /** The payload; `null` is a tombstone. */
   readonly value: Buffer | string | null;
+  /** Header values; strings are sent as UTF-8. @default {} */
   readonly headers?: Readonly<Record<string, string | Buffer>>;
   /** Create time; defaults to the time of the send. */
   readonly timestamp?: Date;
@@ -14,11 +15,18 @@ export interface StreamingMessage {
 }
 
 /** Several messages, possibly for several topics, sent in one call. */
-export type MessageBatch = ReadonlyArray<{ readonly topic: string; readonly message: StreamingMessage }>;
+export type MessageBatch = ReadonlyArray<{
+  /** The topic this message goes to. */
+  readonly topic: string;
+  /** The message. */
+  readonly message: StreamingMessage;
+}>;
 
 /** Where the broker stored a message. */
 export interface ProduceResult {
+  /** The topic written to. */
   readonly topic: string;
+  /** The partition the message landed in. */
   readonly partition: number;
   /** Decimal string. */
   readonly offset: string;
@@ -26,7 +34,9 @@ export interface ProduceResult {
 
 /** A consumed message, the same shape on every connector. */
 export interface ConsumedMessage {
+  /** The topic it was read from. */
   readonly topic: string;
+  /** The partition it was read from. */
   readonly partition: number;
   /** Decimal string. */
   readonly offset: string;
@@ -36,23 +46,31 @@ export interface ConsumedMessage {
   readonly value: Buffer | null;
   /** `{}` when there are none; never undefined. */
   readonly headers: Readonly<Record<string, Buffer>>;
+  /** The message's timestamp (create time, or log-append time if the topic says so). */
   readonly timestamp: Date;
 }
 
 /** Messages of one partition, in offset order. */
 export interface ConsumedBatch {
+  /** The topic of every message in the batch. */
   readonly topic: string;
+  /** The partition of every message in the batch. */
   readonly partition: number;
+  /** The messages, in offset order; never empty. */
   readonly messages: readonly ConsumedMessage[];
   /** The partition's end offset when fetched, if the client reports it (for the lag metric). */
   readonly highWatermark?: string;
 }
 
+/** A partition of a topic (for `pause`, `resume`, `assignment`). */
 export interface TopicPartition {
+  /** The topic name. */
   readonly topic: string;
+  /** The partition number, from 0. */
   readonly partition: number;
 }
 
+/** A position in a partition (commits, committed offsets). */
 export interface TopicPartitionOffset extends TopicPartition {
   /** Decimal string; for commits, the *next* offset to read. */
   readonly offset: string;
@@ -60,11 +78,16 @@ export interface TopicPartitionOffset extends TopicPartition {
 
 /** A message after validation and normalisation: what connectors hand to their client. */
 export interface OutgoingRecord {
+  /** The topic, checked. */
   readonly topic: string;
+  /** The key as bytes (strings UTF-8 encoded), or `null`. */
   readonly key: Buffer | null;
+  /** The value as bytes, or `null` for a tombstone. */
   readonly value: Buffer | null;
+  /** Headers as bytes; `{}` when none. A fresh object the connector may hand to its client. */
   readonly headers: Record<string, Buffer>;
   /** Milliseconds since the epoch, or undefined to let the client stamp it. */
   readonly timestamp: number | undefined;
+  /** The explicit partition, or undefined to let the connector route (murmur2 for keys). */
   readonly partition: number | undefined;
 }
