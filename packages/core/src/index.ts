@@ -42,9 +42,11 @@ export type { Logger, LogMethod } from "./logger.js";
 export { withTimeout } from "./runtime/attempt.js";
 export { DEAD_LETTER_HEADERS } from "./runtime/failure-policy.js";
 export { Telemetry } from "./telemetry/telemetry.js";
+export type { TelemetryScope } from "./telemetry/telemetry.js";
 
 export { memoryConnector, MEMORY_CONNECTOR_NAME } from "./memory/connector.js";
 export { memoryCluster, resetMemoryCluster } from "./memory/cluster.js";
+export type { MemoryCluster } from "./memory/cluster.js";
 export type { MemoryOptions } from "./memory/options.js";
 export { PartitionRouter, offsetsFromBase } from "./runtime/partition-router.js";
 export type { PartitionCountFetcher } from "./runtime/partition-router.js";

@@ -1,11 +1,17 @@
 /** Logging: pino, winston and console all fit this shape. Secrets never reach a log line. */
 
+/** One log level: a message and optional structured fields. */
 export type LogMethod = (message: string, meta?: Record<string, unknown>) => void;
 
+/** What `config.logger` must look like: pino, winston and `console` fit. */
 export interface Logger {
+  /** Detail for debugging (the client libraries' debug output). */
   readonly debug: LogMethod;
+  /** Normal events (connected, joined a group). */
   readonly info: LogMethod;
+  /** Something went wrong but was handled (a retry, a rebalance). */
   readonly warn: LogMethod;
+  /** A failure the application should know about. */
   readonly error: LogMethod;
 }
 

@@ -40,6 +40,11 @@ function unsupportedProducerOption(connector: IStreamingConnector, config: Produ
   return undefined;
 }
 
+/**
+ * The entry point: hands out the producer (cached), consumers (tracked) and the admin (cached)
+ * of one connector, and `disconnect()` closes them all. Create it with `createStreamingClient`.
+ * No method throws; each returns a `ResultAsync`.
+ */
 export class StreamingClient {
   /** The connector's name, known before it is loaded. */
   readonly connectorName: string;

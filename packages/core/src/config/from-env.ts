@@ -8,20 +8,35 @@ import type { SaslMechanism, StreamingConfig } from "./types.js";
 
 /** Environment variable → config field, with how it is parsed. */
 export const ENV_VARS = {
+  /** `connector`: a connector name. @default "memory" */
   QI_STREAMING_CONNECTOR: "connector",
+  /** `clientId`. @default "qi-streaming" */
   QI_STREAMING_CLIENT_ID: "clientId",
+  /** `brokers`, comma-separated `host:port`. */
   QI_STREAMING_BROKERS: "brokers (comma-separated host:port)",
+  /** `connectionTimeout`, whole ms. @default 10000 */
   QI_STREAMING_CONNECTION_TIMEOUT_MS: "connectionTimeout",
+  /** `requestTimeout`, whole ms. @default 30000 */
   QI_STREAMING_REQUEST_TIMEOUT_MS: "requestTimeout",
+  /** `retry.retries`. @default 5 */
   QI_STREAMING_RETRY_RETRIES: "retry.retries",
+  /** `retry.initialRetryTimeMs`, ms. @default 300 */
   QI_STREAMING_RETRY_INITIAL_MS: "retry.initialRetryTimeMs",
+  /** `retry.maxRetryTimeMs`, ms. @default 30000 */
   QI_STREAMING_RETRY_MAX_MS: "retry.maxRetryTimeMs",
+  /** `security.sasl.mechanism`: `plain`, `scram-sha-256` or `scram-sha-512`. @default "plain" when a user name or password is set */
   QI_STREAMING_SASL_MECHANISM: "security.sasl.mechanism",
+  /** `security.sasl.username`. */
   QI_STREAMING_SASL_USERNAME: "security.sasl.username",
+  /** `security.sasl.password`; never logged. */
   QI_STREAMING_SASL_PASSWORD: "security.sasl.password",
+  /** `security.ssl`: `true`/`1`/`yes` or `false`/`0`/`no`. */
   QI_STREAMING_SSL: "security.ssl (true or false)",
+  /** `security.ssl.rejectUnauthorized`; setting it turns TLS on unless `QI_STREAMING_SSL=false`. */
   QI_STREAMING_SSL_REJECT_UNAUTHORIZED: "security.ssl.rejectUnauthorized (true or false)",
+  /** `options`, a JSON object; anything else is a `VALIDATION` error. */
   QI_STREAMING_OPTIONS: "options (a JSON object)",
+  /** `telemetry`: `true` or `false`. @default true */
   QI_STREAMING_TELEMETRY: "telemetry (true or false)",
 } as const;
 

@@ -7,12 +7,25 @@ import { validationError, type QiError } from "../errors/qi-error.js";
 import { defaultLogger, safeLogger, type Logger } from "../logger.js";
 import type { ConsumerConfig, ProducerConfig, ResolvedConfig, StreamingConfig } from "./types.js";
 
+/** The defaults `createStreamingClient` fills in for absent fields. */
 export const CONFIG_DEFAULTS = {
+  /** The embedded in-process connector. */
   connector: "memory",
+  /** Client id sent to the broker. */
   clientId: "qi-streaming",
+  /** ms to establish a connection. */
   connectionTimeout: 10_000,
+  /** ms for a request to be answered. */
   requestTimeout: 30_000,
-  retry: { retries: 5, initialRetryTimeMs: 300, maxRetryTimeMs: 30_000 },
+  /** Client retries: 5 after the first attempt, back-off from 300 ms doubling to 30 s. */
+  retry: {
+    /** Retries after the first attempt. */
+    retries: 5,
+    /** First back-off, ms; doubles each time. */
+    initialRetryTimeMs: 300,
+    /** Longest back-off, ms. */
+    maxRetryTimeMs: 30_000,
+  },
 } as const;
 
 const KNOWN_KEYS = new Set(["connector", "clientId", "brokers", "connectionTimeout", "requestTimeout", "retry", "security", "options", "logger", "telemetry"]);

@@ -12,8 +12,11 @@ import { isQiError, qiError, withContext, type ErrorCategory, type ErrorContext,
 
 /** What a connector can say about an error that carries no protocol code. */
 export interface ErrorHint {
+  /** The category to report. */
   readonly category: ErrorCategory;
+  /** The stable code to report, upper snake case. */
   readonly code: string;
+  /** Whether the call may succeed later. @default false */
   readonly retriable?: boolean;
 }
 

@@ -5,6 +5,7 @@
  */
 import type { ErrorCategory } from "./qi-error.js";
 
+/** One row of the Kafka protocol error table (see `allKafkaErrorCodes()`). */
 export interface KafkaErrorCode {
   /** The numeric protocol code. */
   readonly code: number;
@@ -12,7 +13,9 @@ export interface KafkaErrorCode {
   readonly name: string;
   /** Our stable code: the protocol name unless a clearer one is part of the contract. */
   readonly qiCode: string;
+  /** The category a `QiError` with this protocol code gets. */
   readonly category: ErrorCategory;
+  /** Whether the Java client treats it as retriable (a `RetriableException`). */
   readonly retriable: boolean;
 }
 

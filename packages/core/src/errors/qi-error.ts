@@ -19,6 +19,7 @@ export type ErrorCategory =
   | "HANDLER"
   | "INTERNAL";
 
+/** Every `ErrorCategory`, in a stable order (for docs, metrics and exhaustive checks). */
 export const ERROR_CATEGORIES: readonly ErrorCategory[] = [
   "VALIDATION",
   "CONNECTION",
@@ -40,7 +41,9 @@ export interface ErrorContext {
   readonly connector?: string;
   /** The public operation, e.g. `producer.send`. */
   readonly operation?: string;
+  /** The topic involved, if any. */
   readonly topic?: string;
+  /** The partition involved, if any. */
   readonly partition?: number;
   /** The Kafka protocol error name, when the broker returned one. */
   readonly kafkaCode?: string;
@@ -51,21 +54,32 @@ export interface ErrorContext {
   readonly [key: string]: unknown;
 }
 
+/**
+ * The error every operation returns in its `err` branch: a plain, serialisable object, not an
+ * `Error` subclass. Switch on `category` to decide what to do; log `code` and `message`.
+ */
 export interface QiError {
   /** Stable, upper snake case: `TOPIC_NOT_FOUND`, `BROKER_UNREACHABLE`, ... */
   readonly code: string;
+  /** What kind of failure: decides whether to retry, fix the input, or give up. */
   readonly category: ErrorCategory;
+  /** Human-readable explanation, free of secrets. */
   readonly message: string;
   /** True when the same call may succeed if repeated later. */
   readonly retriable: boolean;
+  /** Where it happened: connector, operation, topic, partition, Kafka code, field. */
   readonly context: ErrorContext;
   /** The underlying client error, if any. */
   readonly cause?: unknown;
 }
 
+/** Optional parts of a `QiError`, for `qiError()`. */
 export interface QiErrorOptions {
+  /** Whether repeating the call may succeed. @default false */
   readonly retriable?: boolean;
+  /** Where it happened. @default {} */
   readonly context?: ErrorContext;
+  /** The underlying error, kept for debugging (never shown in `message`). */
   readonly cause?: unknown;
 }
 

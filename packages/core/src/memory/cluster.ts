@@ -24,6 +24,10 @@ interface MemoryTopic {
   readonly configs: Readonly<Record<string, string>>;
 }
 
+/**
+ * An in-process Kafka cluster of the memory connector: topics, partitions, consumer groups.
+ * Clients whose `options.cluster` names the same cluster share it (see `memoryCluster`).
+ */
 export class MemoryCluster {
   private readonly topics = new Map<string, MemoryTopic>();
   private readonly groups = new Map<string, MemoryGroup>();
@@ -31,8 +35,13 @@ export class MemoryCluster {
   /** Consumers' wake-up signals, notified on every produce call and topic change. */
   private readonly watchers = new Set<Signal>();
 
-  constructor(readonly name: string) {}
+  /** @internal Use `memoryCluster(name)`. */
+  constructor(
+    /** The cluster's name, as given in `options.cluster`. */
+    readonly name: string,
+  ) {}
 
+  /** @internal */
   createTopic(config: ResolvedTopicConfig): void {
     if (this.topics.has(config.topic)) throw topicAlreadyExists(config.topic);
     const partitions = Array.from({ length: config.numPartitions }, () => [] as StoredRecord[]);
@@ -40,31 +49,36 @@ export class MemoryCluster {
     this.topicsChanged(config.topic);
   }
 
+  /** @internal */
   deleteTopic(topic: string): void {
     if (!this.topics.delete(topic)) throw topicNotFound(topic);
     for (const g of this.groups.values()) g.forgetTopic(topic);
     this.topicsChanged(topic);
   }
 
+  /** @internal */
   hasTopic(topic: string): boolean {
     return this.topics.has(topic);
   }
 
+  /** @internal */
   listTopics(): string[] {
     return [...this.topics.keys()].sort();
   }
 
+  /** @internal */
   partitionCount(topic: string): number | undefined {
     return this.topics.get(topic)?.partitions.length;
   }
 
+  /** @internal */
   metadata(topic: string): TopicMetadata {
     const t = this.topics.get(topic);
     if (!t) throw topicNotFound(topic);
     return { name: topic, partitions: t.partitions.map((_, i) => ({ partitionId: i, leader: 0, replicas: [0], isr: [0] })) };
   }
 
-  /** Appends one record; `autoCreate` mirrors the broker's `auto.create.topics.enable`. */
+  /** Appends one record; `autoCreate` mirrors the broker's `auto.create.topics.enable`. @internal */
   append(record: OutgoingRecord, autoCreate: boolean): ProduceResult {
     let topic = this.topics.get(record.topic);
     if (!topic) {
@@ -85,22 +99,23 @@ export class MemoryCluster {
     return { topic: record.topic, partition, offset: String(log.length - 1) };
   }
 
-  /** Signals waiting consumers once per produce call, not per record. */
+  /** Signals waiting consumers once per produce call, not per record. @internal */
   appended(): void {
     for (const w of this.watchers) w.notify();
   }
 
-  /** Registers a consumer's signal; returns the function that unregisters it. */
+  /** Registers a consumer's signal; returns the function that unregisters it. @internal */
   watch(signal: Signal): () => void {
     this.watchers.add(signal);
     return () => this.watchers.delete(signal);
   }
 
-  /** The offset the next appended record will get (the high watermark). */
+  /** The offset the next appended record will get (the high watermark). @internal */
   endOffset(topic: string, partition: number): number {
     return this.topics.get(topic)?.partitions[partition]?.length ?? 0;
   }
 
+  /** @internal */
   read(topic: string, partition: number, from: number, max: number): ConsumedMessage[] {
     const log = this.topics.get(topic)?.partitions[partition];
     if (!log) return [];
@@ -113,6 +128,7 @@ export class MemoryCluster {
     return out;
   }
 
+  /** @internal */
   group(groupId: string): MemoryGroup {
     let g = this.groups.get(groupId);
     if (!g) {
@@ -122,6 +138,7 @@ export class MemoryCluster {
     return g;
   }
 
+  /** @internal */
   findGroup(groupId: string): MemoryGroup | undefined {
     return this.groups.get(groupId);
   }

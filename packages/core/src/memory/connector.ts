@@ -10,8 +10,13 @@ import { MemoryConsumerDriver } from "./consumer.js";
 import { MEMORY_OPTION_KEYS, memoryOptions } from "./options.js";
 import { MemoryProducerDriver } from "./producer.js";
 
+/** The memory connector's name, for `{ connector: "memory" }`. */
 export const MEMORY_CONNECTOR_NAME = "memory";
 
+/**
+ * The embedded default connector: an in-process Kafka (partitions, offsets, groups with
+ * rebalancing, commits, seek, pause) for demos and unit tests. Options: `MemoryOptions`.
+ */
 export const memoryConnector: IStreamingConnector = {
   name: MEMORY_CONNECTOR_NAME,
   // Nothing is compressed in process, so asking for a codec is UNSUPPORTED rather than ignored.

@@ -2,6 +2,7 @@
 import { validationError } from "../errors/qi-error.js";
 import type { ResolvedConfig } from "../config/types.js";
 
+/** What `config.options` may hold for the memory connector. */
 export interface MemoryOptions {
   /** Clients naming the same cluster share topics and groups. @default "default" */
   readonly cluster?: string;

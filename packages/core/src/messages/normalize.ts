@@ -133,12 +133,19 @@ function toIncomingHeaders(headers: unknown): Record<string, Buffer> {
 
 /** A consumed message as clients deliver it, loosely typed. */
 export interface RawIncoming {
+  /** The topic. */
   readonly topic: string;
+  /** The partition. */
   readonly partition: number;
+  /** The offset, in whatever type the client uses. */
   readonly offset: string | number | bigint;
+  /** The key: Buffer, string, null or undefined. */
   readonly key?: unknown;
+  /** The value: Buffer, string, null or undefined. */
   readonly value?: unknown;
+  /** Headers: an object, a Map, an array of pairs or undefined; values Buffer or string (arrays keep the last). */
   readonly headers?: unknown;
+  /** Milliseconds since the epoch (any numeric type) or a Date. */
   readonly timestamp?: string | number | bigint | Date;
 }
 

@@ -49,6 +49,7 @@ export function partitionForKey(key: Uint8Array | string, numPartitions: number)
 export class JavaCompatiblePartitioner {
   private readonly counters = new Map<string, number>();
 
+  /** The partition for a record of `topic` among `numPartitions`; `key` null spreads round-robin. */
   partition(topic: string, key: Uint8Array | null, numPartitions: number): number {
     if (key !== null) return partitionForKey(key, numPartitions);
     const next = this.counters.get(topic) ?? Math.floor(Math.random() * numPartitions);

@@ -11,11 +11,17 @@ import type { ConsumedMessage, OutgoingRecord } from "../messages/types.js";
 
 /** Header names a dead-lettered message carries, besides its own headers. */
 export const DEAD_LETTER_HEADERS = {
+  /** The topic the message came from. */
   topic: "qi.dlq.topic",
+  /** Its partition, decimal. */
   partition: "qi.dlq.partition",
+  /** Its offset, decimal. */
   offset: "qi.dlq.offset",
+  /** The last attempt's `QiError.code`. */
   errorCode: "qi.dlq.error.code",
+  /** The last attempt's `QiError.category`. */
   errorCategory: "qi.dlq.error.category",
+  /** The last attempt's `QiError.message`. */
   errorMessage: "qi.dlq.error.message",
 } as const;
 

@@ -12,6 +12,10 @@ import { JavaCompatiblePartitioner } from "../partitioner/murmur2.js";
 /** Returns the partition count of a topic, or undefined when it does not exist. */
 export type PartitionCountFetcher = (topic: string) => Promise<number | undefined>;
 
+/**
+ * Routes outgoing records for connectors: Java murmur2 partition for keyed records, round-robin
+ * for the others, explicit partitions checked against the topic's partition count.
+ */
 export class PartitionRouter {
   private readonly counts = new Map<string, { count: number; at: number }>();
   private readonly pending = new Map<string, Promise<number>>();
@@ -77,7 +81,14 @@ export function offsetsFromBase(
   records: readonly { readonly topic: string }[],
   partitions: readonly number[],
   baseOffset: (topic: string, partition: number) => bigint | string | number,
-): { topic: string; partition: number; offset: string }[] {
+): {
+  /** The record's topic. */
+  topic: string;
+  /** The partition it was written to. */
+  partition: number;
+  /** Its offset, decimal. */
+  offset: string;
+}[] {
   const next = new Map<string, bigint>();
   return records.map((r, i) => {
     const partition = partitions[i]!;

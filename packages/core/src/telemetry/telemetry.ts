@@ -13,8 +13,11 @@ const TRACEPARENT = "traceparent";
 const W3C = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 type Attributes = Record<string, string | number>;
 
+/** Who the telemetry is for: attributes put on every span and metric. */
 export interface TelemetryScope {
+  /** The connector name (`messaging.client` attributes). */
   readonly connector: string;
+  /** The client id (`messaging.client.id`). */
   readonly clientId: string;
 }
 
@@ -25,6 +28,10 @@ function remoteContext(api: OtelApi, message: ConsumedMessage): unknown {
   return api.trace.setSpanContext(api.context.active(), { traceId: m[1]!, spanId: m[2]!, traceFlags: parseInt(m[3]!, 16), isRemote: true });
 }
 
+/**
+ * OpenTelemetry spans and metrics for one client; used by core's guarded producer and consumer.
+ * Connectors do not call it.
+ */
 export class Telemetry {
   private readonly tracer;
   private readonly sent;
