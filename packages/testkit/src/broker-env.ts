@@ -4,12 +4,19 @@
  */
 import type { SaslTarget } from "./suite/options.js";
 
+/** Names of the environment variables the harness's global setup sets for test workers. */
 export const BROKER_ENV = {
+  /** PLAINTEXT bootstrap addresses, comma-separated. */
   brokers: "QI_TEST_KAFKA_BROKERS",
+  /** SASL_PLAINTEXT bootstrap addresses, comma-separated. */
   saslBrokers: "QI_TEST_KAFKA_SASL_BROKERS",
+  /** SASL/PLAIN user. */
   plainUser: "QI_TEST_KAFKA_SASL_USERNAME",
+  /** SASL/PLAIN password. */
   plainPassword: "QI_TEST_KAFKA_SASL_PASSWORD",
+  /** SCRAM-SHA-256 user. */
   scramUser: "QI_TEST_KAFKA_SCRAM_USERNAME",
+  /** SCRAM-SHA-256 password. */
   scramPassword: "QI_TEST_KAFKA_SCRAM_PASSWORD",
 } as const;
 
@@ -23,7 +30,10 @@ export function kafkaTestBrokers(): string[] {
 }
 
 /** A base config for the conformance suite: `runConformanceSuite({ connector, config: kafkaTestConfig })`. */
-export function kafkaTestConfig(): { brokers: string[] } {
+export function kafkaTestConfig(): {
+  /** The test broker's bootstrap addresses. */
+  brokers: string[];
+} {
   return { brokers: kafkaTestBrokers() };
 }
 

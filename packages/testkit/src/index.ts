@@ -5,8 +5,9 @@
 export { runConformanceSuite, CONFORMANCE_GROUPS, lifecycleTests, producerTests, consumerTests, groupTests, offsetTests, adminTests, errorTests, policyTests, telemetryTests, JAVA_MURMUR2_VECTORS } from "./suite/index.js";
 export type { ConformanceOptions, SaslTarget, GroupName } from "./suite/options.js";
 export { GROUPS, capabilitiesOf } from "./suite/options.js";
-export type { ConformanceGroup, TestOptions } from "./suite/group.js";
+export type { BooleanCapability, ConformanceGroup, TestOptions } from "./suite/group.js";
 export { TestBed, must, mustFail } from "./suite/bed.js";
+export type { RunningConsumer } from "./suite/bed.js";
 export { installTestTelemetry } from "./suite/telemetry.js";
 export { runPairsSuite } from "./suite/pairs.js";
 export { kafkaTestBrokers, kafkaTestConfig, kafkaTestSasl, BROKER_ENV } from "./broker-env.js";

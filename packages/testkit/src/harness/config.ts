@@ -7,7 +7,9 @@ import { createServer } from "node:net";
 
 /** A SASL user name and password. */
 export interface SaslCredentials {
+  /** The user name. */
   username: string;
+  /** The password; never logged. */
   password: string;
 }
 
@@ -23,10 +25,13 @@ export interface BrokerPorts {
 
 /** Everything `server.properties` is rendered from. */
 export interface BrokerConfigInput {
+  /** The listener ports. */
   ports: BrokerPorts;
   /** `log.dirs` (also the KRaft metadata log). */
   logDir: string;
+  /** The SASL/PLAIN user. */
   plain: SaslCredentials;
+  /** The SCRAM-SHA-256 user. */
   scram256: SaslCredentials;
   /** Whether producing to / fetching metadata of a missing topic creates it. Tests expect `false`. */
   autoCreateTopics: boolean;

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 
 /** An environment problem the harness cannot work around (no Java, no Maven, a failed download). */
 export class KafkaHarnessError extends Error {
+  /** Always `"KafkaHarnessError"`. */
   override readonly name = "KafkaHarnessError";
 }
 
@@ -134,6 +135,7 @@ export function checkMaven(): void {
 
 /** The result of {@link provisionKafka}. */
 export interface ProvisionedKafka {
+  /** The Kafka version provisioned. */
   version: string;
   /** The cache folder ({@link kafkaHome}). */
   home: string;

@@ -12,7 +12,12 @@ export interface KafkaBroker {
   /** SASL_PLAINTEXT bootstrap addresses, when there is such a listener. */
   saslBrokers: string[] | undefined;
   /** SASL users: `plain` for SASL/PLAIN, `scram256` for SCRAM-SHA-256 (when known). */
-  credentials: { plain?: SaslCredentials; scram256?: SaslCredentials };
+  credentials: {
+    /** The SASL/PLAIN user. */
+    plain?: SaslCredentials;
+    /** The SCRAM-SHA-256 user. */
+    scram256?: SaslCredentials;
+  };
   /** The broker's log4j log (harness brokers only). */
   logFile: string | undefined;
   /** The broker's temporary folder: config, data, logs (harness brokers only). */
@@ -31,10 +36,16 @@ export interface KafkaBroker {
 export interface LocalKafkaBroker extends KafkaBroker {
   external: false;
   saslBrokers: string[];
-  credentials: { plain: SaslCredentials; scram256: SaslCredentials };
+  credentials: {
+    /** The SASL/PLAIN user. */
+    plain: SaslCredentials;
+    /** The SCRAM-SHA-256 user. */
+    scram256: SaslCredentials;
+  };
   logFile: string;
   dataDir: string;
   version: string;
+  /** The broker's listener ports. */
   ports: BrokerPorts;
   /** The java process id while it runs. */
   readonly pid: number | undefined;
@@ -63,7 +74,12 @@ export interface StartKafkaOptions {
   /** Extra broker properties, written last (they override the harness's). */
   serverProperties?: Record<string, string | number | boolean>;
   /** SASL users; default: `qi-plain` / `qi-scram` with random passwords. */
-  credentials?: { plain?: SaslCredentials; scram256?: SaslCredentials };
+  credentials?: {
+    /** The SASL/PLAIN user. */
+    plain?: SaslCredentials;
+    /** The SCRAM-SHA-256 user. */
+    scram256?: SaslCredentials;
+  };
   /** Where to create the data dir; default the OS temp dir. */
   parentDir?: string;
   /** Progress lines (never passwords); default: stderr. Pass `() => {}` to silence. */
@@ -74,9 +90,19 @@ export interface StartKafkaOptions {
 export interface KafkaTestInfo {
   /** True for a `KAFKA_BROKERS` cluster, false for the harness's own broker. */
   external: boolean;
+  /** PLAINTEXT bootstrap addresses. */
   brokers: string[];
+  /** SASL_PLAINTEXT bootstrap addresses, when there is such a listener. */
   saslBrokers: string[] | undefined;
-  credentials: { plain?: SaslCredentials; scram256?: SaslCredentials };
+  /** SASL users: `plain` for SASL/PLAIN, `scram256` for SCRAM-SHA-256 (when known). */
+  credentials: {
+    /** The SASL/PLAIN user. */
+    plain?: SaslCredentials;
+    /** The SCRAM-SHA-256 user. */
+    scram256?: SaslCredentials;
+  };
+  /** The Kafka version (harness brokers only). */
   version: string | undefined;
+  /** The broker's log file (harness brokers only). */
   logFile: string | undefined;
 }

@@ -13,6 +13,7 @@ import type { ReliabilityOptions } from "./options.js";
 
 const KEYS = 8;
 
+/** Broker crash group: SIGKILL and restart of a harness broker mid-stream (needs the harness, not `KAFKA_BROKERS`). */
 export const brokerCrashTests = defineGroup<ReliabilityOptions>("broker crash", ({ test, caps }) => {
   test("every acknowledged message survives a SIGKILL of the broker, in order per key, and no send hangs", async (bed) => {
     const kafka = await startKafka({ log: () => {} });

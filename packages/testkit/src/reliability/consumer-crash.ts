@@ -13,6 +13,7 @@ import type { ReliabilityOptions } from "./options.js";
 const TOTAL = 600;
 const SESSION_TIMEOUT = 6000;
 
+/** Consumer crash group: a consumer SIGKILLed in a child process; needs `connectorModule`. */
 export const consumerCrashTests = defineGroup<ReliabilityOptions>("consumer crash", ({ test, options }) => {
   test("a member killed mid-stream is replaced from the last commit: nothing lost, duplicates within the uncommitted window", async (bed) => {
     const topic = await bed.topic(2);

@@ -50,6 +50,7 @@ const CALLS: Record<string, Call> = {
   offsets: (r, a, b) => r.admin.fetchCommittedOffsets(a as never, b as never),
 };
 
+/** Bad-input group: `fuzzRuns` generated calls; every one returns a Result, none throws or rejects. */
 export const fuzzTests = defineGroup<ReliabilityOptions>("bad input", ({ test, options }) => {
   const runs = options.fuzzRuns ?? 10_000;
   test(`${runs.toLocaleString("en")} generated calls over every public method: each returns a Result, nothing throws, the client still works`, async (bed) => {

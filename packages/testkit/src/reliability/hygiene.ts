@@ -28,6 +28,7 @@ export function runChild(job: Record<string, unknown>, timeoutMs: number, args: 
   });
 }
 
+/** Hygiene group: exit by itself after `disconnect()`, and `cycles` connect/disconnect cycles without leaks. */
 export const hygieneTests = defineGroup<ReliabilityOptions>("hygiene", ({ test, options }) => {
   test("after client.disconnect() the process exits by itself, and 1,000 connect/disconnect cycles grow neither memory nor handles", async (bed) => {
     const topic = await bed.topic();

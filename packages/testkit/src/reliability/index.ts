@@ -7,11 +7,17 @@ import { hygieneTests } from "./hygiene.js";
 import type { ReliabilityOptions } from "./options.js";
 import { securityTests } from "./security.js";
 
+/** The reliability suite's groups by name; each can run alone (`brokerCrashTests(options)`, ...). */
 export const RELIABILITY_GROUPS = {
+  /** Broker SIGKILL and restart mid-stream: acknowledged messages survive, order kept, no hang. */
   "broker crash": brokerCrashTests,
+  /** A consumer killed in a child process: its partitions resume from the last commit. */
   "consumer crash": consumerCrashTests,
+  /** Wrong credentials, unreachable and closed brokers, no secret in any output. */
   security: securityTests,
+  /** Generated calls with bad input: nothing throws or rejects, the client works afterwards. */
   "bad input": fuzzTests,
+  /** The process exits by itself after disconnect; connect cycles leak nothing. */
   hygiene: hygieneTests,
 } as const;
 

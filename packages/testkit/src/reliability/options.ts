@@ -1,6 +1,7 @@
 /** What a caller gives the reliability suite: the conformance options, plus what crashes need. */
 import type { ConformanceOptions } from "../suite/options.js";
 
+/** Options of `runReliabilitySuite` and its groups. */
 export interface ReliabilityOptions extends ConformanceOptions {
   /**
    * A module (absolute path or file URL) exporting `connector`, for tests that run a consumer in

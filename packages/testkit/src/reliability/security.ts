@@ -34,6 +34,7 @@ async function timed(call: () => Promise<Result<unknown, QiError>> | ResultAsync
   return { error, ms: Date.now() - started };
 }
 
+/** Security group: wrong SASL credentials, unreachable and closed brokers, secrets kept out of errors and logs. */
 export const securityTests = defineGroup<ReliabilityOptions>("security", ({ test, options }) => {
   test("wrong SASL credentials give AUTHENTICATION in time; the password is in no error, log or output", async (bed) => {
     const sasl = options.sasl?.();

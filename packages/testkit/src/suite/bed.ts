@@ -34,13 +34,21 @@ export function mustFail(result: Result<unknown, QiError>): QiError {
   return result.error;
 }
 
+/** A consumer a test started, with everything it received so far. */
 export interface RunningConsumer {
+  /** The consumer, connected, subscribed and running. */
   readonly consumer: IStreamingConsumer;
+  /** Messages handled so far, in the order the handler saw them. */
   readonly received: ConsumedMessage[];
 }
 
+/**
+ * What each conformance test gets: a fresh set of clients for the connector under test, unique
+ * names, topic creation, collecting consumers and scaled waits. `cleanup()` runs after each test.
+ */
 export class TestBed {
   private readonly clients: StreamingClient[] = [];
+  /** The suite's `timeoutMultiplier`. @default 1 */
   readonly multiplier: number;
   /** Every log line of the test's clients (printed too when QI_TEST_LOGS=1). */
   readonly logs: string[] = [];
@@ -48,6 +56,7 @@ export class TestBed {
   readonly figures: string[] = [];
   private readonly logger: Logger;
 
+  /** @param options the suite's options, as the caller gave them */
   constructor(readonly options: ConformanceOptions) {
     this.multiplier = options.timeoutMultiplier ?? 1;
     const record =
@@ -70,6 +79,7 @@ export class TestBed {
     return `qi-${prefix}-${Date.now().toString(36)}-${process.pid.toString(36)}-${(counter++).toString(36)}`;
   }
 
+  /** The config of a client for the connector under test: the caller's base config, a unique client id, `extra` on top. */
   baseConfig(extra: Partial<StreamingConfig> = {}): StreamingConfig {
     return { logger: this.logger, ...this.options.config?.(), clientId: this.name("client"), ...extra, connector: this.options.connector };
   }
@@ -81,6 +91,7 @@ export class TestBed {
     return client;
   }
 
+  /** A connected admin on a fresh client. */
   async admin(): Promise<IStreamingAdmin> {
     const admin = must(await this.client().getAdmin());
     must(await admin.connect());
@@ -94,6 +105,7 @@ export class TestBed {
     return topic;
   }
 
+  /** A connected producer on a fresh client. */
   async producer(config?: ProducerConfig): Promise<IStreamingProducer> {
     const producer = must(await this.client().getProducer(config));
     must(await producer.connect());

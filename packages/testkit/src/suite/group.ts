@@ -4,8 +4,10 @@ import type { ConnectorCapabilities } from "@qi/streaming";
 import { TestBed } from "./bed.js";
 import { capabilitiesOf, type ConformanceOptions, type GroupName } from "./options.js";
 
-type BooleanCapability = { [K in keyof ConnectorCapabilities]: ConnectorCapabilities[K] extends boolean ? K : never }[keyof ConnectorCapabilities];
+/** The names of the on/off capability flags (`seek`, `sasl`, ...), for `TestOptions.needs`. */
+export type BooleanCapability = { [K in keyof ConnectorCapabilities]: ConnectorCapabilities[K] extends boolean ? K : never }[keyof ConnectorCapabilities];
 
+/** Per-test options inside a group: what it needs, its timeout. */
 export interface TestOptions {
   /** Capabilities the test needs; without them it is skipped (and reported as skipped). */
   readonly needs?: readonly BooleanCapability[];

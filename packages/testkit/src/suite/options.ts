@@ -3,11 +3,25 @@ import type { ConnectorCapabilities, IStreamingConnector, StreamingConfig } from
 
 /** A SASL_PLAINTEXT endpoint and its users, for the authentication tests. */
 export interface SaslTarget {
+  /** SASL_PLAINTEXT bootstrap addresses. */
   readonly brokers: readonly string[];
-  readonly plain: { readonly username: string; readonly password: string };
-  readonly scram256?: { readonly username: string; readonly password: string };
+  /** The SASL/PLAIN user. */
+  readonly plain: {
+    /** User name. */
+    readonly username: string;
+    /** Password. */
+    readonly password: string;
+  };
+  /** The SCRAM-SHA-256 user; without it the SCRAM test is skipped. */
+  readonly scram256?: {
+    /** User name. */
+    readonly username: string;
+    /** Password. */
+    readonly password: string;
+  };
 }
 
+/** Options of `runConformanceSuite` and of each group (`producerTests(options)`, ...). */
 export interface ConformanceOptions {
   /** The connector under test (an object: its capabilities decide what is skipped). */
   readonly connector: IStreamingConnector;
@@ -30,4 +44,5 @@ export function capabilitiesOf(options: ConformanceOptions): ConnectorCapabiliti
 
 /** The names of the suite's groups, in report order. */
 export const GROUPS = ["lifecycle", "producer", "consumer", "groups", "offsets", "admin", "errors", "policies", "telemetry"] as const;
+/** A conformance group's name (`"producer"`, `"consumer"`, ...). */
 export type GroupName = (typeof GROUPS)[number];
