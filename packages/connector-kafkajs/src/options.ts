@@ -8,11 +8,15 @@ import { logLevel, type KafkaConfig, type logCreator, type SASLOptions } from "k
 
 /** Pass-through options, by the kafkajs object they go to. */
 export const KAFKAJS_OPTIONS = {
+  /** Keys passed to `new Kafka({...})`. */
   client: ["enforceRequestTimeout", "authenticationTimeout", "reauthenticationThreshold"],
+  /** Keys passed to `kafka.producer({...})`. */
   producer: ["metadataMaxAge", "allowAutoTopicCreation", "transactionTimeout", "maxInFlightRequests"],
+  /** Keys passed to `kafka.consumer({...})`. */
   consumer: ["rebalanceTimeout", "heartbeatInterval", "metadataMaxAge", "maxBytesPerPartition", "minBytes", "maxBytes", "maxWaitTimeInMs", "readUncommitted", "partitionsConsumedConcurrently"],
 } as const;
 
+/** Every key `config.options` may hold for the kafkajs connector; others are a `VALIDATION` error. */
 export const KAFKAJS_OPTION_KEYS: readonly string[] = allOptionKeys(KAFKAJS_OPTIONS);
 
 /** Picks the options of one group (`KAFKAJS_OPTIONS.client`, ...). */

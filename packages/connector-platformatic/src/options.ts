@@ -8,11 +8,15 @@ import type { Base, BaseOptions, SASLOptions } from "@platformatic/kafka";
 
 /** Pass-through options, by the platformatic client they go to. */
 export const PLATFORMATIC_OPTIONS = {
+  /** Keys passed to every platformatic client (producer, consumer, admin). */
   client: ["metadataMaxAge", "maxInflights", "clientRack", "tlsServerName"],
+  /** Keys passed to the `Producer`. */
   producer: ["repeatOnStaleMetadata"],
+  /** Keys passed to the `Consumer`. */
   consumer: ["rebalanceTimeout", "heartbeatInterval", "heartbeatStallTimeout", "groupInstanceId", "minBytes", "maxBytes", "maxBytesPerPartition", "maxWaitTime", "isolationLevel"],
 } as const;
 
+/** Every key `config.options` may hold for the platformatic connector; others are a `VALIDATION` error. */
 export const PLATFORMATIC_OPTION_KEYS: readonly string[] = allOptionKeys(PLATFORMATIC_OPTIONS);
 
 /** Picks the options of one group (`PLATFORMATIC_OPTIONS.client`, ...). */
