@@ -141,6 +141,11 @@ export interface IStreamingConnector {
   readonly capabilities: ConnectorCapabilities;
   /** Option keys this connector accepts in `config.options`; others are a `VALIDATION` error. */
   readonly optionKeys?: readonly string[];
+  /**
+   * Accepts a key outside `optionKeys` (a connector that passes a client's own property names
+   * through, like librdkafka's dotted ones). Still, what it does not accept is a `VALIDATION` error.
+   */
+  acceptsOption?(key: string): boolean;
   /** Makes the producer driver (no I/O: core calls `connect` later). */
   createProducer(context: ConnectorContext, config: ProducerConfig): ProducerDriver;
   /** Makes a consumer driver for one group member (no I/O). */

@@ -19,7 +19,7 @@ import { Telemetry } from "../telemetry/telemetry.js";
 function checkOptions(connector: IStreamingConnector, options: Readonly<Record<string, unknown>>): Result<void, QiError> {
   const allowed = new Set(connector.optionKeys ?? []);
   for (const key of Object.keys(options)) {
-    if (!allowed.has(key)) {
+    if (!allowed.has(key) && connector.acceptsOption?.(key) !== true) {
       const known = allowed.size > 0 ? ` (known: ${[...allowed].join(", ")})` : "";
       return err(validationError(`options.${key}`, `is not an option of the ${connector.name} connector${known}`, { connector: connector.name }));
     }
