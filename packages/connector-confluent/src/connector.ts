@@ -2,8 +2,8 @@
 import type { ErrorHint, IStreamingConnector } from "@qi/streaming";
 import { ConfluentAdminDriver } from "./admin.js";
 import { ConfluentConsumerDriver } from "./consumer.js";
-import { connectWithin, newKafka } from "./native.js";
-import { CONFLUENT_OPTION_KEYS } from "./options.js";
+import { probe, Session } from "./native.js";
+import { acceptsLibrdkafkaProperty, CONFLUENT_OPTION_KEYS } from "./options.js";
 import { ConfluentProducerDriver } from "./producer.js";
 
 export const CONFLUENT_CONNECTOR_NAME = "confluent";
@@ -30,6 +30,10 @@ function classifyError(leaf: unknown): ErrorHint | undefined {
   const code = (leaf as { code?: unknown } | null)?.code;
   if (typeof code === "number" && LIBRDKAFKA_CODES[code]) return LIBRDKAFKA_CODES[code];
   const message = String((leaf as { message?: unknown } | null)?.message ?? "");
+  // librdkafka refusing a property of `options` (an unknown name, a bad value), when the client is made.
+  if (/No such configuration property|Invalid value .* for configuration property|configuration property .* (must|expects)/i.test(message)) {
+    return { category: "VALIDATION", code: "INVALID_ARGUMENT", retriable: false };
+  }
   if (/SASL authentication|Authentication failed/i.test(message)) return { category: "AUTHENTICATION", code: "SASL_AUTHENTICATION_FAILED", retriable: false };
   if (/timed out/i.test(message)) return { category: "TIMEOUT", code: "REQUEST_TIMED_OUT", retriable: true };
   if (/broker transport failure|connect|all broker connections are down/i.test(message)) return { category: "CONNECTION", code: "BROKER_UNREACHABLE", retriable: true };
@@ -40,20 +44,13 @@ export const confluentConnector: IStreamingConnector = {
   name: CONFLUENT_CONNECTOR_NAME,
   capabilities: { network: true, sasl: true, seek: true, pauseResume: true, eachBatch: true, compression: ["gzip", "snappy", "lz4", "zstd"], idempotentProducer: true },
   optionKeys: CONFLUENT_OPTION_KEYS,
+  acceptsOption: acceptsLibrdkafkaProperty,
   createProducer: (context, config) => new ConfluentProducerDriver(context.config, config),
   createConsumer: (context, config) => new ConfluentConsumerDriver(context.config, config),
   createAdmin: (context) => new ConfluentAdminDriver(context.config),
-  async healthCheck(context) {
-    const admin = newKafka(context.config, 0).admin();
-    try {
-      await connectWithin(admin, context.config);
-      await admin.listTopics();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
-  },
+  healthCheck: (context) => probe(context.config, new Session(), 0).then(
+    () => true,
+    () => false,
+  ),
   classifyError,
 };

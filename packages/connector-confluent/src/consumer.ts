@@ -6,11 +6,32 @@
  * group offers the standard "roundrobin" protocol, like every connector.
  */
 import { normalizeIncoming, qiError, withTimeout, type BatchSink, type ConsumerConfig, type ConsumerDriver, type ResolvedConfig, type TopicPartition, type TopicPartitionOffset } from "@qi/streaming";
-import { connectWithin, newKafka, Session, type NativeClient } from "./native.js";
+import { connectWithin, newKafka, probe, Session, type NativeClient } from "./native.js";
 import { librdkafkaProperties } from "./options.js";
 
 const ASSIGN = -175; // librdkafka RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS
 const REVOKE = -174; // librdkafka RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS
+
+/**
+ * Error lines of the client's fetch loop, which it only logs (and retries): they go to the
+ * consumer's `onError` instead. Transient connection errors are not reported one by one, only
+ * the loss of every broker (once per outage), and authentication or fatal errors.
+ */
+const LOOP_FAILURE = /^(Consumer encountered error while (consuming|storing offset|processing message)|Seek error|Worker \d+ encountered an error|Error in queueNonEmptyCb|Error from (user's )?rebalance callback)/;
+const CLIENT_ERROR = /^Error: (.*(All broker connections are down|Authentication|fatal).*)$/i;
+
+/** The error a reported log line stands for, classified by the connector's `classifyError`. */
+export function loopError(level: string, line: string): Error | undefined {
+  if (level !== "error") return undefined;
+  const first = line.split("\n")[0]!;
+  const client = CLIENT_ERROR.exec(first);
+  if (!client && !LOOP_FAILURE.test(first)) return undefined;
+  const message = client ? client[1]! : first;
+  const error = new Error(message) as Error & { code?: number };
+  if (/All broker connections are down/i.test(message)) error.code = -187;
+  else if (/Authentication/i.test(message)) error.code = -169;
+  return error;
+}
 
 interface NativeMessage {
   offset: string;
@@ -27,6 +48,7 @@ export class ConfluentConsumerDriver implements ConsumerDriver {
   private sink: BatchSink | undefined;
   private joined: (() => void) | undefined;
   private stopped = false;
+  private lastReported: { message: string; at: number } | undefined;
   private readonly session = new Session();
 
   constructor(
@@ -36,15 +58,7 @@ export class ConfluentConsumerDriver implements ConsumerDriver {
 
   /** Checks the broker can be reached; the client's consumer is made at `subscribe`. */
   async connect(): Promise<void> {
-    const admin = newKafka(this.config, undefined, this.session).admin();
-    try {
-      await this.session.call(async () => {
-        await connectWithin(admin, this.config);
-        await admin.listTopics();
-      });
-    } finally {
-      await admin.disconnect().catch(() => {});
-    }
+    await probe(this.config, this.session);
   }
 
   async subscribe(topics: readonly string[], fromBeginning: boolean): Promise<void> {
@@ -54,7 +68,7 @@ export class ConfluentConsumerDriver implements ConsumerDriver {
       "partition.assignment.strategy": "roundrobin",
       "js.consumer.max.batch.size": this.consumerConfig.maxBatchSize ?? 500,
       "fetch.wait.max.ms": 500,
-      ...librdkafkaProperties(this.config),
+      ...librdkafkaProperties(this.config, "consumer"),
       rebalance_cb: (err: { code: number }, assignment: TopicPartition[]) => this.rebalanced(err.code, assignment),
     });
     await this.session.call(() => connectWithin(consumer, this.config));
@@ -82,6 +96,7 @@ export class ConfluentConsumerDriver implements ConsumerDriver {
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }: { batch: { topic: string; partition: number; messages: NativeMessage[]; highWatermark?: string } }) => {
         if (this.stopped || batch.messages.length === 0) return;
+        this.lastReported = undefined;
         const { topic, partition } = batch;
         const messages = batch.messages.map((m) => normalizeIncoming({ topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp }));
         const delivery = sink.deliver({ topic, partition, messages, ...(batch.highWatermark ? { highWatermark: String(batch.highWatermark) } : {}) });
@@ -97,12 +112,26 @@ export class ConfluentConsumerDriver implements ConsumerDriver {
     await this.session.reachable(
       withTimeout(join, limit, () => qiError("TIMEOUT", "GROUP_JOIN_TIMEOUT", `the consumer did not join group "${this.consumerConfig.groupId}" in time`, { retriable: true })),
     );
+    // Joined: from now on, what goes wrong in the client's fetch loop goes to `onError` (before,
+    // it is what `run()` itself fails with).
+    // librdkafka repeats an error while it lasts: the same one is reported again only after a
+    // batch came through or 30 s went by (the repeats are still logged).
+    this.session.report = (level, line) => {
+      const error = this.stopped ? undefined : loopError(level, line);
+      if (!error) return false;
+      const now = Date.now();
+      if (this.lastReported?.message === error.message && now - this.lastReported.at < 30_000) return false;
+      this.lastReported = { message: error.message, at: now };
+      sink.error(error);
+      return true;
+    };
   }
 
   /** The client has no `stop`: pause everything, let in-flight work end. */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
+    this.session.report = undefined;
     if (this.owned.length > 0) this.consumer?.pause(this.byTopic(this.owned));
     await Promise.allSettled([...this.inFlight]);
   }

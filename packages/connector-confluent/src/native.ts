@@ -5,7 +5,7 @@
  */
 import { createRequire } from "node:module";
 import { qiError, withTimeout, type ResolvedConfig } from "@qi/streaming";
-import { kafkaJsCommon } from "./options.js";
+import { kafkaJsCommon, librdkafkaProperties, type LogLevel } from "./options.js";
 
 /** The KafkaJS-style API of @confluentinc/kafka-javascript, loosely typed: only what we call. */
 export interface KafkaJsApi {
@@ -25,7 +25,10 @@ export function kafkaJsApi(): KafkaJsApi {
 }
 
 export function newKafka(config: ResolvedConfig, retries?: number, session?: Session) {
-  return new (kafkaJsApi().Kafka)({ kafkaJS: kafkaJsCommon(config, retries, session && ((m) => session.observe(m))) });
+  return new (kafkaJsApi().Kafka)({
+    kafkaJS: kafkaJsCommon(config, retries, session && ((level, m) => session.observe(level, m))),
+    ...librdkafkaProperties(config, "other"),
+  });
 }
 
 const AUTH_FAILURE = /SASL authentication error|Authentication failed/i;
@@ -58,13 +61,21 @@ export class Session {
     }
   }
 
-  /** Called with every log line of the clients made with this session. */
-  observe(message: string): void {
+  /**
+   * Where error lines that no call can return go (a consumer's fetch loop); returns whether it
+   * took the line, which is then not logged again.
+   */
+  report: ((level: LogLevel, message: string) => boolean) | undefined;
+
+  /** Called with every log line of the clients made with this session; true: reported, not to log. */
+  observe(level: LogLevel, message: string): boolean {
     if (TRANSPORT_FAILURE.test(message)) for (const listener of this.transport) listener(message);
-    if (!AUTH_FAILURE.test(message)) return;
-    this.failure = message.replace(/^.*?(SASL authentication error)/i, "$1");
-    const error = this.error()!;
-    for (const reject of this.waiting) reject(error);
+    if (AUTH_FAILURE.test(message)) {
+      this.failure = message.replace(/^.*?(SASL authentication error)/i, "$1");
+      const error = this.error()!;
+      for (const reject of this.waiting) reject(error);
+    }
+    return this.report?.(level, message) ?? false;
   }
 
   private error(): unknown {
@@ -105,5 +116,18 @@ export async function connectWithin(client: NativeClient, config: ResolvedConfig
       () => client.disconnect().catch(() => {}),
     );
     throw error;
+  }
+}
+
+/** Connects an admin client, lists the topics (a broker answers) and closes it. */
+export async function probe(config: ResolvedConfig, session: Session, retries?: number): Promise<void> {
+  const admin = newKafka(config, retries, session).admin();
+  try {
+    await session.call(async () => {
+      await connectWithin(admin, config);
+      await admin.listTopics();
+    });
+  } finally {
+    await admin.disconnect().catch(() => {});
   }
 }

@@ -1,10 +1,13 @@
 /**
  * From our config to @confluentinc/kafka-javascript's (its KafkaJS-style API: a `kafkaJS` block
  * plus librdkafka properties). `config.options` takes librdkafka properties by their own dotted
- * names (`linger.ms`, `fetch.wait.max.ms`, ...), passed through as they are; any other key is a
- * `VALIDATION` error. Secrets never reach a log line: logs go through the injected logger.
+ * names (`linger.ms`, `fetch.wait.max.ms`, ...), passed through as they are: the common ones are
+ * listed, any other well-formed property name is accepted too, except those the connector sets
+ * itself from our config (they would change behaviour the contract fixes). librdkafka rejects a
+ * name it does not know when the client is made (at `connect`). Secrets never reach a log line:
+ * logs go through the injected logger.
  */
-import type { Logger, ResolvedConfig } from "@qi/streaming";
+import { unsupportedError, type Logger, type ResolvedConfig, type TlsOptions } from "@qi/streaming";
 
 /** librdkafka properties accepted in `config.options` (passed through to every client). */
 export const CONFLUENT_OPTION_KEYS: readonly string[] = [
@@ -31,18 +34,107 @@ export const CONFLUENT_OPTION_KEYS: readonly string[] = [
   "debug",
 ];
 
+/**
+ * librdkafka properties the connector sets from our config, or that would break what the
+ * contract promises (the partitioner, commits, the group protocol every connector shares).
+ */
+export const CONFLUENT_OWNED_PROPERTIES: readonly string[] = [
+  "bootstrap.servers",
+  "metadata.broker.list",
+  "client.id",
+  "group.id",
+  "group.protocol",
+  "partition.assignment.strategy",
+  "session.timeout.ms",
+  "enable.auto.commit",
+  "enable.auto.offset.store",
+  "auto.offset.reset",
+  "partitioner",
+  "acks",
+  "request.required.acks",
+  "enable.idempotence",
+  "compression.type",
+  "compression.codec",
+  "security.protocol",
+  "sasl.mechanism",
+  "sasl.mechanisms",
+  "sasl.username",
+  "sasl.password",
+  "socket.timeout.ms",
+  "socket.connection.setup.timeout.ms",
+  "retry.backoff.ms",
+  "retry.backoff.max.ms",
+  "rebalance_cb",
+  "offset_commit_cb",
+];
+
+const PROPERTY_NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
+const OWNED = new Set(CONFLUENT_OWNED_PROPERTIES);
+
+/** Any librdkafka-looking property name (`word.word...`) that the connector does not own. */
+export function acceptsLibrdkafkaProperty(key: string): boolean {
+  return PROPERTY_NAME.test(key) && !OWNED.has(key);
+}
+
+/**
+ * TLS options (Node's names) as librdkafka properties. A key with no librdkafka equivalent is
+ * `UNSUPPORTED`, not ignored: certificates must be given as PEM text, or by file through the
+ * `ssl.*.location` properties in `options`.
+ */
+export function tlsProperties(ssl: TlsOptions): Record<string, unknown> {
+  const pem = (v: unknown): string => (Array.isArray(v) ? v.map(pem).join("\n") : Buffer.isBuffer(v) ? v.toString("utf8") : String(v));
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(ssl)) {
+    if (value === undefined) continue;
+    switch (key) {
+      case "ca":
+        out["ssl.ca.pem"] = pem(value);
+        break;
+      case "cert":
+        out["ssl.certificate.pem"] = pem(value);
+        break;
+      case "key":
+        out["ssl.key.pem"] = pem(value);
+        break;
+      case "passphrase":
+        out["ssl.key.password"] = String(value);
+        break;
+      case "ciphers":
+        out["ssl.cipher.suites"] = String(value);
+        break;
+      case "rejectUnauthorized":
+        if (value === false) Object.assign(out, { "enable.ssl.certificate.verification": false, "ssl.endpoint.identification.algorithm": "none" });
+        break;
+      default:
+        throw unsupportedError(`the TLS option "${key}"`, { connector: "confluent", field: `security.ssl.${key}` });
+    }
+  }
+  return out;
+}
+
+/** Warnings that are expected by design: one `options` object is given to every client. */
+const EXPECTED = /Configuration property \S+ is a (consumer|producer) property and will be ignored/;
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+/**
+ * Sees every log line of a client before it is logged; returning `true` means it was reported
+ * some other way (to a consumer's `onError`), so it is not logged a second time.
+ */
+export type LogWatcher = (level: LogLevel, message: string) => boolean | void;
+
 /** The logger shape the client calls (KafkaJS-style), routed to ours; `watch` sees every line. */
-function routeLogs(logger: Logger, watch?: (message: string) => void): object {
-  const log = (level: "debug" | "info" | "warn" | "error") => (message: string, extra?: Record<string, unknown>) => {
-    watch?.(String(message));
-    logger[level](`librdkafka: ${message}`, extra);
+function routeLogs(logger: Logger, watch?: LogWatcher): object {
+  const log = (level: LogLevel) => (message: string, extra?: Record<string, unknown>) => {
+    if (watch?.(level, String(message)) === true) return;
+    logger[EXPECTED.test(message) ? "debug" : level](`librdkafka: ${message}`, extra);
   };
   const routed = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error"), setLogLevel: () => {}, namespace: () => routed };
   return routed;
 }
 
 /** The `kafkaJS` block common to producer, consumer and admin. */
-export function kafkaJsCommon(config: ResolvedConfig, retries = config.retry.retries, watch?: (message: string) => void): Record<string, unknown> {
+export function kafkaJsCommon(config: ResolvedConfig, retries = config.retry.retries, watch?: LogWatcher): Record<string, unknown> {
   const s = config.security.sasl;
   const ssl = config.security.ssl;
   return {
@@ -52,12 +144,23 @@ export function kafkaJsCommon(config: ResolvedConfig, retries = config.retry.ret
     requestTimeout: config.requestTimeout,
     retry: { retries, initialRetryTime: config.retry.initialRetryTimeMs, maxRetryTime: config.retry.maxRetryTimeMs },
     logger: routeLogs(config.logger, watch),
-    ...(ssl ? { ssl: ssl === true ? true : ssl } : {}),
+    // The client takes only `ssl: true`; TLS options become librdkafka properties (below).
+    ...(ssl ? { ssl: true } : {}),
     ...(s ? { sasl: { mechanism: s.mechanism, username: s.username, password: s.password } } : {}),
   };
 }
 
-/** The librdkafka properties the user passed. */
-export function librdkafkaProperties(config: ResolvedConfig): Record<string, unknown> {
-  return { ...config.options };
+/**
+ * The librdkafka properties of our TLS options, then those the user passed, for one kind of
+ * client: the client's own `js.consumer.*` settings only for a consumer (librdkafka does not
+ * know them). Producer-only or consumer-only properties reach every client (librdkafka ignores
+ * them where they do not apply; its warning about it is logged at debug level).
+ */
+export function librdkafkaProperties(config: ResolvedConfig, role: "consumer" | "other"): Record<string, unknown> {
+  const ssl = config.security.ssl;
+  const out: Record<string, unknown> = typeof ssl === "object" ? tlsProperties(ssl) : {};
+  for (const [key, value] of Object.entries(config.options)) {
+    if (role === "consumer" || !key.startsWith("js.")) out[key] = value;
+  }
+  return out;
 }

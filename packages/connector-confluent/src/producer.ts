@@ -1,7 +1,8 @@
 /**
  * The confluent producer driver. Partitions come from core's router (librdkafka's default is
  * CRC32); acks, compression and the timeout are producer settings (its `send` rejects them per
- * call); `linger.ms` defaults to 5 ms so that an awaited single send is not held back.
+ * call); `linger.ms` defaults to 0 so that an awaited send is not held back (librdkafka still
+ * batches what queues up while a request is in flight).
  */
 import { offsetsFromBase, PartitionRouter, type OutgoingRecord, type ProduceResult, type ProducerConfig, type ProducerDriver, type ResolvedConfig } from "@qi/streaming";
 import { connectWithin, newKafka, Session, type NativeClient } from "./native.js";
@@ -39,10 +40,10 @@ export class ConfluentProducerDriver implements ProducerDriver {
         compression,
         timeout: timeout ?? this.config.requestTimeout,
       },
-      "linger.ms": 5,
+      "linger.ms": 0,
       // The Java client's max.request.size: a record of up to 1 MiB (the broker's default limit).
       "message.max.bytes": 1_048_576,
-      ...librdkafkaProperties(this.config),
+      ...librdkafkaProperties(this.config, "other"),
     });
     const admin = kafka.admin();
     await this.session.call(() => connectWithin(producer, this.config));
