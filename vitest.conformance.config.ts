@@ -4,7 +4,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["{packages,examples}/*/test/**/*.{conformance,broker}.test.ts"],
+    // docs-tests is one package at the top level (docs-tests/test/samples.broker.test.ts).
+    include: ["{packages,examples}/*/test/**/*.{conformance,broker}.test.ts", "docs-tests/test/**/*.{conformance,broker}.test.ts"],
     globalSetup: ["packages/testkit/src/harness/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 180_000,
