@@ -122,7 +122,10 @@ export function runSample(path: string, env: NodeJS.ProcessEnv, timeoutMs: numbe
 /** Runs a vitest sample with vitest, from its folder. */
 export function runVitestSample(path: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {
   const vitest = join(import.meta.dirname, "..", "node_modules", "vitest", "vitest.mjs");
-  return runProcess(process.execPath, [vitest, "run", "--root", dirname(path), basename(path)], dirname(path), env, timeoutMs);
+  // A config of its own, so that docs-tests' config (which excludes nothing but its own tests) is not used.
+  const config = join(dirname(path), "vitest.samples.config.mjs");
+  writeFileSync(config, `export default { test: { include: ["*.test.ts"], testTimeout: 60000, hookTimeout: 60000 } };\n`);
+  return runProcess(process.execPath, [vitest, "run", "--config", config, "--root", dirname(path), basename(path)], dirname(path), env, timeoutMs);
 }
 
 function runProcess(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<RunResult> {

@@ -1,0 +1,125 @@
+// Generates the code tables of docs/errors.md: the Kafka protocol codes from core's table
+// (allKafkaErrorCodes(), built package), and every other code core and the connectors emit,
+// found by scanning their sources for qiError / stateError / validationError / error hints.
+// `node scripts/gen-error-docs.mjs` rewrites the tables; `--check` exits 1 when they are stale
+// (docs-tests runs it), or when a code has no advice below.
+import { readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+
+const root = join(import.meta.dirname, "..");
+const docPath = join(root, "docs", "errors.md");
+const { allKafkaErrorCodes } = await import(pathToFileURL(join(root, "packages", "core", "dist", "index.js")).href);
+
+/** What to do about each non-protocol code; a code found in the sources without advice fails the check. */
+const ADVICE = {
+  INVALID_ARGUMENT: "A config field, argument or message is wrong; `context.field` names it and the message says why. Fix the call; retrying cannot help.",
+  PARTITION_NOT_FOUND: "An explicit `partition` the topic does not have. Send without `partition` (keys are routed for you) or add partitions to the topic.",
+  TOPIC_NOT_FOUND: "The topic does not exist (and the broker does not auto-create). Create it with `admin.createTopics`; retriable because it may be being created.",
+  TOPIC_ALREADY_EXISTS: "`createTopics` for a topic that exists. Usually safe to ignore at start-up.",
+  BROKER_UNREACHABLE: "No broker answered at `brokers` (refused, DNS, unreachable). Check addresses and network; retriable.",
+  CONNECTION_RESET: "The broker closed the connection mid-request. Retriable; if it repeats, check the broker and listener (TLS or SASL mismatch).",
+  REQUEST_TIMED_OUT: "A request got no answer within `requestTimeout`. Retriable; the write may still land, so expect at-least-once.",
+  TIMEOUT: "A network operation timed out (`ETIMEDOUT`, or a health check past `connectionTimeout`). Retriable.",
+  GROUP_JOIN_TIMEOUT: "`run()` did not get an assignment within session + request timeout. Check the broker's group coordinator and that the group's members share an assignment protocol.",
+  METADATA_NOT_PROPAGATED: "A topic just created or deleted was not visible on every broker in time. Retriable.",
+  COMMIT_NOT_CONFIRMED: "The broker did not confirm a commit in time (confluent). Retriable; messages after the last confirmed commit may be handled again.",
+  SASL_AUTHENTICATION_FAILED: "Wrong SASL mechanism, user or password, or the listener does not speak SASL. Fix the credentials; not retriable.",
+  CLIENT_DISCONNECTED: "The `StreamingClient` was disconnected. Create a new client.",
+  NOT_CONNECTED: "The producer, consumer or admin is not connected (never, or after `disconnect()`). Call `connect()` first.",
+  NOT_SUBSCRIBED: "`run()` before `subscribe()`. Subscribe first.",
+  ALREADY_RUNNING: "`run()` or `subscribe()` on a consumer that is already running. One `run()` per consumer; create another consumer for another handler.",
+  NOT_RUNNING: "`seek`, `pause` or `resume` before `run()`. Call them once the consumer runs.",
+  PARTITION_NOT_ASSIGNED: "`seek`/`pause`/`resume` for a partition this member does not own. Check `consumer.assignment()`.",
+  INVALID_STATE: "The client library refused the call in its current state (librdkafka `_STATE`). Reconnect; report it if it repeats.",
+  UNSUPPORTED_OPERATION: "This connector or broker cannot do what was asked (a codec, idempotence, an operation): `context.field` says what. Choose another option or connector.",
+  UNSUPPORTED_BY_BROKER: "The broker does not support the API version the client needs. Upgrade the broker or use another connector.",
+  HANDLER_FAILED: "Your handler threw, rejected or returned an `err` on every attempt; `cause` holds what it threw. The `onFailure` policy decided what happened next.",
+  HANDLER_TIMEOUT: "A handler attempt ran past `handlerTimeoutMs`; its `signal` was aborted. Make the handler honour the signal or raise the limit.",
+  NO_DELIVERY_REPORT: "The client acknowledged a send without saying where it landed. A connector bug: report it.",
+  CONNECTOR_NOT_INSTALLED: "The connector's package (or its client library) is not installed: `npm install @qi/streaming-<name> <client>`.",
+  CONNECTOR_INVALID: "A connector package or object does not have the connector shape. Check the third-party connector.",
+  CONNECTOR_NAME_TAKEN: "`registerConnector` with a name already registered. Unregister the old one or pick another name.",
+  UNEXPECTED_ERROR: "An error nothing could classify; `cause` holds the original. Report it with `cause`.",
+};
+
+const PROTOCOL_ADVICE = {
+  CONNECTION: "Retry after back-off; check broker health.",
+  TIMEOUT: "Retry; the request may have been applied.",
+  AUTHENTICATION: "Fix the credentials or mechanism.",
+  AUTHORIZATION: "Grant the ACL the operation needs.",
+  NOT_FOUND: "Create the topic or group, or fix its name.",
+  CONFLICT: "The resource exists or another member holds it.",
+  VALIDATION: "Fix the request (size, config, name).",
+  STATE: "Reconnect or rejoin; the member's view is stale.",
+  UNSUPPORTED: "Use a feature the broker version supports.",
+  BROKER: "Retry if retriable, else check the broker logs.",
+  INTERNAL: "Report it with `cause`.",
+  HANDLER: "Fix the handler.",
+};
+
+function sources(dir) {
+  const out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...sources(p));
+    else if (e.name.endsWith(".ts")) out.push(p);
+  }
+  return out;
+}
+
+/** Every non-protocol code emitted by core and the connectors: code → { category, where }. */
+function emittedCodes() {
+  const found = new Map();
+  const add = (code, category, file) => {
+    const e = found.get(code) ?? { categories: new Set(), where: new Set() };
+    e.categories.add(category);
+    e.where.add(file.split("/packages/")[1].split("/")[0]);
+    found.set(code, e);
+  };
+  const pkgs = readdirSync(join(root, "packages")).filter((p) => p === "core" || p.startsWith("connector-"));
+  for (const pkg of pkgs) {
+    for (const file of sources(join(root, "packages", pkg, "src"))) {
+      const text = readFileSync(file, "utf8");
+      for (const m of text.matchAll(/qiError\(\s*"([A-Z_]+)",\s*"([A-Z_]+)"/g)) add(m[2], m[1], file);
+      for (const m of text.matchAll(/stateError\(\s*"([A-Z_]+)"/g)) add(m[1], "STATE", file);
+      for (const m of text.matchAll(/category: "([A-Z_]+)", code: "([A-Z_]+)"/g)) add(m[2], m[1], file);
+      if (/validationError\(/.test(text)) add("INVALID_ARGUMENT", "VALIDATION", file);
+      if (/unsupportedError\(/.test(text)) add("UNSUPPORTED_OPERATION", "UNSUPPORTED", file);
+      if (/handlerError\(/.test(text)) add("HANDLER_FAILED", "HANDLER", file);
+    }
+  }
+  return found;
+}
+
+const protocolNames = new Set(allKafkaErrorCodes().map((k) => k.qiCode));
+const emitted = [...emittedCodes()].filter(([code]) => !protocolNames.has(code) || ADVICE[code]).sort(([a, ac], [b, bc]) => [...ac.categories][0].localeCompare([...bc.categories][0]) || a.localeCompare(b));
+const missing = emitted.filter(([code]) => !ADVICE[code]).map(([code]) => code);
+
+const other = [
+  "| code | category | emitted by | what to do |",
+  "|---|---|---|---|",
+  ...emitted.map(([code, e]) => `| \`${code}\` | ${[...e.categories].sort().join(", ")} | ${[...e.where].sort().join(", ")} | ${ADVICE[code] ?? "**no advice yet**"} |`),
+].join("\n");
+
+const protocol = [
+  "| Kafka code | protocol name | our code | category | retriable | what to do |",
+  "|---|---|---|---|---|---|",
+  ...allKafkaErrorCodes().map((k) => `| ${k.code} | \`${k.name}\` | \`${k.qiCode}\` | ${k.category} | ${k.retriable ? "yes" : "no"} | ${PROTOCOL_ADVICE[k.category] ?? ""} |`),
+].join("\n");
+
+const replace = (text, name, body) => {
+  const re = new RegExp(`(<!-- ${name}:start -->)[\\s\\S]*?(<!-- ${name}:end -->)`);
+  if (!re.test(text)) throw new Error(`docs/errors.md has no ${name} markers`);
+  return text.replace(re, () => `<!-- ${name}:start -->\n${body}\n<!-- ${name}:end -->`);
+};
+const current = readFileSync(docPath, "utf8");
+const next = replace(replace(current, "other-codes", other), "protocol-codes", protocol);
+
+if (process.argv.includes("--check")) {
+  if (missing.length) console.error(`gen-error-docs: no advice for ${missing.join(", ")} (add it to scripts/gen-error-docs.mjs)`);
+  if (next !== current) console.error("gen-error-docs: docs/errors.md is stale; run node scripts/gen-error-docs.mjs");
+  process.exit(missing.length || next !== current ? 1 : 0);
+}
+writeFileSync(docPath, next);
+console.log(`docs/errors.md: ${allKafkaErrorCodes().length} protocol codes, ${emitted.length} other codes${missing.length ? `; NO ADVICE for ${missing.join(", ")}` : ""}`);
