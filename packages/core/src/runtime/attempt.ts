@@ -37,17 +37,22 @@ export function fromCheck<T>(result: Result<T, QiError>): ResultAsync<T, QiError
   return result.isErr() ? errAsync(result.error) : undefined;
 }
 
-/** Rejects a promise after `ms` with a `TIMEOUT` error; clears its timer either way. */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => QiError): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(onTimeout()), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * Rejects a promise after `ms` with a `TIMEOUT` error; clears its timer either way. One plain
+ * promise per call (no async frame, no `Promise.race`): it bounds every send.
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => QiError): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(onTimeout()), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
 }

@@ -37,6 +37,8 @@ export class GuardedConsumer implements IStreamingConsumer {
   private readonly paused = new Set<string>();
   /** Deliveries in progress, awaited before the final commit on disconnect. */
   private readonly deliveries = new Set<Promise<void>>();
+  /** Per partition, the commit loop in flight (see `commitPartition`). */
+  private readonly committing = new Map<string, Promise<void>>();
   /** Bumped by every seek, so a delivery in progress knows to stop. */
   private readonly seekEpoch = new Map<string, number>();
 
@@ -310,12 +312,44 @@ export class GuardedConsumer implements IStreamingConsumer {
     const max = this.config.maxBatchSize ?? 500;
     if (batch.messages.length <= max) {
       await this.deliverSlice(batch);
+      await this.committing.get(tpKey(batch.topic, batch.partition));
       return;
     }
-    for (let i = 0; i < batch.messages.length; i += max) {
-      const complete = await this.deliverSlice({ ...batch, messages: batch.messages.slice(i, i + max) });
-      if (!complete) return;
+    try {
+      for (let i = 0; i < batch.messages.length; i += max) {
+        const complete = await this.deliverSlice({ ...batch, messages: batch.messages.slice(i, i + max) });
+        if (!complete) return;
+      }
+    } finally {
+      await this.committing.get(tpKey(batch.topic, batch.partition));
     }
+  }
+
+  /**
+   * Commits a partition's processed offset, one commit in flight per partition: offsets
+   * processed while a commit travels go in the next one (a fast handler would otherwise wait a
+   * broker round trip per slice). Never rejects; a failed commit is reported and retried with
+   * the next slice.
+   */
+  private commitPartition(key: string, topic: string, partition: number): Promise<void> {
+    const inFlight = this.committing.get(key);
+    if (inFlight) return inFlight; // the loop below picks up the newest offset
+    const loop = (async (): Promise<void> => {
+      try {
+        for (let tpo = this.processed.get(key); tpo !== undefined; tpo = this.processed.get(key)) {
+          const current = tpo;
+          await this.commitProcessed((o) => o === current);
+          // Unchanged means committed (commitProcessed removed it); a newer one goes next.
+          if (this.processed.get(key) === current) return;
+        }
+      } catch (error) {
+        this.report(toQiError(error, this.ctx("consumer.commit", { topic, partition }), this.connector.classifyError));
+      } finally {
+        this.committing.delete(key);
+      }
+    })();
+    this.committing.set(key, loop);
+    return loop;
   }
 
   /** Runs the handler over one slice; true when every message of it was handled. */
@@ -362,13 +396,8 @@ export class GuardedConsumer implements IStreamingConsumer {
     if (next !== undefined && (this.seekEpoch.get(key) ?? 0) === epoch) {
       const tpo = { topic: batch.topic, partition: batch.partition, offset: next };
       this.processed.set(key, tpo);
-      if (this.autoCommit) {
-        try {
-          await this.commitProcessed((o) => o === tpo);
-        } catch (error) {
-          this.report(toQiError(error, this.ctx("consumer.commit", { topic: batch.topic, partition: batch.partition }), this.connector.classifyError));
-        }
-      }
+      // Not awaited here: the next slice runs while this commit travels; deliver() waits for it.
+      if (this.autoCommit) void this.commitPartition(key, batch.topic, batch.partition);
     }
     // Stopped early by a pause: fetch this partition again from the first message not
     // handled. (After a seek the driver is already where the user put it.)
