@@ -2,138 +2,322 @@
  * `pnpm bench [--quick]`: qi-streaming over each raw client, interleaved and repeated in one run
  * against one harness broker, with Kafka's perf tools as the ceiling. Writes reports/bench.json,
  * docs/benchmarks.md and docs/benchmarks.svg.
+ *
+ * Flags (for profiling one part): --only=kafkajs,confluent  --scenarios=single,batch100,pipelined,consume,latency,settings
+ * --rounds=N  --no-ceiling  --no-memory  --no-write (print only, keep the committed report);
+ * --report-only rewrites docs/benchmarks.md and the chart from reports/bench.json (after editing bench/FINDINGS.md).
  */
-import { cpus, totalmem } from "node:os";
+import { readFileSync } from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createStreamingClient, memoryConnector, type IStreamingConnector } from "@qi/streaming";
-import { confluentConnector } from "@qi/streaming-confluent";
-import { kafkajsConnector } from "@qi/streaming-kafkajs";
-import { platformaticConnector } from "@qi/streaming-platformatic";
+import { memoryConnector, type IStreamingConnector } from "@qi/streaming";
 import { kafkaFromEnv, startKafka } from "@qi/streaming-testkit/harness";
 import { consumerPerformance, producerPerformance } from "./ceiling.js";
-import { RAW_CLIENTS, type RawClient } from "./raw.js";
-import { writeReport, type BenchReport, type Run } from "./report.js";
-import { consumeAll, latency, messages, produceBatched, producePipelined, produceSingle } from "./scenarios.js";
+import { RAW_CLIENTS, type RawClient, type RawConsumer, type RawProducer } from "./raw.js";
+import { writeReport, type BenchReport, type Run, type Setting } from "./report.js";
+import { consumeAll, latency, messages, produceBatched, producePipelined, produceSingle, type ConsumeStats } from "./scenarios.js";
 import { wrappedConsumer, wrappedProducer } from "./wrapped.js";
 
-const quick = process.argv.includes("--quick");
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+const quick = args.includes("--quick");
+const only = flag("only")?.split(",");
+const scenarios = new Set(flag("scenarios")?.split(",") ?? ["single", "batch100", "pipelined", "consume", "latency", "settings"]);
 const root = fileURLToPath(new URL("../..", import.meta.url));
+if (args.includes("--report-only")) {
+  writeReport(root, JSON.parse(readFileSync(join(root, "reports", "bench.json"), "utf8")) as BenchReport);
+  process.exit(0);
+}
 const COUNTS = quick
-  ? { rounds: 2, single: 300, bulk: 5_000, consume: 20_000, latency: 100 }
-  : { rounds: 5, single: 2_000, bulk: 50_000, consume: 1_000_000, latency: 1_000 };
-const CONNECTORS: { connector: IStreamingConnector; raw: RawClient }[] = [
-  { connector: kafkajsConnector, raw: RAW_CLIENTS[0]! },
-  { connector: platformaticConnector, raw: RAW_CLIENTS[1]! },
-  { connector: confluentConnector, raw: RAW_CLIENTS[2]! },
-];
+  ? { rounds: 1, single: 300, bulk: 5_000, pipelined: 5_000, consume: 50_000, latency: 100 }
+  : { rounds: 5, single: 1_000, bulk: 50_000, pipelined: 20_000, consume: 1_000_000, latency: 1_000 };
+if (flag("rounds")) COUNTS.rounds = Number(flag("rounds"));
 const TARGETS: Record<string, number> = { single: 0.9, batch100: 0.97, pipelined: 0.97, consume: 0.97 };
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const progress = (line: string): void => void process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+/**
+ * The connectors under test. Each is loaded when its turn comes; a package that is missing, not
+ * built or broken (a native addon that did not compile) skips its entry with the reason printed.
+ * `producer` holds the client settings both sides use per scenario, so the ratio compares the
+ * layers, not the settings (the `settings` section measures the connector's defaults).
+ */
+interface Entry {
+  readonly name: string;
+  readonly load: () => Promise<{ connector: IStreamingConnector }>;
+  readonly raw: RawClient;
+  /** Client options both sides get for a produce scenario (the raw side reads the same keys). */
+  readonly produceOptions?: (scenario: string) => Record<string, unknown>;
+  /** Settings worth measuring against the connector's defaults: [label, scenario, options]. */
+  readonly settings?: readonly [string, "single" | "pipelined" | "consume", Record<string, unknown>][];
+}
+const ENTRIES: readonly Entry[] = [
+  {
+    name: "kafkajs",
+    load: () => import("@qi/streaming-kafkajs"),
+    raw: RAW_CLIENTS.kafkajs!,
+    settings: [["partitionsConsumedConcurrently: 3", "consume", { partitionsConsumedConcurrently: 3 }]],
+  },
+  { name: "platformatic", load: () => import("@qi/streaming-platformatic"), raw: RAW_CLIENTS.platformatic! },
+  {
+    name: "confluent",
+    load: () => import("@qi/streaming-confluent"),
+    raw: RAW_CLIENTS.confluent!,
+    // librdkafka batches by itself: linger 0 for awaited sends (nothing to wait for), 5 ms for throughput.
+    produceOptions: (scenario) => ({ "linger.ms": scenario === "single" ? 0 : 5 }),
+    settings: [
+      ["linger.ms: 0", "pipelined", { "linger.ms": 0 }],
+      ["linger.ms: 5", "pipelined", { "linger.ms": 5 }],
+      ["linger.ms: 5", "single", { "linger.ms": 5 }],
+    ],
+  },
+];
 
+const median = (xs: number[]): number => (xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!);
+const spread = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
+const started = Date.now();
+const progress = (line: string): void => {
+  const s = Math.round((Date.now() - started) / 1000);
+  process.stdout.write(`[bench ${String(Math.floor(s / 60)).padStart(2, "0")}:${String(s % 60).padStart(2, "0")}] ${line}\n`);
+};
+/** A one-line live status (TTY only), overwritten by the next. */
+const status = (line: string): void => {
+  if (process.stdout.isTTY) process.stdout.write(`\r\x1b[2K  … ${line}`);
+};
+const clearStatus = (): void => {
+  if (process.stdout.isTTY) process.stdout.write("\r\x1b[2K");
+};
+
+progress(`${quick ? "quick" : "full"} run: ${COUNTS.rounds} rounds after a warm-up; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
 const kafka = kafkaFromEnv() ?? (await startKafka({ log: () => {} }));
 const brokers = kafka.brokers;
-const admin = createStreamingClient({ connector: kafkajsConnector, brokers, logger: { debug() {}, info() {}, warn() {}, error() {} } })._unsafeUnwrap();
-const adm = (await admin.getAdmin())._unsafeUnwrap();
-(await adm.connect())._unsafeUnwrap();
+const { Kafka, logLevel } = await import("kafkajs");
+const adm = new Kafka({ brokers, clientId: "bench-admin", logLevel: logLevel.NOTHING }).admin();
+await adm.connect();
 let n = 0;
 async function topic(partitions = 6): Promise<string> {
   const name = `bench-${Date.now().toString(36)}-${n++}`;
-  (await adm.createTopics([{ topic: name, numPartitions: partitions }]))._unsafeUnwrap();
-  return name;
+  await adm.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: false });
+  // Wait for every partition's leader (kafkajs's own wait can throw a retriable error under load).
+  for (let i = 0; i < 100; i++) {
+    const meta = await adm.fetchTopicMetadata({ topics: [name] }).catch(() => undefined);
+    const ps = meta?.topics[0]?.partitions ?? [];
+    if (ps.length === partitions && ps.every((p) => p.leader >= 0)) return name;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`topic ${name}: no leaders after 10 s`);
 }
 
-progress(`broker ${brokers.join(",")}`);
+async function produceOnce(scenario: string, p: RawProducer, t: string, count: number, bytes: number): Promise<number> {
+  const msgs = messages(count, bytes);
+  return scenario === "single" ? produceSingle(p, t, msgs) : scenario === "batch100" ? produceBatched(p, t, msgs) : producePipelined(p, t, msgs);
+}
+
+const countOf = (scenario: string): number => (scenario === "single" ? COUNTS.single : scenario === "pipelined" ? COUNTS.pipelined : COUNTS.bulk);
+
+/**
+ * The consume topic: filled once by Kafka's ProducerPerformance (fast, and the same bytes for
+ * every connector), read by a fresh group per round and side, and by ConsumerPerformance.
+ */
+let consumeTopic: string | undefined;
+async function prefilled(): Promise<string> {
+  if (consumeTopic) return consumeTopic;
+  const t = await topic();
+  status(`pre-filling ${t} with ${COUNTS.consume.toLocaleString("en")} messages of 100 B (ProducerPerformance)`);
+  producerPerformance(brokers, t, COUNTS.consume, 100);
+  return (consumeTopic = t);
+}
+
+progress(`broker ${brokers.join(",")} (kafka ${kafka.version ?? "external"})`);
 const runs: Run[] = [];
+const skipped: Record<string, string> = {};
+const settings: Setting[] = [];
 const latencyReport: Record<string, unknown> = {};
+const consumeResources: Record<string, unknown> = {};
+const report = (): BenchReport => ({
+  machine: {
+    cpus: `${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}`,
+    memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
+    node: process.version,
+    kafka: kafka.version ?? "external",
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: loadavg().map((l) => Math.round(l * 100) / 100),
+    durationSec: Math.round((Date.now() - started) / 1000),
+  },
+  quick,
+  counts: COUNTS,
+  runs,
+  ceiling,
+  memory,
+  latency: latencyReport,
+  consumeResources,
+  settings,
+  skipped,
+});
+const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
+const ceiling: Record<string, number> = {};
+const memory: Record<string, number> = {};
 try {
-  for (const { connector, raw } of CONNECTORS) {
-    const name = connector.name;
+  for (const entry of ENTRIES) {
+    if (only && !only.includes(entry.name)) continue;
+    const name = entry.name;
+    let connector: IStreamingConnector;
+    try {
+      entry.raw.check();
+      connector = (await entry.load()).connector;
+      // A client must be creatable (the connector loads its client library lazily).
+      const probe = await wrappedProducer(connector, brokers, {});
+      await probe.close();
+    } catch (error) {
+      skipped[name] = error instanceof Error ? error.message.split("\n")[0]! : String(error);
+      progress(`SKIP ${name}: ${skipped[name]}`);
+      continue;
+    }
+    const opts = (scenario: string): Record<string, unknown> => entry.produceOptions?.(scenario) ?? {};
+
     for (const bytes of [100, 1024]) {
-      for (const [scenario, count] of [["single", COUNTS.single], ["batch100", COUNTS.bulk], ["pipelined", COUNTS.bulk]] as const) {
+      for (const scenario of ["single", "batch100", "pipelined"] as const) {
+        if (!scenarios.has(scenario)) continue;
         const rawRates: number[] = [];
         const ourRates: number[] = [];
         for (let round = 0; round <= COUNTS.rounds; round++) {
-          const order = round % 2 === 0 ? ["raw", "ours"] : ["ours", "raw"];
-          for (const side of order) {
+          for (const side of round % 2 === 0 ? ["raw", "ours"] : ["ours", "raw"]) {
+            status(`${name} ${scenario} ${bytes} B, round ${round === 0 ? "warm-up" : round}/${COUNTS.rounds}, ${side}`);
             const t = await topic();
-            const msgs = messages(count, bytes);
-            const p = side === "raw" ? await raw.producer(brokers) : await wrappedProducer(connector, brokers);
-            if (process.env.BENCH_DEBUG) progress(`${name} ${scenario} ${bytes} round ${round} ${side}`);
-            const rate = scenario === "single" ? await produceSingle(p, t, msgs) : scenario === "batch100" ? await produceBatched(p, t, msgs) : await producePipelined(p, t, msgs);
+            const p = side === "raw" ? await entry.raw.producer(brokers, opts(scenario)) : await wrappedProducer(connector, brokers, opts(scenario));
+            const rate = await produceOnce(scenario, p, t, countOf(scenario), bytes);
             await p.close();
             if (round > 0) (side === "raw" ? rawRates : ourRates).push(rate); // round 0 is the warm-up
           }
         }
         const r = median(rawRates);
         const w = median(ourRates);
-        runs.push({ connector: name, scenario, messageBytes: bytes, raw: { msgsPerSec: r, spread: [Math.min(...rawRates), Math.max(...rawRates)] }, wrapped: { msgsPerSec: w, spread: [Math.min(...ourRates), Math.max(...ourRates)] }, ratio: w / r, target: TARGETS[scenario] });
+        runs.push({ connector: name, scenario, messageBytes: bytes, raw: { msgsPerSec: r, spread: spread(rawRates), rounds: rawRates }, wrapped: { msgsPerSec: w, spread: spread(ourRates), rounds: ourRates }, ratio: w / r, target: TARGETS[scenario] });
+        clearStatus();
         progress(`${name} ${scenario} ${bytes} B: raw ${Math.round(r)} msg/s, qi ${Math.round(w)} msg/s, ratio ${(w / r).toFixed(2)}`);
       }
     }
-    // Consume: one pre-filled topic, read by a fresh group per round and side.
-    const t = await topic();
-    const filler = await raw.producer(brokers);
-    for (let i = 0; i < COUNTS.consume; i += 10_000) await filler.send(t, messages(Math.min(10_000, COUNTS.consume - i), 100, i));
-    await filler.close();
-    const rawRates: number[] = [];
-    const ourRates: number[] = [];
-    let extra: Record<string, unknown> = {};
-    for (let round = 0; round <= Math.min(COUNTS.rounds, quick ? 2 : 3); round++) {
-      for (const side of round % 2 === 0 ? ["raw", "ours"] : ["ours", "raw"]) {
-        const group = `bench-g-${Date.now().toString(36)}-${n++}`;
-        const c = side === "raw" ? raw.consumer(brokers, group) : wrappedConsumer(connector, brokers, group);
-        const stats = await consumeAll(c, t, COUNTS.consume, 600_000);
-        if (round > 0) (side === "raw" ? rawRates : ourRates).push(stats.msgsPerSec);
-        if (side === "ours") extra = { maxRssMb: stats.maxRssMb, eventLoopP99Ms: stats.eventLoopP99Ms };
+
+    const consumeWith = async (make: () => RawConsumer): Promise<ConsumeStats> => consumeAll(make(), await prefilled(), COUNTS.consume, 600_000);
+
+    if (scenarios.has("consume")) {
+      // One pre-filled topic, read by a fresh group per round and side.
+      const rawStats: ConsumeStats[] = [];
+      const ourStats: ConsumeStats[] = [];
+      for (let round = 0; round <= COUNTS.rounds; round++) {
+        for (const side of round % 2 === 0 ? ["raw", "ours"] : ["ours", "raw"]) {
+          status(`${name} consume ${COUNTS.consume.toLocaleString("en")}, round ${round === 0 ? "warm-up" : round}/${COUNTS.rounds}, ${side}`);
+          const group = `bench-g-${Date.now().toString(36)}-${n++}`;
+          const stats = await consumeWith(() => (side === "raw" ? entry.raw.consumer(brokers, group) : wrappedConsumer(connector, brokers, group)));
+          if (round > 0) (side === "raw" ? rawStats : ourStats).push(stats);
+        }
+      }
+      const rawRates = rawStats.map((s) => s.msgsPerSec);
+      const ourRates = ourStats.map((s) => s.msgsPerSec);
+      const r = median(rawRates);
+      const w = median(ourRates);
+      const resources = (xs: ConsumeStats[]): Record<string, number> => ({
+        maxRssMb: Math.max(...xs.map((s) => s.maxRssMb)),
+        rssGrowthMb: median(xs.map((s) => s.maxRssMb - s.startRssMb)),
+        eventLoopP50Ms: median(xs.map((s) => s.eventLoopP50Ms)),
+        eventLoopP99Ms: median(xs.map((s) => s.eventLoopP99Ms)),
+        eventLoopMaxMs: Math.max(...xs.map((s) => s.eventLoopMaxMs)),
+      });
+      consumeResources[name] = { messages: COUNTS.consume, raw: resources(rawStats), wrapped: resources(ourStats) };
+      runs.push({ connector: name, scenario: "consume", messageBytes: 100, raw: { msgsPerSec: r, spread: spread(rawRates), rounds: rawRates }, wrapped: { msgsPerSec: w, spread: spread(ourRates), rounds: ourRates }, ratio: w / r, target: TARGETS.consume });
+      clearStatus();
+      progress(`${name} consume: raw ${Math.round(r)} msg/s, qi ${Math.round(w)} msg/s, ratio ${(w / r).toFixed(2)}; resources ${JSON.stringify(consumeResources[name])}`);
+    }
+
+    if (scenarios.has("latency")) {
+      // 100 msg/s, one partition, raw first then ours.
+      status(`${name} latency, raw`);
+      const lr = await latency(await entry.raw.producer(brokers, opts("single")), entry.raw.consumer(brokers, `bench-l-${n++}`), await topic(1), COUNTS.latency, 100);
+      status(`${name} latency, qi-streaming`);
+      const lw = await latency(await wrappedProducer(connector, brokers, opts("single")), wrappedConsumer(connector, brokers, `bench-l-${n++}`), await topic(1), COUNTS.latency, 100);
+      latencyReport[name] = { raw: lr, wrapped: lw };
+      clearStatus();
+      progress(`${name} latency p50/p99 ms: raw ${lr.p50}/${lr.p99}, qi ${lw.p50}/${lw.p99}`);
+    }
+
+    if (scenarios.has("settings")) {
+      // Our connector with its defaults against a recommended setting, interleaved.
+      for (const [label, scenario, options] of entry.settings ?? []) {
+        const def: number[] = [];
+        const set: number[] = [];
+        const rounds = Math.max(1, Math.min(COUNTS.rounds, 3));
+        for (let round = 0; round <= rounds; round++) {
+          for (const side of round % 2 === 0 ? ["default", "set"] : ["set", "default"]) {
+            status(`${name} setting ${label} (${scenario}), round ${round === 0 ? "warm-up" : round}/${rounds}, ${side}`);
+            const o = side === "set" ? options : {};
+            let rate: number;
+            if (scenario === "consume") {
+              const group = `bench-s-${Date.now().toString(36)}-${n++}`;
+              rate = (await consumeWith(() => wrappedConsumer(connector, brokers, group, o))).msgsPerSec;
+            } else {
+              const p = await wrappedProducer(connector, brokers, o);
+              rate = await produceOnce(scenario, p, await topic(), countOf(scenario), 100);
+              await p.close();
+            }
+            if (round > 0) (side === "set" ? set : def).push(rate);
+          }
+        }
+        const s: Setting = { connector: name, setting: label, scenario, messageBytes: 100, defaults: { msgsPerSec: median(def), spread: spread(def) }, withSetting: { msgsPerSec: median(set), spread: spread(set) }, ratio: median(set) / median(def) };
+        settings.push(s);
+        clearStatus();
+        progress(`${name} setting ${label} on ${scenario}: defaults ${Math.round(s.defaults.msgsPerSec)} msg/s, with it ${Math.round(s.withSetting.msgsPerSec)} msg/s (×${s.ratio.toFixed(2)})`);
       }
     }
-    const r = median(rawRates);
-    const w = median(ourRates);
-    runs.push({ connector: name, scenario: "consume", messageBytes: 100, raw: { msgsPerSec: r, spread: [Math.min(...rawRates), Math.max(...rawRates)] }, wrapped: { msgsPerSec: w, spread: [Math.min(...ourRates), Math.max(...ourRates)] }, ratio: w / r, target: TARGETS.consume, extra });
-    progress(`${name} consume: raw ${Math.round(r)} msg/s, qi ${Math.round(w)} msg/s, ratio ${(w / r).toFixed(2)} ${JSON.stringify(extra)}`);
-    // Latency at 100 msg/s.
-    const lr = await latency(await raw.producer(brokers), raw.consumer(brokers, `bench-l-${n++}`), await topic(1), COUNTS.latency, 100);
-    const lw = await latency(await wrappedProducer(connector, brokers), wrappedConsumer(connector, brokers, `bench-l-${n++}`), await topic(1), COUNTS.latency, 100);
-    latencyReport[name] = { raw: lr, wrapped: lw };
-    progress(`${name} latency p50/p99 ms: raw ${lr.p50}/${lr.p99}, qi ${lw.p50}/${lw.p99}`);
   }
 
-  // The memory connector on its own (what users put in unit tests).
-  const memory: Record<string, number> = {};
-  for (const [scenario, fn] of [["batch100", produceBatched], ["pipelined", producePipelined]] as const) {
-    const c = createStreamingClient({ connector: memoryConnector, options: { cluster: "bench", autoCreateTopics: true }, telemetry: false })._unsafeUnwrap();
-    const p = (await c.getProducer())._unsafeUnwrap();
-    (await p.connect())._unsafeUnwrap();
-    const t = `mem-${scenario}`;
-    memory[`memory ${scenario} 100 B`] = await fn({ send: async (topic, ms) => void (await p.sendBatch(ms.map((message) => ({ topic, message })))), close: async () => {} }, t, messages(COUNTS.bulk, 100));
-    await c.disconnect();
+  if (!args.includes("--no-memory")) {
+    // The memory connector on its own (what users put in unit tests).
+    for (const scenario of ["single", "batch100", "pipelined"] as const) {
+      const rates: number[] = [];
+      for (let round = 0; round <= COUNTS.rounds; round++) {
+        const p = await wrappedProducer(memoryConnector, [], { cluster: `bench-${n++}`, autoCreateTopics: true });
+        const rate = await produceOnce(scenario, p, `mem-${scenario}`, COUNTS.bulk, 100);
+        await p.close();
+        if (round > 0) rates.push(rate);
+      }
+      memory[`memory ${scenario} 100 B`] = median(rates);
+    }
+    const rates: number[] = [];
+    for (let round = 0; round <= COUNTS.rounds; round++) {
+      const options = { cluster: `bench-${n++}`, autoCreateTopics: true };
+      const p = await wrappedProducer(memoryConnector, [], options);
+      for (let i = 0; i < COUNTS.bulk * 4; i += 10_000) await p.send("mem-consume", messages(10_000, 100, i));
+      const stats = await consumeAll(wrappedConsumer(memoryConnector, [], `g-${n++}`, options), "mem-consume", COUNTS.bulk * 4, 120_000);
+      await p.close();
+      if (round > 0) rates.push(stats.msgsPerSec);
+    }
+    memory["memory consume 100 B"] = median(rates);
+    progress(`memory: ${Object.entries(memory).map(([k, v]) => `${k} ${Math.round(v)} msg/s`).join("; ")}`);
   }
-  progress(`memory: ${JSON.stringify(memory)}`);
 
-  // The ceiling.
-  const ceiling: Record<string, number> = {};
-  for (const bytes of [100, 1024]) ceiling[`ProducerPerformance ${bytes} B, acks all`] = producerPerformance(brokers, await topic(), COUNTS.bulk * 4, bytes);
-  const ct = await topic();
-  producerPerformance(brokers, ct, COUNTS.consume, 100);
-  ceiling["ConsumerPerformance 100 B"] = consumerPerformance(brokers, ct, COUNTS.consume);
-  progress(`ceiling: ${JSON.stringify(ceiling)}`);
+  if (!args.includes("--no-ceiling")) {
+    // The ceiling: Kafka's own tools, same broker, same sizes, acks all.
+    for (const bytes of [100, 1024]) {
+      status(`ProducerPerformance ${bytes} B`);
+      ceiling[`ProducerPerformance ${bytes} B, acks all`] = producerPerformance(brokers, await topic(), COUNTS.bulk * 4, bytes);
+    }
+    const ct = await prefilled();
+    status("ConsumerPerformance 100 B");
+    ceiling["ConsumerPerformance 100 B"] = consumerPerformance(brokers, ct, COUNTS.consume);
+    clearStatus();
+    progress(`ceiling: ${JSON.stringify(ceiling)}`);
+  }
 
-  const report: BenchReport = {
-    machine: { cpus: `${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}`, memory: `${Math.round(totalmem() / 2 ** 30)} GiB`, node: process.version, kafka: kafka.version ?? "external" },
-    quick,
-    runs,
-    ceiling,
-    memory,
-    latency: latencyReport,
-  };
-  writeReport(root, report);
-  progress(`wrote ${join("reports", "bench.json")}, docs/benchmarks.md, docs/benchmarks.svg`);
   const missed = runs.filter((r) => r.target !== undefined && r.ratio < r.target);
   for (const m of missed) progress(`below target: ${m.connector} ${m.scenario} ${m.messageBytes} B ratio ${m.ratio.toFixed(2)} < ${m.target}`);
+  if (args.includes("--no-write") || only || flag("scenarios")) {
+    progress("partial run: report not written");
+    process.stdout.write(JSON.stringify(report(), null, 2) + "\n");
+  } else {
+    writeReport(root, report());
+    progress(`wrote ${join("reports", "bench.json")}, docs/benchmarks.md, docs/benchmarks.svg`);
+  }
 } finally {
-  await admin.disconnect();
+  await adm.disconnect();
   await kafka.stop();
 }
 // Raw clients in the latency runs keep sockets and timers after close (platformatic's stream,

@@ -2,9 +2,14 @@
  * The raw clients, used the way their own docs show, for the baseline: producer sends with
  * acks all, and a group consumer that counts messages (its default commit behaviour).
  */
-import { Consumer as PConsumer, MessagesStreamModes, Producer as PProducer, stringSerializers } from "@platformatic/kafka";
-import { Kafka, logLevel } from "kafkajs";
 import { createRequire } from "node:module";
+
+// Each client is loaded only when its connector entry runs, so a missing or broken package
+// (confluent's native addon) skips one entry instead of failing the whole benchmark.
+const load = createRequire(import.meta.url);
+/* eslint-disable @typescript-eslint/no-explicit-any */
+const kjs = (): typeof import("kafkajs") => load("kafkajs") as typeof import("kafkajs");
+const plt = (): typeof import("@platformatic/kafka") => load("@platformatic/kafka") as typeof import("@platformatic/kafka");
 
 export interface Msg {
   readonly key: Buffer;
@@ -25,7 +30,10 @@ export interface RawConsumer {
 
 export interface RawClient {
   readonly name: string;
-  producer(brokers: string[]): Promise<RawProducer>;
+  /** Loads the client library; throws when it is missing or broken. */
+  check(): void;
+  /** `options`: client settings both sides share for a scenario (confluent's `linger.ms`). */
+  producer(brokers: string[], options: Record<string, unknown>): Promise<RawProducer>;
   consumer(brokers: string[], groupId: string): RawConsumer;
 }
 
@@ -33,7 +41,9 @@ const text = (v: unknown): string => (Buffer.isBuffer(v) ? v.toString() : String
 
 const kafkajs: RawClient = {
   name: "kafkajs",
+  check: () => void kjs(),
   async producer(brokers) {
+    const { Kafka, logLevel } = kjs();
     const p = new Kafka({ brokers, clientId: "bench-raw", logLevel: logLevel.NOTHING }).producer({ allowAutoTopicCreation: false });
     await p.connect();
     return {
@@ -42,6 +52,7 @@ const kafkajs: RawClient = {
     };
   },
   consumer(brokers, groupId) {
+    const { Kafka, logLevel } = kjs();
     const c = new Kafka({ brokers, clientId: "bench-raw", logLevel: logLevel.NOTHING }).consumer({ groupId, maxWaitTimeInMs: 500 });
     return {
       async start(topic, onMessage) {
@@ -56,15 +67,17 @@ const kafkajs: RawClient = {
 
 const platformatic: RawClient = {
   name: "platformatic",
+  check: () => void plt(),
   async producer(brokers) {
-    const p = new PProducer({ clientId: "bench-raw", bootstrapBrokers: brokers, acks: -1 });
+    const p = new (plt().Producer)({ clientId: "bench-raw", bootstrapBrokers: brokers, acks: -1 });
     return {
       send: async (topic, messages) => void (await p.send({ messages: messages.map((m) => ({ topic, key: m.key, value: m.value, headers: new Map(Object.entries(m.headers ?? {}).map(([k, v]) => [Buffer.from(k), Buffer.from(v)])) })) })),
       close: () => p.close(),
     };
   },
   consumer(brokers, groupId) {
-    const c = new PConsumer({ clientId: "bench-raw", bootstrapBrokers: brokers, groupId, deserializers: stringSerializers as never, maxWaitTime: 500 });
+    const { Consumer, MessagesStreamModes, stringDeserializers } = plt();
+    const c = new Consumer({ clientId: "bench-raw", bootstrapBrokers: brokers, groupId, deserializers: stringDeserializers as never, maxWaitTime: 500 });
     return {
       async start(topic, onMessage) {
         const stream = await c.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST });
@@ -75,13 +88,13 @@ const platformatic: RawClient = {
   },
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const ckjs = (): any => (createRequire(import.meta.url)("@confluentinc/kafka-javascript") as { KafkaJS: unknown }).KafkaJS;
+const ckjs = (): any => (load("@confluentinc/kafka-javascript") as { KafkaJS: unknown }).KafkaJS;
 
 const confluent: RawClient = {
   name: "confluent",
-  async producer(brokers) {
-    const p = new (ckjs().Kafka)({ kafkaJS: { brokers, clientId: "bench-raw", logLevel: 0 } }).producer({ kafkaJS: { acks: -1 }, "linger.ms": 5 });
+  check: () => void ckjs(),
+  async producer(brokers, options) {
+    const p = new (ckjs().Kafka)({ kafkaJS: { brokers, clientId: "bench-raw", logLevel: 0 } }).producer({ kafkaJS: { acks: -1 }, "linger.ms": 5, ...options });
     await p.connect();
     return {
       send: async (topic, messages) => void (await p.send({ topic, messages: messages.map((m) => ({ ...m })) })),
@@ -101,4 +114,6 @@ const confluent: RawClient = {
   },
 };
 
-export const RAW_CLIENTS: readonly RawClient[] = [kafkajs, platformatic, confluent];
+/* eslint-enable @typescript-eslint/no-explicit-any */
+
+export const RAW_CLIENTS: Readonly<Record<string, RawClient>> = { kafkajs, platformatic, confluent };

@@ -6,11 +6,21 @@ export interface Run {
   connector: string;
   scenario: string;
   messageBytes: number;
-  raw: { msgsPerSec: number; spread?: [number, number] };
-  wrapped: { msgsPerSec: number; spread?: [number, number] };
+  raw: { msgsPerSec: number; spread?: [number, number]; rounds?: number[] };
+  wrapped: { msgsPerSec: number; spread?: [number, number]; rounds?: number[] };
   ratio: number;
   target?: number;
-  extra?: Record<string, unknown>;
+}
+
+/** Our connector with its defaults against one recommended setting. */
+export interface Setting {
+  connector: string;
+  setting: string;
+  scenario: string;
+  messageBytes: number;
+  defaults: { msgsPerSec: number; spread: [number, number] };
+  withSetting: { msgsPerSec: number; spread: [number, number] };
+  ratio: number;
 }
 
 export interface BenchReport {
@@ -20,80 +30,148 @@ export interface BenchReport {
   ceiling: Record<string, number>;
   memory: Record<string, number>;
   latency: Record<string, unknown>;
+  counts: Record<string, number>;
+  consumeResources: Record<string, unknown>;
+  settings: Setting[];
+  skipped: Record<string, string>;
 }
 
 const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString("en") : "n/a");
+const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
 
+/** Per-round ratios (round i of raw against round i of ours), for the whiskers. */
+function roundRatios(r: Run): number[] {
+  const a = r.raw.rounds ?? [];
+  const b = r.wrapped.rounds ?? [];
+  return a.map((x, i) => (b[i] ?? NaN) / x).filter(Number.isFinite);
+}
+
+/** A horizontal bar per run: the median ratio, the per-round range, the target tick and 1.00. */
 function svg(runs: Run[]): string {
   const rowH = 22;
-  const w = 760;
-  const left = 330;
-  const scale = (w - left - 60) / 1.2;
+  const w = 820;
+  const left = 300;
+  const max = 1.6;
+  const scale = (w - left - 70) / max;
+  const x = (v: number): number => left + Math.min(max, Math.max(0, v)) * scale;
   const rows = runs.map((r, i) => {
-    const y = 30 + i * rowH;
-    const width = Math.max(1, Math.min(1.2, r.ratio) * scale);
+    const y = 40 + i * rowH;
     const miss = r.target !== undefined && r.ratio < r.target;
-    return `<text x="${left - 8}" y="${y + 14}" text-anchor="end" font-size="12">${r.connector} · ${r.scenario} · ${r.messageBytes} B</text><rect x="${left}" y="${y + 3}" width="${width.toFixed(1)}" height="14" fill="${miss ? "#d9534f" : "#5b8def"}"/><text x="${left + width + 4}" y="${y + 14}" font-size="11">${r.ratio.toFixed(2)}</text>`;
+    const rr = roundRatios(r);
+    const whisker = rr.length > 1 ? `<line x1="${x(Math.min(...rr)).toFixed(1)}" y1="${y + 10}" x2="${x(Math.max(...rr)).toFixed(1)}" y2="${y + 10}" stroke="#222" stroke-width="1.2"/>` : "";
+    const target = r.target === undefined ? "" : `<line x1="${x(r.target).toFixed(1)}" y1="${y + 2}" x2="${x(r.target).toFixed(1)}" y2="${y + 18}" stroke="#e69f00" stroke-width="2"/>`;
+    const sep = i > 0 && runs[i - 1]!.connector !== r.connector ? `<line x1="10" y1="${y - 1}" x2="${w - 10}" y2="${y - 1}" stroke="#ccc"/>` : "";
+    return `${sep}<text x="${left - 8}" y="${y + 14}" text-anchor="end" font-size="12">${esc(`${r.connector} · ${r.scenario} · ${r.messageBytes} B`)}</text><rect x="${left}" y="${y + 4}" width="${(x(r.ratio) - left).toFixed(1)}" height="12" fill="${miss ? "#d9534f" : "#5b8def"}"/>${whisker}${target}<text x="${(x(r.ratio) + 6).toFixed(1)}" y="${y + 14}" font-size="11">${r.ratio.toFixed(2)}${r.ratio > max ? " →" : ""}</text>`;
   });
-  const h = 40 + runs.length * rowH;
-  const one = left + scale;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif"><text x="${left}" y="18" font-size="13">wrapped ÷ raw throughput (1.00 = no overhead; red = below target)</text>${rows.join("")}<line x1="${one}" y1="24" x2="${one}" y2="${h - 8}" stroke="#333" stroke-dasharray="4 3"/></svg>\n`;
+  const h = 56 + runs.length * rowH;
+  const ticks = [0, 0.5, 1, 1.5].map((v) => `<line x1="${x(v)}" y1="34" x2="${x(v)}" y2="${h - 14}" stroke="${v === 1 ? "#333" : "#ddd"}" ${v === 1 ? 'stroke-dasharray="4 3"' : ""}/><text x="${x(v)}" y="${h - 2}" text-anchor="middle" font-size="10">${v.toFixed(1)}</text>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/><text x="10" y="18" font-size="13" font-weight="bold">qi-streaming ÷ raw client, throughput (median of rounds)</text><text x="10" y="31" font-size="11">bar = median ratio (red: below target) · black line = range of per-round ratios · orange tick = target · dashed = 1.00</text>${ticks.join("")}${rows.join("")}</svg>\n`;
+}
+
+function table(headers: string[], rows: string[][]): string {
+  return [`| ${headers.join(" | ")} |`, `|${headers.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
 
 export function writeReport(root: string, report: BenchReport): void {
   mkdirSync(join(root, "reports"), { recursive: true });
   writeFileSync(join(root, "reports", "bench.json"), JSON.stringify(report, null, 2) + "\n");
   writeFileSync(join(root, "docs", "benchmarks.svg"), svg(report.runs));
-  const rows = report.runs.map(
-    (r) =>
-      `| ${r.connector} | ${r.scenario} | ${r.messageBytes} | ${fmt(r.raw.msgsPerSec)} | ${fmt(r.wrapped.msgsPerSec)} | ${r.ratio.toFixed(2)} | ${r.target === undefined ? "" : r.ratio >= r.target ? `≥ ${r.target} ✓` : `≥ ${r.target} ✗`} |`,
+  const findings = join(root, "bench", "FINDINGS.md");
+  const c = report.counts;
+  const throughput = table(
+    ["connector", "scenario", "bytes", "raw msg/s (min–max)", "qi-streaming msg/s (min–max)", "ratio", "target"],
+    report.runs.map((r) => [
+      r.connector,
+      r.scenario,
+      String(r.messageBytes),
+      `${fmt(r.raw.msgsPerSec)} (${fmt(r.raw.spread?.[0] ?? NaN)}–${fmt(r.raw.spread?.[1] ?? NaN)})`,
+      `${fmt(r.wrapped.msgsPerSec)} (${fmt(r.wrapped.spread?.[0] ?? NaN)}–${fmt(r.wrapped.spread?.[1] ?? NaN)})`,
+      `**${r.ratio.toFixed(2)}**`,
+      r.target === undefined ? "" : r.ratio >= r.target ? `≥ ${r.target} ✓` : `≥ ${r.target} ✗`,
+    ]),
+  );
+  type Res = { maxRssMb: number; rssGrowthMb: number; eventLoopP50Ms: number; eventLoopP99Ms: number; eventLoopMaxMs: number };
+  const resources = table(
+    ["connector", "side", "peak RSS MB", "RSS growth MB (median)", "event-loop delay p50 / p99 / max ms"],
+    Object.entries(report.consumeResources).flatMap(([k, v]) => {
+      const r = v as { raw: Res; wrapped: Res };
+      return (["raw", "wrapped"] as const).map((side) => [k, side === "raw" ? "raw" : "qi-streaming", String(r[side].maxRssMb), String(r[side].rssGrowthMb), `${r[side].eventLoopP50Ms} / ${r[side].eventLoopP99Ms} / ${r[side].eventLoopMaxMs}`]);
+    }),
+  );
+  const latency = table(
+    ["connector", "raw p50 / p99 ms", "qi-streaming p50 / p99 ms"],
+    Object.entries(report.latency).map(([k, v]) => {
+      const l = v as { raw: { p50: number; p99: number }; wrapped: { p50: number; p99: number } };
+      return [k, `${l.raw.p50} / ${l.raw.p99}`, `${l.wrapped.p50} / ${l.wrapped.p99}`];
+    }),
+  );
+  const settings = table(
+    ["connector", "setting", "scenario", "defaults msg/s", "with the setting msg/s", "×"],
+    report.settings.map((s) => [s.connector, `\`${s.setting}\``, `${s.scenario} ${s.messageBytes} B`, fmt(s.defaults.msgsPerSec), fmt(s.withSetting.msgsPerSec), s.ratio.toFixed(2)]),
   );
   const md = `# Benchmarks
 
 What qi-streaming costs over each raw client, measured by \`pnpm bench\` in **one run against one
-broker** (the testkit's Apache Kafka 4.3.1, single KRaft node on loopback), with Kafka's own
-\`ProducerPerformance\` and \`ConsumerPerformance\` on the same broker as the ceiling.
-${report.quick ? "\n**These figures come from a `--quick` run** (small counts, few rounds): read the ratios, not the absolute numbers.\n" : ""}
-Machine: ${Object.entries(report.machine).map(([k, v]) => `${k} ${String(v)}`).join(", ")}.
+broker** (the testkit's Apache Kafka ${String(report.machine.kafka)}, a single KRaft node on loopback), with Kafka's own
+\`ProducerPerformance\` and \`ConsumerPerformance\` on the same broker as the ceiling. The raw figures
+are in \`reports/bench.json\`; \`pnpm bench --quick\` is a short smoke run of the same code.
+${report.quick ? "\n> **These figures come from a `--quick` run** (small counts, one round): read the ratios, not the absolute numbers.\n" : ""}
+Machine: ${Object.entries(report.machine).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(" / ") : String(v)}`).join("; ")}.
+${Object.keys(report.skipped).length > 0 ? `\nSkipped: ${Object.entries(report.skipped).map(([k, v]) => `${k} (${v})`).join("; ")}.\n` : ""}
+![qi-streaming ÷ raw client](benchmarks.svg)
+${existsSync(findings) ? "\n" + readFileSync(findings, "utf8") : ""}
+## Throughput: qi-streaming ÷ raw client
 
-![wrapped ÷ raw](benchmarks.svg)
-${existsSync(join(root, "bench", "FINDINGS.md")) ? "\n" + readFileSync(join(root, "bench", "FINDINGS.md"), "utf8") : ""}
+Median of ${c.rounds} rounds after a warm-up round; raw and qi-streaming interleaved, alternating which goes
+first, a fresh topic (6 partitions) and group each time; acks all. Counts: ${fmt(c.single ?? NaN)} awaited
+sends, ${fmt(c.bulk ?? NaN)} messages per batched round, ${fmt(c.pipelined ?? NaN)} per pipelined round, ${fmt(c.consume ?? NaN)} messages consumed per round.
 
-## Throughput, wrapped ÷ raw
+${throughput}
 
-Median of the rounds (messages per second; raw and wrapped interleaved, alternating which goes
-first, fresh topic and group each time; acks all).
+## Resources while consuming ${fmt(c.consume ?? NaN)} messages
 
-| connector | scenario | bytes | raw msg/s | qi-streaming msg/s | ratio | target |
-|---|---|---|---|---|---|---|
-${rows.join("\n")}
+Sampled in the benchmark process (RSS every 100 ms after a forced GC at the start;
+\`monitorEventLoopDelay\` at 10 ms resolution). The worst round's peak, the median round's growth.
+
+${resources}
+
+## End-to-end latency at 100 msg/s (send time carried in a header)
+
+${fmt(c.latency ?? NaN)} messages of 100 B to a 1-partition topic, consumer already in its group.
+
+${latency}
+
+## Settings worth changing (our connector, its defaults against the setting, interleaved)
+
+${settings}
 
 ## The ceiling: Kafka's own tools on the same broker
 
 ${Object.entries(report.ceiling).map(([k, v]) => `- ${k}: ${fmt(v)} msg/s`).join("\n")}
 
-## The memory connector
+## The memory connector (what unit tests use)
 
 ${Object.entries(report.memory).map(([k, v]) => `- ${k}: ${fmt(v)} msg/s`).join("\n")}
-
-## End-to-end latency at a low fixed rate (send time in a header)
-
-| connector | raw p50 / p99 (ms) | qi-streaming p50 / p99 (ms) |
-|---|---|---|
-${Object.entries(report.latency).map(([k, v]) => { const l = v as { raw: { p50: number; p99: number }; wrapped: { p50: number; p99: number } }; return `| ${k} | ${l.raw.p50} / ${l.raw.p99} | ${l.wrapped.p50} / ${l.wrapped.p99} |`; }).join("\n")}
 
 ## Method
 
 - Scenarios: *single* = awaited \`send\`, one in flight; *batch100* = \`sendBatch\` of 100 (raw: one
-  \`send\` call with 100 messages); *pipelined* = windows of 1,000 single sends in flight, then
-  wait; *consume* = a group consumer reading a pre-filled topic from the beginning, timed from
-  \`run()\` to the last message (RSS peak and event-loop delay p99 sampled meanwhile, in \`extra\`).
-- The raw clients are used as their docs show (kafkajs \`eachMessage\` with its auto-commit,
-  platformatic's message stream, confluent's KafkaJS-style API with \`linger.ms\` 5 like our default).
-- Our side runs with telemetry off and a silent logger, the defaults otherwise.
-- Ratios are medians of per-round values; spreads (min, max) are in \`reports/bench.json\`.
-- The machine is shared and has 2 cores: absolute numbers move between runs; the ratios of one
-  interleaved run are what compare.
+  \`send\` call with 100 messages); *pipelined* = windows of 1,000 single sends in flight, then wait
+  for all; *consume* = a group consumer reading a pre-filled topic of 100 B messages from the
+  beginning, timed from \`run()\` to the last message (the topic is filled once by
+  \`ProducerPerformance\` and read by every connector, a fresh group each round and side).
+- The raw clients are used as their docs show: kafkajs \`producer.send\` and \`eachMessage\` with its
+  auto-commit; platformatic's \`Producer.send\` and its message stream; confluent's KafkaJS-style API.
+  Client settings that change what is measured are the same on both sides (confluent: \`linger.ms\` 0
+  for awaited sends, 5 otherwise); the *settings* table measures our defaults.
+- Our side runs with telemetry off and a silent logger, the defaults otherwise (\`autoCommit\` on:
+  a commit after each slice of \`maxBatchSize\` 500, one in flight per partition).
+- Ratios are medians of per-round values; spreads (min–max) above, every round in \`reports/bench.json\`.
+- The ceiling: \`java -cp '<kafka lib>/*' org.apache.kafka.tools.ProducerPerformance --throughput -1
+  acks=all\` (${fmt((c.bulk ?? 0) * 4)} records) and \`ConsumerPerformance\` (${fmt(c.consume ?? NaN)} records), once each.
+- The machine has 2 cores and was shared with other work (other brokers and test suites) during
+  the run: absolute numbers move between runs and rounds; the ratios of one interleaved run are
+  what compare. \`loadAverageAtStart\`/\`AtEnd\` above say how busy it was.
 `;
   writeFileSync(join(root, "docs", "benchmarks.md"), md);
 }

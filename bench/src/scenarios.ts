@@ -35,17 +35,24 @@ export async function producePipelined(p: RawProducer | WrappedProducer, topic: 
 
 export interface ConsumeStats {
   msgsPerSec: number;
+  startRssMb: number;
   maxRssMb: number;
+  eventLoopP50Ms: number;
   eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
 }
+
+const gc = (globalThis as { gc?: () => void }).gc;
 
 /** Consumes `expected` messages of a pre-filled topic; throughput from start() to the last one. */
 export async function consumeAll(c: RawConsumer, topic: string, expected: number, timeoutMs: number): Promise<ConsumeStats> {
   let seen = 0;
   let done!: () => void;
   const finished = new Promise<void>((r) => (done = r));
+  gc?.();
   const eld = monitorEventLoopDelay({ resolution: 10 });
-  let maxRss = process.memoryUsage().rss;
+  const startRss = process.memoryUsage().rss;
+  let maxRss = startRss;
   const sampler = setInterval(() => (maxRss = Math.max(maxRss, process.memoryUsage().rss)), 100);
   eld.enable();
   const t0 = now();
@@ -60,7 +67,9 @@ export async function consumeAll(c: RawConsumer, topic: string, expected: number
   eld.disable();
   await c.close();
   if (seen < expected) throw new Error(`consumed ${seen} of ${expected} within ${timeoutMs} ms`);
-  return { msgsPerSec: expected / (ms / 1000), maxRssMb: Math.round(maxRss / 1048576), eventLoopP99Ms: Math.round(eld.percentile(99) / 1e4) / 100 };
+  const mb = (b: number): number => Math.round(b / 1048576);
+  const msOf = (ns: number): number => Math.round(ns / 1e4) / 100;
+  return { msgsPerSec: expected / (ms / 1000), startRssMb: mb(startRss), maxRssMb: mb(maxRss), eventLoopP50Ms: msOf(eld.percentile(50)), eventLoopP99Ms: msOf(eld.percentile(99)), eventLoopMaxMs: msOf(eld.max) };
 }
 
 /** End-to-end latency at a fixed low rate: send time in a header, read on arrival. */

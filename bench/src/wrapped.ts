@@ -4,16 +4,16 @@ import type { Msg, RawConsumer, RawProducer } from "./raw.js";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
-function client(connector: IStreamingConnector, brokers: string[]): StreamingClient {
-  return createStreamingClient({ connector, brokers, clientId: "bench-qi", logger: quiet, telemetry: false })._unsafeUnwrap();
+function client(connector: IStreamingConnector, brokers: string[], options: Record<string, unknown>): StreamingClient {
+  return createStreamingClient({ connector, ...(brokers.length > 0 ? { brokers } : {}), clientId: "bench-qi", logger: quiet, telemetry: false, options })._unsafeUnwrap();
 }
 
 export interface WrappedProducer extends RawProducer {
   sendOne(topic: string, message: Msg): Promise<void>;
 }
 
-export async function wrappedProducer(connector: IStreamingConnector, brokers: string[]): Promise<WrappedProducer> {
-  const c = client(connector, brokers);
+export async function wrappedProducer(connector: IStreamingConnector, brokers: string[], options: Record<string, unknown>): Promise<WrappedProducer> {
+  const c = client(connector, brokers, options);
   const p = (await c.getProducer())._unsafeUnwrap();
   (await p.connect())._unsafeUnwrap();
   return {
@@ -29,8 +29,8 @@ export async function wrappedProducer(connector: IStreamingConnector, brokers: s
   };
 }
 
-export function wrappedConsumer(connector: IStreamingConnector, brokers: string[], groupId: string): RawConsumer {
-  const c = client(connector, brokers);
+export function wrappedConsumer(connector: IStreamingConnector, brokers: string[], groupId: string, options: Record<string, unknown> = {}): RawConsumer {
+  const c = client(connector, brokers, options);
   return {
     async start(topic, onMessage) {
       const consumer = (await c.getConsumer({ groupId }))._unsafeUnwrap();
