@@ -55,6 +55,11 @@ export function unregisterConnector(name: string): void {
   if (name !== memoryConnector.name) registered.delete(name);
 }
 
+/** The connector registered under `name` (memory, a third party's, or a built-in already loaded). */
+export function registeredConnector(name: string): IStreamingConnector | undefined {
+  return registered.get(name);
+}
+
 /** True when the name can be resolved (registered or built-in), without loading anything. */
 export function isKnownConnector(name: string): boolean {
   return registered.has(name) || name in BUILTIN_PACKAGES;

@@ -73,6 +73,16 @@ describe("the connector registry", () => {
     expect(createStreamingClient({ connector: "custom-memory", brokers: ["x:1"] }).isErr()).toBe(true);
   });
 
+  it("asks a registered connector whether it needs brokers", () => {
+    expect(registerConnector(custom).isOk()).toBe(true);
+    expect(createStreamingClient({ connector: "custom-memory" }).isOk()).toBe(true);
+    expect(registerConnector({ ...custom, name: "custom-network", capabilities: { ...custom.capabilities, network: true } }).isOk()).toBe(true);
+    expect(createStreamingClient({ connector: "custom-network" })._unsafeUnwrapErr()).toMatchObject({ category: "VALIDATION", context: { field: "brokers" } });
+    expect(createStreamingClient({ connector: "kafkajs" })._unsafeUnwrapErr()).toMatchObject({ category: "VALIDATION", context: { field: "brokers" } });
+    unregisterConnector("custom-memory");
+    unregisterConnector("custom-network");
+  });
+
   it("accepts a connector object in the config", async () => {
     const client = createStreamingClient({ connector: { ...memoryConnector, name: "inline" } })._unsafeUnwrap();
     expect(client.connectorName).toBe("inline");

@@ -9,7 +9,7 @@ import type { ConsumerConfig, ProducerConfig, StreamingConfig } from "../config/
 import { checkConfig, checkConsumerConfig, checkProducerConfig, resolveConfig } from "../config/validate.js";
 import { stateError, unsupportedError, validationError, type QiError } from "../errors/qi-error.js";
 import type { IStreamingAdmin, IStreamingConsumer, IStreamingProducer } from "../interfaces.js";
-import { checkConnector, isKnownConnector, resolveConnector } from "../registry.js";
+import { checkConnector, isKnownConnector, registeredConnector, resolveConnector } from "../registry.js";
 import { attempt, withTimeout } from "../runtime/attempt.js";
 import { GuardedAdmin } from "../runtime/admin.js";
 import { GuardedConsumer } from "../runtime/consumer.js";
@@ -171,7 +171,8 @@ export function createStreamingClient(config: StreamingConfig | Result<Streaming
     const valid = checkConnector(spec);
     if (valid.isErr()) return err(valid.error);
   }
-  const needsBrokers = typeof spec === "string" ? spec !== "memory" : spec.capabilities.network;
+  // A registered connector says whether it needs brokers; a built-in not loaded yet is a network one.
+  const needsBrokers = (typeof spec === "string" ? registeredConnector(spec) : spec)?.capabilities.network ?? true;
   if (needsBrokers && (c.brokers ?? []).length === 0) return err(validationError("brokers", `the ${typeof spec === "string" ? spec : spec.name} connector needs at least one "host:port"`));
   return ok(new StreamingClient(c));
 }
