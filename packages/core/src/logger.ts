@@ -31,6 +31,11 @@ export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error
 const SECRET_KEYS = /pass(word)?|secret|token|credential|sasl|authorization|private.?key/i;
 const MASK = "[redacted]";
 
+/** True for a key whose value is a secret by its name (`password`, `ssl.key.password`, `token`, ...). */
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.test(key);
+}
+
 /** Replaces every occurrence of the given secrets in a string. */
 export function scrubText(text: string, secrets: readonly string[]): string {
   let out = text;

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { secretsOf } from "../src/config/validate.js";
+import { safeLogger } from "../src/logger.js";
 import { createStreamingClient, type Logger } from "../src/index.js";
 
 function capture(): { logger: Logger; lines: string[] } {
@@ -31,6 +33,18 @@ describe("logging", () => {
     await client.disconnect();
     expect(lines.some((l) => l.includes("handler saw"))).toBe(true);
     expect(lines.join("\n")).not.toContain(secret);
+  });
+
+  it("scrubs the TLS passphrase and private key, and options with secret names", () => {
+    const key = "-----BEGIN PRIVATE KEY-----\nMIIEvQ\n-----END PRIVATE KEY-----";
+    const secrets = secretsOf({
+      security: { sasl: { mechanism: "plain", username: "u", password: "sasl-pw" }, ssl: { passphrase: "tls-pass", key: [Buffer.from(key)], ca: "public-ca" } },
+      options: { "ssl.key.password": "opt-pw", "sasl.oauthbearer.client.secret": "oauth-secret", "linger.ms": 5 },
+    });
+    expect(secrets.sort()).toEqual(["oauth-secret", "opt-pw", "sasl-pw", "tls-pass", key].sort());
+    const { logger, lines } = capture();
+    safeLogger(logger, secrets).error(`failed with tls-pass, opt-pw and ${key}`, { detail: "oauth-secret public-ca" });
+    expect(lines).toEqual(['failed with [redacted], [redacted] and [redacted] {"detail":"[redacted] public-ca"}']);
   });
 
   it("survives a logger that throws", async () => {

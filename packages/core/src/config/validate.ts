@@ -4,7 +4,7 @@
  */
 import { err, ok, type Result } from "neverthrow";
 import { validationError, type QiError } from "../errors/qi-error.js";
-import { defaultLogger, safeLogger, type Logger } from "../logger.js";
+import { defaultLogger, isSecretKey, safeLogger, type Logger } from "../logger.js";
 import type { ConsumerConfig, ProducerConfig, ResolvedConfig, StreamingConfig } from "./types.js";
 
 /** The defaults `createStreamingClient` fills in for absent fields. */
@@ -116,8 +116,13 @@ export function checkConfig(config: unknown): Check {
 
 /** The secrets a config carries, to scrub from logs and errors. */
 export function secretsOf(config: StreamingConfig): string[] {
-  const pw = config.security?.sasl?.password;
-  return pw ? [pw] : [];
+  const text = (v: unknown): string[] =>
+    typeof v === "string" ? [v] : Buffer.isBuffer(v) ? [v.toString("utf8")] : Array.isArray(v) ? v.flatMap(text) : [];
+  const ssl = config.security?.ssl;
+  const tls = typeof ssl === "object" ? [...text(ssl.passphrase), ...text(ssl.key)] : [];
+  // Client options by secret-looking names (`ssl.key.password`, `sasl.oauthbearer.client.secret`, ...).
+  const options = Object.entries(config.options ?? {}).flatMap(([key, value]) => (isSecretKey(key) ? text(value) : []));
+  return [...text(config.security?.sasl?.password), ...tls, ...options].filter((s) => s.length > 0);
 }
 
 /** Fills in defaults. Call after `checkConfig`. */
