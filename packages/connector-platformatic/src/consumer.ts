@@ -40,7 +40,14 @@ interface PartitionState {
   /** A delivery to core is running. */
   busy: boolean;
   /** The next batch, fetched while the previous one was being delivered. */
-  prefetched: { epoch: number; messages: ConsumedMessage[] } | undefined;
+  prefetched: Fetched | undefined;
+}
+
+/** Messages fetched for one partition under one epoch, with the partition's end then (for lag). */
+interface Fetched {
+  readonly epoch: number;
+  readonly messages: ConsumedMessage[];
+  readonly highWatermark: string;
 }
 
 const keyOf = (topic: string, partition: number): string => `${partition}:${topic}`;
@@ -375,22 +382,23 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
         }
         s.position = next;
         if (messages.length === 0) continue;
-        if (s.busy) s.prefetched = { epoch: s.epoch, messages };
-        else this.deliver(s, s.epoch, messages);
+        const fetched: Fetched = { epoch: s.epoch, messages, highWatermark: String(p.highWatermark) };
+        if (s.busy) s.prefetched = fetched;
+        else this.deliver(s, fetched);
       }
     }
   }
 
   // ---- delivery -----------------------------------------------------------------------------
 
-  private deliver(s: PartitionState, epoch: number, messages: ConsumedMessage[]): void {
+  private deliver(s: PartitionState, fetched: Fetched): void {
     s.busy = true;
-    const run: Promise<void> = this.deliverChunks(s, epoch, messages).finally(() => {
+    const run: Promise<void> = this.deliverChunks(s, fetched).finally(() => {
       s.busy = false;
       this.inFlight.delete(run);
       const next = s.prefetched;
       s.prefetched = undefined;
-      if (next && next.epoch === s.epoch && !s.paused && this.running && !this.revoking && this.owns(s)) this.deliver(s, next.epoch, next.messages);
+      if (next && next.epoch === s.epoch && !s.paused && this.running && !this.revoking && this.owns(s)) this.deliver(s, next);
       else if (next && next.epoch === s.epoch) this.rewind(s, next.messages[0]!.offset);
       this.wake();
     });
@@ -398,7 +406,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   }
 
   /** Hands the messages to core in batches of at most `maxBatchSize`. */
-  private async deliverChunks(s: PartitionState, epoch: number, messages: ConsumedMessage[]): Promise<void> {
+  private async deliverChunks(s: PartitionState, { epoch, messages, highWatermark }: Fetched): Promise<void> {
     for (let i = 0; i < messages.length; i += this.maxBatchSize) {
       if (s.epoch !== epoch) return; // core sought (a pause, a failure, the user): it placed the position
       if (i > 0 && (!this.running || this.revoking || s.paused)) {
@@ -406,7 +414,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
         return;
       }
       try {
-        await this.sink!.deliver({ topic: s.topic, partition: s.partition, messages: messages.slice(i, i + this.maxBatchSize) });
+        await this.sink!.deliver({ topic: s.topic, partition: s.partition, messages: messages.slice(i, i + this.maxBatchSize), highWatermark });
       } catch (error) {
         this.sink?.error(error);
         return;

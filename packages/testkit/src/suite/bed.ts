@@ -133,9 +133,9 @@ export class TestBed {
   }
 
   /** Waits until `predicate` holds; fails with `what` after `ms` (scaled). */
-  async waitFor(predicate: () => boolean, what: string, ms = 20_000): Promise<void> {
+  async waitFor(predicate: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
     const deadline = Date.now() + this.t(ms);
-    while (!predicate()) {
+    while (!(await predicate())) {
       if (Date.now() > deadline) throw new Error(`timed out after ${this.t(ms)} ms waiting for ${what}`);
       await sleep(25);
     }

@@ -88,6 +88,30 @@ export const telemetryTests = defineGroup("telemetry", ({ test }) => {
     expect(await metricSum(s, "qi.streaming.errors", topic)).toBe(1);
   });
 
+  test("the lag gauge shows the messages behind the partition's end, and 0 once all are handled", async (bed) => {
+    const topic = await bed.topic();
+    await bed.produce(topic, 10);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const handled: string[] = [];
+    await bed.consumer([topic], { groupId: bed.name("g") }, {
+      run: () => ({
+        eachMessage: async (m) => {
+          if (m.offset === "0") await gate;
+          handled.push(m.offset);
+        },
+      }),
+    });
+    // Handling offset 0 of 10: 9 behind it.
+    try {
+      await bed.waitFor(async () => (await metricSum(s, "messaging.kafka.consumer.lag", topic)) === 9, "a lag of 9 while offset 0 is handled");
+    } finally {
+      release(); // a failed wait must not leave the handler blocking the consumer's shutdown
+    }
+    await bed.waitFor(() => handled.length >= 10, "10 handled messages");
+    expect(await metricSum(s, "messaging.kafka.consumer.lag", topic)).toBe(0);
+  });
+
   test("a failed send is an errored span and counts as an error", async (bed) => {
     const producer = await bed.producer();
     const topic = bed.name("missing");
