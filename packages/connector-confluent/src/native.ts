@@ -82,20 +82,33 @@ export class Session {
     return this.failure === undefined ? undefined : qiError("AUTHENTICATION", "SASL_AUTHENTICATION_FAILED", this.failure, { retriable: false });
   }
 
-  /** Runs a client call, failing it with `AUTHENTICATION` as soon as one is seen. */
-  async call<T>(fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a client call, failing it with `AUTHENTICATION` as soon as one is seen. One plain
+   * promise per call (no async frame, no race): every send goes through here.
+   */
+  call<T>(fn: () => Promise<T>): Promise<T> {
     const known = this.error();
-    if (known) throw known;
-    let reject!: (error: unknown) => void;
-    const failed = new Promise<never>((_, r) => (reject = r));
-    this.waiting.add(reject);
-    try {
-      return await Promise.race([fn(), failed]);
-    } catch (error) {
-      throw this.error() ?? error;
-    } finally {
-      this.waiting.delete(reject);
-    }
+    if (known) return Promise.reject(known);
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.add(reject);
+      const settle = (): boolean => this.waiting.delete(reject);
+      let running: Promise<T>;
+      try {
+        running = fn();
+      } catch (error) {
+        running = Promise.reject(error);
+      }
+      running.then(
+        (value) => {
+          settle();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settle();
+          reject(this.error() ?? error);
+        },
+      );
+    });
   }
 }
 

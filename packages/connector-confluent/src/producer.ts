@@ -8,6 +8,29 @@ import { offsetsFromBase, PartitionRouter, type OutgoingRecord, type ProduceResu
 import { connectWithin, newKafka, Session, type NativeClient } from "./native.js";
 import { librdkafkaProperties } from "./options.js";
 
+/** A message as the client's `send` takes it. */
+interface NativeMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer>;
+  partition: number;
+  timestamp?: string;
+}
+
+/** What the client's `send` answers: the first offset written per topic and partition. */
+interface DeliveryReport {
+  topicName: string;
+  partition: number;
+  baseOffset?: string;
+}
+
+/** A fresh object per send: the client rewrites the messages it is given. */
+function nativeMessage(r: OutgoingRecord, partition: number): NativeMessage {
+  const message: NativeMessage = { key: r.key, value: r.value, headers: { ...r.headers }, partition };
+  if (r.timestamp !== undefined) message.timestamp = String(r.timestamp);
+  return message;
+}
+
 export class ConfluentProducerDriver implements ProducerDriver {
   private producer: NativeClient | undefined;
   private admin: NativeClient | undefined;
@@ -57,20 +80,33 @@ export class ConfluentProducerDriver implements ProducerDriver {
     this.admin = admin;
   }
 
-  async send(records: readonly OutgoingRecord[]): Promise<readonly ProduceResult[]> {
-    const partitions = await this.router.route(records);
-    const byTopic = new Map<string, object[]>();
-    records.forEach((r, i) => {
+  send(records: readonly OutgoingRecord[]): Promise<readonly ProduceResult[]> {
+    const partitions = this.router.route(records);
+    // No promise and no async frame per send when the partition counts are cached.
+    return Array.isArray(partitions) ? this.produce(records, partitions) : partitions.then((p) => this.produce(records, p));
+  }
+
+  private produce(records: readonly OutgoingRecord[], partitions: readonly number[]): Promise<readonly ProduceResult[]> {
+    const producer = this.producer!;
+    const byTopic = new Map<string, NativeMessage[]>();
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
       let list = byTopic.get(r.topic);
       if (!list) byTopic.set(r.topic, (list = []));
-      // Fresh objects: the client rewrites the messages it is given.
-      list.push({ key: r.key, value: r.value, headers: { ...r.headers }, partition: partitions[i], ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }) });
+      list.push(nativeMessage(r, partitions[i]!));
+    }
+    const sent = this.session.call(() => {
+      if (byTopic.size === 1) {
+        const [topic, messages] = byTopic.entries().next().value!;
+        return producer.send({ topic, messages }) as Promise<DeliveryReport[]>;
+      }
+      return Promise.all([...byTopic].map(([topic, messages]) => producer.send({ topic, messages }) as Promise<DeliveryReport[]>)).then((r) => r.flat());
     });
-    const reports = await this.session.call(() =>
-      Promise.all([...byTopic].map(([topic, messages]) => this.producer!.send({ topic, messages }) as Promise<{ topicName: string; partition: number; baseOffset?: string }[]>)),
-    );
-    const base = new Map(reports.flat().map((m) => [`${m.partition}:${m.topicName}`, m.baseOffset ?? "0"]));
-    return offsetsFromBase(records, partitions, (topic, partition) => base.get(`${partition}:${topic}`) ?? "0");
+    return sent.then((reports) => {
+      if (records.length === 1) return [{ topic: records[0]!.topic, partition: partitions[0]!, offset: reports[0]?.baseOffset ?? "0" }];
+      const base = new Map(reports.map((m) => [`${m.partition}:${m.topicName}`, m.baseOffset ?? "0"]));
+      return offsetsFromBase(records, partitions, (topic, partition) => base.get(`${partition}:${topic}`) ?? "0");
+    });
   }
 
   async flush(): Promise<void> {

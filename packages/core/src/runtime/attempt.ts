@@ -19,6 +19,21 @@ export function attempt<T>(fn: () => Promise<T> | T, context: ErrorContext, hint
   );
 }
 
+/**
+ * `attempt` for the hot path: settles a promise that a synchronous call produced (`start` may
+ * throw) with one `then`, no async frame.
+ */
+export function settle<T, U>(start: () => Promise<T>, onValue: (value: T) => Result<U, QiError>, context: ErrorContext, hinter?: ErrorHinter): ResultAsync<U, QiError> {
+  const fail = (error: unknown): Result<U, QiError> => err(toQiError(error, context, hinter));
+  let promise: Promise<T>;
+  try {
+    promise = start();
+  } catch (error) {
+    return new ResultAsync(Promise.resolve(fail(error)));
+  }
+  return new ResultAsync(promise.then(onValue, fail));
+}
+
 /** Like `attempt`, for a body that already returns a `Result`. */
 export function attemptResult<T>(fn: () => Promise<Result<T, QiError>>, context: ErrorContext, hinter?: ErrorHinter): ResultAsync<T, QiError> {
   return new ResultAsync(
@@ -39,18 +54,21 @@ export function fromCheck<T>(result: Result<T, QiError>): ResultAsync<T, QiError
 
 /**
  * Rejects a promise after `ms` with a `TIMEOUT` error; clears its timer either way. One plain
- * promise per call (no async frame, no `Promise.race`): it bounds every send.
+ * promise per call (no async frame, no `Promise.race`): it bounds every send. `onSettled` runs
+ * when `promise` settles (not at the time-out: what it tracks is still in flight then).
  */
-export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => QiError): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => QiError, onSettled?: () => void): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(onTimeout()), ms);
     promise.then(
       (value) => {
         clearTimeout(timer);
+        onSettled?.();
         resolve(value);
       },
       (error: unknown) => {
         clearTimeout(timer);
+        onSettled?.();
         reject(error);
       },
     );

@@ -49,13 +49,27 @@ export class PartitionRouter {
     return pending;
   }
 
-  /** The partition of each record, in input order. Throws `topicNotFound` / `partitionNotFound`. */
-  async route(records: readonly OutgoingRecord[]): Promise<number[]> {
+  /**
+   * The partition of each record, in input order: at once when every topic's partition count is
+   * cached (the common case, no promise per send), else once the counts are known. The promise
+   * rejects with `topicNotFound` / `partitionNotFound`.
+   */
+  route(records: readonly OutgoingRecord[]): number[] | Promise<number[]> {
     const out = new Array<number>(records.length);
     for (let i = 0; i < records.length; i++) {
       const r = records[i]!;
-      const known = this.count(r.topic, false);
-      let n = typeof known === "number" ? known : await known;
+      const n = this.count(r.topic, false);
+      if (typeof n !== "number" || (r.partition !== undefined && r.partition >= n)) return this.routeLater(records);
+      out[i] = r.partition ?? this.partitioner.partition(r.topic, r.key, n);
+    }
+    return out;
+  }
+
+  private async routeLater(records: readonly OutgoingRecord[]): Promise<number[]> {
+    const out = new Array<number>(records.length);
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i]!;
+      let n = await this.count(r.topic, false);
       if (r.partition !== undefined) {
         if (r.partition >= n) n = await this.count(r.topic, true);
         if (r.partition >= n) throw partitionNotFound(r.topic, r.partition, n);

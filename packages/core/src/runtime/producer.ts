@@ -1,5 +1,5 @@
 /** The public producer: validation, lifecycle and Results around a connector's `ProducerDriver`. */
-import { errAsync, type ResultAsync } from "neverthrow";
+import { err, errAsync, ok, okAsync, type ResultAsync } from "neverthrow";
 import type { ConnectorContext, IStreamingConnector, ProducerDriver } from "../connector.js";
 import type { ProducerConfig } from "../config/types.js";
 import type { ErrorContext, QiError } from "../errors/qi-error.js";
@@ -8,7 +8,7 @@ import { normalizeBatch, normalizeOutgoing } from "../messages/normalize.js";
 import type { MessageBatch, OutgoingRecord, ProduceResult, StreamingMessage } from "../messages/types.js";
 import { toQiError } from "../errors/classify.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
-import { attempt, withTimeout } from "./attempt.js";
+import { attempt, settle, withTimeout } from "./attempt.js";
 import { Lifecycle } from "./lifecycle.js";
 import { qiError } from "../errors/qi-error.js";
 
@@ -45,12 +45,9 @@ export class GuardedProducer implements IStreamingProducer {
     if (state.isErr()) return errAsync(state.error);
     const record = normalizeOutgoing(topic, message, context);
     if (record.isErr()) return errAsync(record.error);
-    return attempt(
-      async () => {
-        const [result] = await this.write([record.value], context);
-        if (result === undefined) throw qiError("INTERNAL", "NO_DELIVERY_REPORT", "the connector returned no delivery report", { context });
-        return result;
-      },
+    return settle(
+      () => this.write([record.value], context),
+      ([result]) => (result === undefined ? err(qiError("INTERNAL", "NO_DELIVERY_REPORT", "the connector returned no delivery report", { context })) : ok(result)),
       context,
       this.connector.classifyError,
     );
@@ -62,15 +59,12 @@ export class GuardedProducer implements IStreamingProducer {
     if (state.isErr()) return errAsync(state.error);
     const records = normalizeBatch(batch, context);
     if (records.isErr()) return errAsync(records.error);
-    return attempt(
-      async () => {
-        if (records.value.length === 0) return [];
-        const results = await this.write(records.value, context);
-        if (results.length !== records.value.length) {
-          throw qiError("INTERNAL", "NO_DELIVERY_REPORT", `the connector returned ${results.length} reports for ${records.value.length} messages`, { context });
-        }
-        return results;
-      },
+    const count = records.value.length;
+    if (count === 0) return okAsync([]);
+    return settle(
+      () => this.write(records.value, context),
+      (results) =>
+        results.length === count ? ok(results) : err(qiError("INTERNAL", "NO_DELIVERY_REPORT", `the connector returned ${results.length} reports for ${count} messages`, { context })),
       context,
       this.connector.classifyError,
     );
@@ -99,29 +93,39 @@ export class GuardedProducer implements IStreamingProducer {
     return this.driver.native();
   }
 
-  /** Sends through the driver: tracked for flush, bounded in time, traced when telemetry is on. */
-  private async write(records: OutgoingRecord[], context: ErrorContext): Promise<readonly ProduceResult[]> {
+  /**
+   * Sends through the driver: tracked for flush, bounded in time, traced when telemetry is on.
+   * Plain promise chaining, no async frame: it runs for every send.
+   */
+  private write(records: OutgoingRecord[], context: ErrorContext): Promise<readonly ProduceResult[]> {
     const end = this.telemetry?.startSend(records);
+    let sent: Promise<readonly ProduceResult[]>;
     try {
-      const results = await this.timed(this.track(this.driver.send(records)), context);
-      end?.({ results });
-      return results;
+      sent = this.driver.send(records);
     } catch (error) {
-      end?.({ error: toQiError(error, context, this.connector.classifyError) });
-      throw error;
+      sent = Promise.reject(error);
     }
+    this.inFlight.add(sent);
+    const written = this.timed(sent, context, () => this.inFlight.delete(sent));
+    if (!end) return written;
+    return written.then(
+      (results) => {
+        end({ results });
+        return results;
+      },
+      (error: unknown) => {
+        end({ error: toQiError(error, context, this.connector.classifyError) });
+        throw error;
+      },
+    );
   }
 
-  private track<T>(promise: Promise<T>): Promise<T> {
-    this.inFlight.add(promise);
-    const done = (): void => void this.inFlight.delete(promise);
-    promise.then(done, done);
-    return promise;
-  }
-
-  private timed<T>(promise: Promise<T>, context: ErrorContext): Promise<T> {
-    return withTimeout(promise, this.sendTimeout, () =>
-      qiError("TIMEOUT", "REQUEST_TIMED_OUT", `${String(context.operation)} was not acknowledged within ${this.sendTimeout} ms`, { retriable: true, context }),
+  private timed<T>(promise: Promise<T>, context: ErrorContext, onSettled?: () => void): Promise<T> {
+    return withTimeout(
+      promise,
+      this.sendTimeout,
+      () => qiError("TIMEOUT", "REQUEST_TIMED_OUT", `${String(context.operation)} was not acknowledged within ${this.sendTimeout} ms`, { retriable: true, context }),
+      onSettled,
     );
   }
 }
