@@ -9,12 +9,18 @@ import type { ConsumedMessage, OutgoingRecord, StreamingMessage } from "./types.
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
 
+/** Names already checked (an application sends to few topics; bounded all the same). */
+const validTopics = new Set<string>();
+
 /** Kafka's topic name rule: 1 to 249 of `[a-zA-Z0-9._-]`, and not `.` or `..`. */
 export function checkTopicName(topic: unknown, context: ErrorContext = {}): Result<string, QiError> {
   if (typeof topic !== "string") return err(validationError("topic", "must be a string", context));
+  if (validTopics.has(topic)) return ok(topic);
   if (!TOPIC_NAME.test(topic) || topic === "." || topic === "..") {
     return err(validationError("topic", `"${topic.slice(0, 60)}" is not a valid topic name ([a-zA-Z0-9._-], 1 to 249 characters)`, context));
   }
+  if (validTopics.size >= 10_000) validTopics.clear();
+  validTopics.add(topic);
   return ok(topic);
 }
 

@@ -54,21 +54,19 @@ export function fromCheck<T>(result: Result<T, QiError>): ResultAsync<T, QiError
 
 /**
  * Rejects a promise after `ms` with a `TIMEOUT` error; clears its timer either way. One plain
- * promise per call (no async frame, no `Promise.race`): it bounds every send. `onSettled` runs
- * when `promise` settles (not at the time-out: what it tracks is still in flight then).
+ * promise per call (no async frame, no `Promise.race`). The producer's sends use a
+ * `DeadlineQueue` instead (one timer for all).
  */
-export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => QiError, onSettled?: () => void): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => QiError): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => reject(onTimeout()), ms);
     promise.then(
       (value) => {
         clearTimeout(timer);
-        onSettled?.();
         resolve(value);
       },
       (error: unknown) => {
         clearTimeout(timer);
-        onSettled?.();
         reject(error);
       },
     );

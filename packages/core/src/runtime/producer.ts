@@ -8,7 +8,8 @@ import { normalizeBatch, normalizeOutgoing } from "../messages/normalize.js";
 import type { MessageBatch, OutgoingRecord, ProduceResult, StreamingMessage } from "../messages/types.js";
 import { toQiError } from "../errors/classify.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
-import { attempt, settle, withTimeout } from "./attempt.js";
+import { attempt, settle } from "./attempt.js";
+import { DeadlineQueue } from "./deadlines.js";
 import { Lifecycle } from "./lifecycle.js";
 import { qiError } from "../errors/qi-error.js";
 
@@ -18,6 +19,7 @@ export class GuardedProducer implements IStreamingProducer {
   private readonly sendTimeout: number;
   /** Sends not yet acknowledged: `flush` waits for them, whatever the client buffers. */
   private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly deadlines: DeadlineQueue;
 
   constructor(
     private readonly connector: IStreamingConnector,
@@ -29,6 +31,7 @@ export class GuardedProducer implements IStreamingProducer {
     this.base = { connector: connector.name };
     // A send never hangs: past this it is a retriable TIMEOUT (the write may still land).
     this.sendTimeout = (config.timeout ?? context.config.requestTimeout) + context.config.connectionTimeout;
+    this.deadlines = new DeadlineQueue(this.sendTimeout);
   }
 
   private ctx(operation: string, topic?: string): ErrorContext {
@@ -121,9 +124,8 @@ export class GuardedProducer implements IStreamingProducer {
   }
 
   private timed<T>(promise: Promise<T>, context: ErrorContext, onSettled?: () => void): Promise<T> {
-    return withTimeout(
+    return this.deadlines.bound(
       promise,
-      this.sendTimeout,
       () => qiError("TIMEOUT", "REQUEST_TIMED_OUT", `${String(context.operation)} was not acknowledged within ${this.sendTimeout} ms`, { retriable: true, context }),
       onSettled,
     );
