@@ -83,15 +83,15 @@ export class Session {
   }
 
   /**
-   * Runs a client call, failing it with `AUTHENTICATION` as soon as one is seen. One plain
-   * promise per call (no async frame, no race): every send goes through here.
+   * Runs a client call, failing it with `AUTHENTICATION` as soon as one is seen; `map` turns its
+   * answer into the result. One plain promise per call (no async frame, no race, no second
+   * promise for `map`): every send goes through here.
    */
-  call<T>(fn: () => Promise<T>): Promise<T> {
+  call<T, U = T>(fn: () => Promise<T>, map?: (value: T) => U): Promise<U> {
     const known = this.error();
     if (known) return Promise.reject(known);
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<U>((resolve, reject) => {
       this.waiting.add(reject);
-      const settle = (): boolean => this.waiting.delete(reject);
       let running: Promise<T>;
       try {
         running = fn();
@@ -100,11 +100,15 @@ export class Session {
       }
       running.then(
         (value) => {
-          settle();
-          resolve(value);
+          this.waiting.delete(reject);
+          try {
+            resolve(map ? map(value) : (value as unknown as U));
+          } catch (error) {
+            reject(error);
+          }
         },
         (error: unknown) => {
-          settle();
+          this.waiting.delete(reject);
           reject(this.error() ?? error);
         },
       );

@@ -95,18 +95,20 @@ export class ConfluentProducerDriver implements ProducerDriver {
       if (!list) byTopic.set(r.topic, (list = []));
       list.push(nativeMessage(r, partitions[i]!));
     }
-    const sent = this.session.call(() => {
-      if (byTopic.size === 1) {
-        const [topic, messages] = byTopic.entries().next().value!;
-        return producer.send({ topic, messages }) as Promise<DeliveryReport[]>;
-      }
-      return Promise.all([...byTopic].map(([topic, messages]) => producer.send({ topic, messages }) as Promise<DeliveryReport[]>)).then((r) => r.flat());
-    });
-    return sent.then((reports) => {
-      if (records.length === 1) return [{ topic: records[0]!.topic, partition: partitions[0]!, offset: reports[0]?.baseOffset ?? "0" }];
-      const base = new Map(reports.map((m) => [`${m.partition}:${m.topicName}`, m.baseOffset ?? "0"]));
-      return offsetsFromBase(records, partitions, (topic, partition) => base.get(`${partition}:${topic}`) ?? "0");
-    });
+    return this.session.call(
+      () => {
+        if (byTopic.size === 1) {
+          const [topic, messages] = byTopic.entries().next().value!;
+          return producer.send({ topic, messages }) as Promise<DeliveryReport[]>;
+        }
+        return Promise.all([...byTopic].map(([topic, messages]) => producer.send({ topic, messages }) as Promise<DeliveryReport[]>)).then((r) => r.flat());
+      },
+      (reports): ProduceResult[] => {
+        if (records.length === 1) return [{ topic: records[0]!.topic, partition: partitions[0]!, offset: reports[0]?.baseOffset ?? "0" }];
+        const base = new Map(reports.map((m) => [`${m.partition}:${m.topicName}`, m.baseOffset ?? "0"]));
+        return offsetsFromBase(records, partitions, (topic, partition) => base.get(`${partition}:${topic}`) ?? "0");
+      },
+    );
   }
 
   async flush(): Promise<void> {
