@@ -16,7 +16,7 @@ import { kafkaFromEnv, startKafka } from "@qi/streaming-testkit/harness";
 import { consumerPerformance, producerPerformance } from "./ceiling.js";
 import { RAW_CLIENTS, type RawClient, type RawConsumer, type RawProducer } from "./raw.js";
 import { writeReport, type BenchReport, type Run, type Setting } from "./report.js";
-import { consumeAll, latency, messages, produceBatched, producePipelined, produceSingle, type ConsumeStats } from "./scenarios.js";
+import { consumeAll, latency, messages, produceBatched, producePipelined, produceSingle, produceSinglePaired, type ConsumeStats } from "./scenarios.js";
 import { wrappedConsumer, wrappedProducer } from "./wrapped.js";
 
 const args = process.argv.slice(2);
@@ -180,6 +180,20 @@ try {
         const rawRates: number[] = [];
         const ourRates: number[] = [];
         for (let round = 0; round <= COUNTS.rounds; round++) {
+          if (scenario === "single") {
+            // Both sides in the same moments: see produceSinglePaired.
+            status(`${name} single ${bytes} B, round ${round === 0 ? "warm-up" : round}/${COUNTS.rounds}, raw and ours paired`);
+            const t = await topic();
+            const raw = await entry.raw.producer(brokers, opts(scenario));
+            const ours = await wrappedProducer(connector, brokers, opts(scenario));
+            const [r, w] = await produceSinglePaired(raw, ours, t, messages(countOf(scenario), bytes));
+            await Promise.all([raw.close(), ours.close()]);
+            if (round > 0) {
+              rawRates.push(r);
+              ourRates.push(w);
+            }
+            continue;
+          }
           for (const side of round % 2 === 0 ? ["raw", "ours"] : ["ours", "raw"]) {
             status(`${name} ${scenario} ${bytes} B, round ${round === 0 ? "warm-up" : round}/${COUNTS.rounds}, ${side}`);
             const t = await topic();

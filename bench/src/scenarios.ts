@@ -17,6 +17,28 @@ export async function produceSingle(p: RawProducer | WrappedProducer, topic: str
   return msgs.length / ((now() - t0) / 1000);
 }
 
+/**
+ * Awaited single sends on both sides at once: blocks of `block` sends alternate between the two
+ * producers (the first block's side alternating too), so both see the same moments of a noisy
+ * machine. A round trip is under a millisecond; in separate one-second runs a GC pause of the
+ * broker or a busy core moved the ratio by ±20 %. Returns [first's rate, second's rate].
+ */
+export async function produceSinglePaired(a: RawProducer | WrappedProducer, b: RawProducer | WrappedProducer, topic: string, msgs: Msg[], block = 50): Promise<[number, number]> {
+  const elapsed = [0, 0];
+  const counts = [0, 0];
+  const sides = [a, b] as const;
+  for (let i = 0, turn = 0; i < msgs.length; i += block, turn++) {
+    for (const k of turn % 2 === 0 ? [0, 1] : [1, 0]) {
+      const p = sides[k]!;
+      const t0 = now();
+      for (const m of msgs.slice(i, i + block)) await ("sendOne" in p ? p.sendOne(topic, m) : p.send(topic, [m]));
+      elapsed[k]! += now() - t0;
+      counts[k]! += Math.min(block, msgs.length - i);
+    }
+  }
+  return [counts[0]! / (elapsed[0]! / 1000), counts[1]! / (elapsed[1]! / 1000)];
+}
+
 /** Batches of 100 per call. */
 export async function produceBatched(p: RawProducer, topic: string, msgs: Msg[]): Promise<number> {
   const t0 = now();
