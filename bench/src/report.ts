@@ -155,7 +155,9 @@ ${Object.entries(report.memory).map(([k, v]) => `- ${k}: ${fmt(v)} msg/s`).join(
 
 ## Method
 
-- Scenarios: *single* = awaited \`send\`, one in flight; *batch100* = \`sendBatch\` of 100 (raw: one
+- Scenarios: *single* = awaited \`send\`, one in flight, raw and ours connected at once and measured
+  paired (blocks of 50 sends alternating between them on one topic, so both see the same moments);
+  *batch100* = \`sendBatch\` of 100 (raw: one
   \`send\` call with 100 messages); *pipelined* = windows of 1,000 single sends in flight, then wait
   for all; *consume* = a group consumer reading a pre-filled topic of 100 B messages from the
   beginning, timed from \`run()\` to the last message (the topic is filled once by
