@@ -1,5 +1,5 @@
 /** The confluent admin driver. */
-import { topicAlreadyExists, type AdminDriver, type ResolvedConfig, type ResolvedTopicConfig, type TopicMetadata, type TopicPartitionOffset } from "@qi/streaming";
+import { alreadyExistsError, kafkaJsTopicSpecs, type AdminDriver, type ResolvedConfig, type ResolvedTopicConfig, type TopicMetadata, type TopicPartitionOffset } from "@qi/streaming";
 import { connectWithin, newKafka, Session, type NativeClient } from "./native.js";
 
 interface NativeTopicMetadata {
@@ -22,17 +22,11 @@ export class ConfluentAdminDriver implements AdminDriver {
   async createTopics(topics: readonly ResolvedTopicConfig[]): Promise<void> {
     const created = (await this.call((a) => a.createTopics({
       timeout: this.config.requestTimeout,
-      topics: topics.map((t) => ({
-        topic: t.topic,
-        numPartitions: t.numPartitions,
-        replicationFactor: t.replicationFactor,
-        configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
-      })),
+      topics: kafkaJsTopicSpecs(topics),
     }))) as boolean;
     // The client answers `false`, not an error, when a topic already existed.
     if (!created) {
-      const existing = new Set(await this.listTopics());
-      throw topicAlreadyExists(topics.find((t) => existing.has(t.topic))?.topic ?? topics[0]!.topic);
+      throw await alreadyExistsError(topics, () => this.listTopics());
     }
   }
 

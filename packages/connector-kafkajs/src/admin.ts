@@ -1,5 +1,5 @@
 /** The kafkajs admin driver. */
-import { topicAlreadyExists, type AdminDriver, type ResolvedConfig, type ResolvedTopicConfig, type TopicMetadata, type TopicPartitionOffset } from "@qi/streaming";
+import { alreadyExistsError, kafkaJsTopicSpecs, type AdminDriver, type ResolvedConfig, type ResolvedTopicConfig, type TopicMetadata, type TopicPartitionOffset } from "@qi/streaming";
 import { Kafka, type Admin } from "kafkajs";
 import { kafkaConfig } from "./options.js";
 
@@ -18,17 +18,11 @@ export class KafkajsAdminDriver implements AdminDriver {
     const created = await this.admin.createTopics({
       waitForLeaders: true,
       timeout: this.config.requestTimeout,
-      topics: topics.map((t) => ({
-        topic: t.topic,
-        numPartitions: t.numPartitions,
-        replicationFactor: t.replicationFactor,
-        configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value })),
-      })),
+      topics: kafkaJsTopicSpecs(topics),
     });
     // kafkajs answers `false` (no error) when a topic already existed.
     if (!created) {
-      const existing = new Set(await this.admin.listTopics());
-      throw topicAlreadyExists(topics.find((t) => existing.has(t.topic))?.topic ?? topics[0]!.topic);
+      throw await alreadyExistsError(topics, () => this.admin.listTopics());
     }
   }
 

@@ -50,3 +50,5 @@ export type { MemoryCluster } from "./memory/cluster.js";
 export type { MemoryOptions } from "./memory/options.js";
 export { PartitionRouter, offsetsFromBase } from "./runtime/partition-router.js";
 export type { PartitionCountFetcher } from "./runtime/partition-router.js";
+export { alreadyExistsError, kafkaJsTopicSpecs } from "./runtime/topic-specs.js";
+export type { KafkaJsTopicSpec } from "./runtime/topic-specs.js";
