@@ -10,7 +10,7 @@
  * Only `node:` built-ins are used. Needs Java 17+ and (until the jar cache is filled) Maven.
  */
 export { startKafka } from "./broker.js";
-export type { KafkaBroker, LocalKafkaBroker, StartKafkaOptions, StopOptions, KafkaTestInfo } from "./types.js";
+export type { KafkaBroker, KafkaEndpoints, LocalKafkaBroker, StartKafkaOptions, StopOptions, KafkaTestInfo } from "./types.js";
 export { kafkaFromEnv } from "./external.js";
 export {
   provisionKafka,

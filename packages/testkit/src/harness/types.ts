@@ -3,8 +3,8 @@
  */
 import type { BrokerPorts, SaslCredentials } from "./config.js";
 
-/** A Kafka cluster that tests can use: one the harness started, or an external one. */
-export interface KafkaBroker {
+/** Where a Kafka cluster listens and who may log in. Holds passwords: do not log it whole. */
+export interface KafkaEndpoints {
   /** True for a cluster from `KAFKA_BROKERS` (not ours to stop, kill or restart). */
   external: boolean;
   /** PLAINTEXT bootstrap addresses, e.g. `["127.0.0.1:40123"]`. */
@@ -18,6 +18,10 @@ export interface KafkaBroker {
     /** The SCRAM-SHA-256 user. */
     scram256?: SaslCredentials;
   };
+}
+
+/** A Kafka cluster that tests can use: one the harness started, or an external one. */
+export interface KafkaBroker extends KafkaEndpoints {
   /** The broker's log4j log (harness brokers only). */
   logFile: string | undefined;
   /** The broker's temporary folder: config, data, logs (harness brokers only). */
@@ -87,20 +91,7 @@ export interface StartKafkaOptions {
 }
 
 /** What tests get from `inject("kafka")`. Holds passwords: do not log it whole. */
-export interface KafkaTestInfo {
-  /** True for a `KAFKA_BROKERS` cluster, false for the harness's own broker. */
-  external: boolean;
-  /** PLAINTEXT bootstrap addresses. */
-  brokers: string[];
-  /** SASL_PLAINTEXT bootstrap addresses, when there is such a listener. */
-  saslBrokers: string[] | undefined;
-  /** SASL users: `plain` for SASL/PLAIN, `scram256` for SCRAM-SHA-256 (when known). */
-  credentials: {
-    /** The SASL/PLAIN user. */
-    plain?: SaslCredentials;
-    /** The SCRAM-SHA-256 user. */
-    scram256?: SaslCredentials;
-  };
+export interface KafkaTestInfo extends KafkaEndpoints {
   /** The Kafka version (harness brokers only). */
   version: string | undefined;
   /** The broker's log file (harness brokers only). */
