@@ -4,7 +4,7 @@
  * our timeout (the client's waits about 30 s for an unreachable broker whatever it is told).
  */
 import { createRequire } from "node:module";
-import { qiError, withTimeout, type ResolvedConfig } from "@qi/streaming";
+import { promiseOf, qiError, withTimeout, type ResolvedConfig } from "@qi/streaming";
 import { kafkaJsCommon, librdkafkaProperties, type LogLevel } from "./options.js";
 
 /** The KafkaJS-style API of @confluentinc/kafka-javascript, loosely typed: only what we call. */
@@ -92,13 +92,7 @@ export class Session {
     if (known) return Promise.reject(known);
     return new Promise<U>((resolve, reject) => {
       this.waiting.add(reject);
-      let running: Promise<T>;
-      try {
-        running = fn();
-      } catch (error) {
-        running = Promise.reject(error);
-      }
-      running.then(
+      promiseOf(fn).then(
         (value) => {
           this.waiting.delete(reject);
           try {

@@ -104,7 +104,8 @@ export class ConfluentProducerDriver implements ProducerDriver {
         return Promise.all([...byTopic].map(([topic, messages]) => producer.send({ topic, messages }) as Promise<DeliveryReport[]>)).then((r) => r.flat());
       },
       (reports): ProduceResult[] => {
-        if (records.length === 1) return [{ topic: records[0]!.topic, partition: partitions[0]!, offset: reports[0]?.baseOffset ?? "0" }];
+        // One partition written (every single send): its report is the base, no lookup table.
+        if (reports.length === 1) return offsetsFromBase(records, partitions, () => reports[0]!.baseOffset ?? "0");
         const base = new Map(reports.map((m) => [`${m.partition}:${m.topicName}`, m.baseOffset ?? "0"]));
         return offsetsFromBase(records, partitions, (topic, partition) => base.get(`${partition}:${topic}`) ?? "0");
       },

@@ -39,7 +39,7 @@ export type { RawIncoming } from "./messages/normalize.js";
 export { registerConnector, unregisterConnector, resolveConnector, BUILTIN_PACKAGES } from "./registry.js";
 export { defaultLogger, silentLogger, scrubText } from "./logger.js";
 export type { Logger, LogMethod } from "./logger.js";
-export { withTimeout } from "./runtime/attempt.js";
+export { promiseOf, withTimeout } from "./runtime/attempt.js";
 export { DEAD_LETTER_HEADERS } from "./runtime/failure-policy.js";
 export { Telemetry } from "./telemetry/telemetry.js";
 export type { TelemetryScope } from "./telemetry/telemetry.js";

@@ -19,19 +19,18 @@ export function attempt<T>(fn: () => Promise<T> | T, context: ErrorContext, hint
   );
 }
 
-/**
- * `attempt` for the hot path: settles a promise that a synchronous call produced (`start` may
- * throw) with one `then`, no async frame.
- */
-export function settle<T, U>(start: () => Promise<T>, onValue: (value: T) => Result<U, QiError>, context: ErrorContext, hinter?: ErrorHinter): ResultAsync<U, QiError> {
-  const fail = (error: unknown): Result<U, QiError> => err(toQiError(error, context, hinter));
-  let promise: Promise<T>;
+/** Calls `fn`; a synchronous throw becomes a rejected promise (no async frame, for hot paths). */
+export function promiseOf<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    promise = start();
+    return fn();
   } catch (error) {
-    return new ResultAsync(Promise.resolve(fail(error)));
+    return Promise.reject(error);
   }
-  return new ResultAsync(promise.then(onValue, fail));
+}
+
+/** `attempt` for the hot path: settles what `start` returns with one `then`, no async frame. */
+export function settle<T, U>(start: () => Promise<T>, onValue: (value: T) => Result<U, QiError>, context: ErrorContext, hinter?: ErrorHinter): ResultAsync<U, QiError> {
+  return new ResultAsync(promiseOf(start).then(onValue, (error: unknown) => err(toQiError(error, context, hinter))));
 }
 
 /** Like `attempt`, for a body that already returns a `Result`. */

@@ -65,20 +65,16 @@ export class PartitionRouter {
     return out;
   }
 
+  /** Fetches what `route` lacked (a partition count; a fresh one for a partition past it), then routes. */
   private async routeLater(records: readonly OutgoingRecord[]): Promise<number[]> {
-    const out = new Array<number>(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      let n = await this.count(r.topic, false);
-      if (r.partition !== undefined) {
-        if (r.partition >= n) n = await this.count(r.topic, true);
-        if (r.partition >= n) throw partitionNotFound(r.topic, r.partition, n);
-        out[i] = r.partition;
-      } else {
-        out[i] = this.partitioner.partition(r.topic, r.key, n);
+    for (const r of records) {
+      const n = await this.count(r.topic, false);
+      if (r.partition !== undefined && r.partition >= n) {
+        const fresh = await this.count(r.topic, true);
+        if (r.partition >= fresh) throw partitionNotFound(r.topic, r.partition, fresh);
       }
     }
-    return out;
+    return this.route(records);
   }
 
   /** Forget a topic's count (after a produce error that says the metadata is stale). */
@@ -103,6 +99,8 @@ export function offsetsFromBase(
   /** Its offset, decimal. */
   offset: string;
 }[] {
+  // One record (every awaited or pipelined send): no counting.
+  if (records.length === 1) return [{ topic: records[0]!.topic, partition: partitions[0]!, offset: String(baseOffset(records[0]!.topic, partitions[0]!)) }];
   const next = new Map<string, bigint>();
   return records.map((r, i) => {
     const partition = partitions[i]!;

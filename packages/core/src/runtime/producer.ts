@@ -8,7 +8,7 @@ import { normalizeBatch, normalizeOutgoing } from "../messages/normalize.js";
 import type { MessageBatch, OutgoingRecord, ProduceResult, StreamingMessage } from "../messages/types.js";
 import { toQiError } from "../errors/classify.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
-import { attempt, settle } from "./attempt.js";
+import { attempt, promiseOf, settle } from "./attempt.js";
 import { DeadlineQueue } from "./deadlines.js";
 import { Lifecycle } from "./lifecycle.js";
 import { qiError } from "../errors/qi-error.js";
@@ -102,12 +102,7 @@ export class GuardedProducer implements IStreamingProducer {
    */
   private write(records: OutgoingRecord[], context: ErrorContext): Promise<readonly ProduceResult[]> {
     const end = this.telemetry?.startSend(records);
-    let sent: Promise<readonly ProduceResult[]>;
-    try {
-      sent = this.driver.send(records);
-    } catch (error) {
-      sent = Promise.reject(error);
-    }
+    const sent = promiseOf(() => this.driver.send(records));
     this.inFlight.add(sent);
     const written = this.timed(sent, context, () => this.inFlight.delete(sent));
     if (!end) return written;
