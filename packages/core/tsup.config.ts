@@ -1,11 +1,5 @@
-import { defineConfig } from "tsup";
+import { defineQiBuild } from "../../tsup.base.ts";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  shims: true,
-  sourcemap: true,
-  target: "node22",
-});
+// Two entries, one state: the CJS build is split too, so both entries share the registry and
+// the memory clusters (one copy of each module) instead of bundling them twice.
+export default defineQiBuild({ entry: ["src/index.ts", "src/connector-kit.ts"], splitting: true });

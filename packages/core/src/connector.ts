@@ -1,39 +1,58 @@
 /**
- * The plug-in interface. A connector maps one client library onto a few primitives (the
- * drivers below); core wraps them once with validation, lifecycle rules, Results, error
- * classification, handler retries and commits, so every connector behaves the same.
+ * The plug-in contract. A connector maps one client library onto a few primitives (the drivers
+ * below); core does everything else once, for every connector: validation, lifecycle rules,
+ * Results, error classification, partitioning, handler retries, slicing, commits, draining
+ * before a revocation, the group-join timeout and the admin results' shape.
  *
  * Driver methods may throw or reject: core catches everything and classifies it. They receive
- * validated, normalised input only.
+ * validated, normalised input only, with every default filled in.
  */
-import type { ConsumerConfig, ProducerConfig, ResolvedConfig } from "./config/types.js";
+import type { ResolvedConsumerConfig, ResolvedProducerConfig } from "./config/roles.js";
+import type { ResolvedConfig } from "./config/types.js";
 import type { ErrorHinter } from "./errors/classify.js";
 import type { TopicMetadata } from "./interfaces.js";
 import type { Logger } from "./logger.js";
-import type {
-  ConsumedBatch,
-  OutgoingRecord,
-  ProduceResult,
-  TopicPartition,
-  TopicPartitionOffset,
-} from "./messages/types.js";
+import type { ConsumedBatch, ProduceResult, RoutedRecord, TopicPartition, TopicPartitionOffset } from "./messages/types.js";
 
 /** What a connector can honestly do; the testkit skips by these flags, never by test name. */
 export interface ConnectorCapabilities {
-  /** Talks to a real broker over the network (unreachable-broker and health tests apply). */
+  /** Talks to a real broker over the network (unreachable-broker and health tests apply). @default true */
   readonly network: boolean;
-  /** SASL authentication (PLAIN, SCRAM). */
+  /** SASL authentication (PLAIN, SCRAM). @default false */
   readonly sasl: boolean;
-  /** `consumer.seek()` works. */
+  /** `consumer.seek()` works. @default false */
   readonly seek: boolean;
-  /** Per-partition pause and resume. */
+  /** Per-partition pause and resume. @default false */
   readonly pauseResume: boolean;
-  /** `run({ eachBatch })` works. */
+  /** `run({ eachBatch })` works. @default false */
   readonly eachBatch: boolean;
-  /** Codecs the producer can write; any other `compression` is `UNSUPPORTED`. */
+  /** Codecs the producer can write; any other `compression` is `UNSUPPORTED`. @default [] */
   readonly compression: readonly ("gzip" | "snappy" | "lz4" | "zstd")[];
-  /** Idempotent produce (`idempotent: true`). */
+  /** Idempotent produce (`idempotent: true`). @default false */
   readonly idempotentProducer: boolean;
+  /**
+   * The client resends a whole produce request when one partition of it fails (kafkajs,
+   * platformatic), which writes the partitions that had succeeded twice. Core then gives the
+   * driver one partition per `send` call, so a retry repeats only what failed. @default false
+   */
+  readonly wholeRequestRetry: boolean;
+}
+
+/** A connector declares only the flags that differ from these. */
+export const DEFAULT_CAPABILITIES: ConnectorCapabilities = Object.freeze({
+  network: true,
+  sasl: false,
+  seek: false,
+  pauseResume: false,
+  eachBatch: false,
+  compression: Object.freeze([]) as readonly never[],
+  idempotentProducer: false,
+  wholeRequestRetry: false,
+});
+
+/** The connector's flags with the defaults filled in. */
+export function capabilitiesOf(connector: Pick<IStreamingConnector, "capabilities">): ConnectorCapabilities {
+  return { ...DEFAULT_CAPABILITIES, ...connector.capabilities };
 }
 
 /** What every driver factory receives. */
@@ -49,14 +68,19 @@ export interface ProducerDriver {
   /** Connects the client; core calls it once per `connect()` and never concurrently. */
   connect(): Promise<void>;
   /**
-   * Writes records (possibly for several topics) and resolves with one result per record, in
-   * input order, once the broker acknowledged them. A record's explicit partition must be
-   * checked against the topic's partition count (see `partitionNotFound`).
+   * The topic's partition count, or undefined when the topic does not exist. Core caches it
+   * and routes every record with it (Java murmur2 for keys, explicit partitions checked).
    */
-  send(records: readonly OutgoingRecord[]): Promise<readonly ProduceResult[]>;
-  /** Resolves once every record given to `send` so far is acknowledged. */
+  partitionCount(topic: string): Promise<number | undefined>;
+  /**
+   * Writes records whose partition core has chosen (possibly for several topics) and resolves
+   * with one result per record, in input order, once the broker acknowledged them
+   * (`offsetsFromBase` builds them from the client's per-partition base offsets).
+   */
+  send(records: readonly RoutedRecord[]): Promise<readonly ProduceResult[]>;
+  /** Resolves once everything the client buffers is acknowledged (core waits for its own sends in flight). */
   flush(): Promise<void>;
-  /** Flushes and closes the client. */
+  /** Closes the client (core has flushed first). */
   disconnect(): Promise<void>;
   /** The client's own producer object (`getNativeClient()`). */
   native(): unknown;
@@ -65,11 +89,15 @@ export interface ProducerDriver {
 /** Where the consumer driver hands fetched messages to core. */
 export interface BatchSink {
   /**
-   * Runs the user's handler over a batch of one partition (retries, policy, commit). Resolves
-   * when done; if it stopped early (pause, seek, stop) it has already repositioned the driver.
+   * Runs the user's handler over a fetched batch of one partition (core slices it by
+   * `maxBatchSize`, retries, applies the policy, commits). Resolves when done; if it stopped
+   * early (pause, seek, stop) it has already repositioned the driver. Never rejects.
    */
   deliver(batch: ConsumedBatch): Promise<void>;
-  /** Call before giving partitions away in a rebalance, after in-flight deliveries ended. */
+  /**
+   * Call before giving partitions away in a rebalance: resolves once core's deliveries of them
+   * ended and their offsets are committed. Never rejects.
+   */
   revoked(partitions: readonly TopicPartition[]): Promise<void>;
   /** Report an error that no call can return (a failed fetch, a lost connection). */
   error(error: unknown): void;
@@ -81,11 +109,14 @@ export interface ConsumerDriver {
   connect(): Promise<void>;
   /** Subscribes; `fromBeginning` applies only when the group has no committed offset. */
   subscribe(topics: readonly string[], fromBeginning: boolean): Promise<void>;
-  /** Starts fetching; resolves once the group is joined and the assignment is owned. */
+  /**
+   * Starts fetching; resolves once the group is joined and the assignment is owned. Core bounds
+   * it with the group-join timeout (session timeout plus request timeout).
+   */
   start(sink: BatchSink): Promise<void>;
-  /** Stops fetching without leaving the group (after a `stop` failure policy). */
+  /** Stops fetching without leaving the group (core waits for its deliveries afterwards). */
   stop(): Promise<void>;
-  /** Commits next-offsets-to-read. */
+  /** Commits next-offsets-to-read; core calls it only between `start` and `stop`. */
   commit(offsets: readonly TopicPartitionOffset[]): Promise<void>;
   /** The next fetch of the partition starts at `offset` (a decimal string). */
   seek(partition: TopicPartition, offset: string): Promise<void>;
@@ -95,7 +126,7 @@ export interface ConsumerDriver {
   resume(partitions: readonly TopicPartition[]): Promise<void>;
   /** The partitions the member owns now. */
   assignment(): readonly TopicPartition[];
-  /** Stops fetching, waits for in-flight deliveries, leaves the group, closes. */
+  /** Leaves the group and closes (core has stopped it and ended its deliveries first). */
   disconnect(): Promise<void>;
   /** The client's own consumer object (`getNativeClient()`). */
   native(): unknown;
@@ -117,16 +148,21 @@ export interface ResolvedTopicConfig {
 export interface AdminDriver {
   /** Connects the client. */
   connect(): Promise<void>;
-  /** Creates the topics and resolves once they are usable; an existing topic must fail (`topicAlreadyExists`). */
+  /** Creates the topics; an existing topic must fail (`topicAlreadyExists`). Core waits until they are listed. */
   createTopics(topics: readonly ResolvedTopicConfig[]): Promise<void>;
-  /** Deletes the topics; a missing one must fail (`topicNotFound` or the broker's error). */
+  /** Deletes the topics; a missing one must fail (`topicNotFound` or the broker's error). Core waits until they are gone. */
   deleteTopics(topics: readonly string[]): Promise<void>;
-  /** Topic names, internal topics excluded. */
+  /** Topic names as the client lists them (core drops internal ones and sorts). */
   listTopics(): Promise<readonly string[]>;
-  /** Metadata of the given topics, in the order given. */
+  /** Metadata of the given topics, in the order given (core sorts the partitions). */
   getTopicMetadata(topics: readonly string[]): Promise<readonly TopicMetadata[]>;
-  /** The group's committed offsets (next to read), for one topic or every topic it committed. */
+  /** The group's committed offsets (next to read), for one topic or every topic it committed (core sorts). */
   fetchCommittedOffsets(groupId: string, topic?: string): Promise<readonly TopicPartitionOffset[]>;
+  /**
+   * Sets a group's committed offsets without joining it (core uses it for a consumer's
+   * `commitOffsets` before `run()`). Without it, core calls the consumer driver's `commit`.
+   */
+  setCommittedOffsets?(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
   /** Closes the client. */
   disconnect(): Promise<void>;
   /** The client's own admin object (`getNativeClient()`). */
@@ -137,8 +173,8 @@ export interface AdminDriver {
 export interface IStreamingConnector {
   /** Unique, lower case: `memory`, `kafkajs`, ... */
   readonly name: string;
-  /** What it can do; the testkit and core's `UNSUPPORTED` checks read these flags. */
-  readonly capabilities: ConnectorCapabilities;
+  /** What it can do, where it differs from `DEFAULT_CAPABILITIES`. */
+  readonly capabilities: Partial<ConnectorCapabilities>;
   /** Option keys this connector accepts in `config.options`; others are a `VALIDATION` error. */
   readonly optionKeys?: readonly string[];
   /**
@@ -147,9 +183,9 @@ export interface IStreamingConnector {
    */
   acceptsOption?(key: string): boolean;
   /** Makes the producer driver (no I/O: core calls `connect` later). */
-  createProducer(context: ConnectorContext, config: ProducerConfig): ProducerDriver;
+  createProducer(context: ConnectorContext, config: ResolvedProducerConfig): ProducerDriver;
   /** Makes a consumer driver for one group member (no I/O). */
-  createConsumer(context: ConnectorContext, config: ConsumerConfig): ConsumerDriver;
+  createConsumer(context: ConnectorContext, config: ResolvedConsumerConfig): ConsumerDriver;
   /** Makes the admin driver (no I/O). */
   createAdmin(context: ConnectorContext): AdminDriver;
   /** True when a broker answers within the connection timeout. */

@@ -7,18 +7,31 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
-import type { IStreamingConnector } from "./connector.js";
+import { DEFAULT_CAPABILITIES, type IStreamingConnector } from "./connector.js";
 import { qiError, validationError, type QiError } from "./errors/qi-error.js";
-import { memoryConnector } from "./memory/connector.js";
 
-/** Built-in connectors living in their own packages. */
-export const BUILTIN_PACKAGES: Readonly<Record<string, string>> = {
-  kafkajs: "@qi/streaming-kafkajs",
-  confluent: "@qi/streaming-confluent",
-  platformatic: "@qi/streaming-platformatic",
+/** A built-in connector: where its module is, and whether it needs brokers (known before loading). */
+interface Builtin {
+  /** What the error names when the module cannot be loaded. */
+  readonly module: string;
+  /** Loads the module that exports `connector`. */
+  readonly load: () => Promise<unknown>;
+  /** `capabilities.network` of the connector. */
+  readonly network: boolean;
+}
+
+/** Every built-in connector, memory included, loaded the same way: lazily, on first use. (Exported for core's tests only.) */
+export const BUILTINS: Record<string, Builtin> = {
+  memory: { module: "@qi/streaming (memory)", load: () => import("./memory/connector.js").then((m) => ({ connector: m.memoryConnector })), network: false },
+  kafkajs: { module: "@qi/streaming-kafkajs", load: () => importConnectorPackage("@qi/streaming-kafkajs"), network: true },
+  confluent: { module: "@qi/streaming-confluent", load: () => importConnectorPackage("@qi/streaming-confluent"), network: true },
+  platformatic: { module: "@qi/streaming-platformatic", load: () => importConnectorPackage("@qi/streaming-platformatic"), network: true },
 };
 
-const registered = new Map<string, IStreamingConnector>([[memoryConnector.name, memoryConnector]]);
+/** The built-in connectors' names. */
+export const BUILTIN_CONNECTORS: readonly string[] = Object.keys(BUILTINS);
+
+const registered = new Map<string, IStreamingConnector>();
 const NAME = /^[a-z][a-z0-9-]{0,63}$/;
 
 /** Checks that a value has the connector shape, so a third-party mistake is a clear error. */
@@ -31,10 +44,14 @@ export function checkConnector(value: unknown): Result<IStreamingConnector, QiEr
   }
   const caps = c.capabilities as unknown as Record<string, unknown> | null | undefined;
   if (typeof caps !== "object" || caps === null) return err(validationError("connector.capabilities", "must be an object"));
-  for (const flag of ["network", "sasl", "seek", "pauseResume", "eachBatch", "idempotentProducer"]) {
-    if (typeof caps[flag] !== "boolean") return err(validationError(`connector.capabilities.${flag}`, "must be a boolean"));
+  // Absent flags take their defaults; a present one must have the default's type.
+  for (const [flag, fallback] of Object.entries(DEFAULT_CAPABILITIES)) {
+    const value = caps[flag];
+    if (value === undefined) continue;
+    if (Array.isArray(fallback) ? !Array.isArray(value) : typeof value !== typeof fallback) {
+      return err(validationError(`connector.capabilities.${flag}`, Array.isArray(fallback) ? "must be an array of codec names" : "must be a boolean"));
+    }
   }
-  if (!Array.isArray(caps.compression)) return err(validationError("connector.capabilities.compression", "must be an array of codec names"));
   return ok(c as IStreamingConnector);
 }
 
@@ -43,7 +60,7 @@ export function registerConnector(connector: IStreamingConnector): Result<void, 
   const checked = checkConnector(connector);
   if (checked.isErr()) return err(checked.error);
   const { name } = checked.value;
-  if (name === memoryConnector.name || name in BUILTIN_PACKAGES) {
+  if (name in BUILTINS) {
     return err(qiError("CONFLICT", "CONNECTOR_NAME_TAKEN", `"${name}" is a built-in connector name`, { context: { field: "connector.name" } }));
   }
   registered.set(name, checked.value);
@@ -52,17 +69,14 @@ export function registerConnector(connector: IStreamingConnector): Result<void, 
 
 /** Removes a registered connector (for tests). */
 export function unregisterConnector(name: string): void {
-  if (name !== memoryConnector.name) registered.delete(name);
+  if (!(name in BUILTINS)) registered.delete(name);
 }
 
-/** The connector registered under `name` (memory, a third party's, or a built-in already loaded). */
-export function registeredConnector(name: string): IStreamingConnector | undefined {
-  return registered.get(name);
-}
-
-/** True when the name can be resolved (registered or built-in), without loading anything. */
-export function isKnownConnector(name: string): boolean {
-  return registered.has(name) || name in BUILTIN_PACKAGES;
+/** Whether the connector named `name` needs brokers, without loading it; undefined when unknown. */
+export function connectorNeedsNetwork(name: string): boolean | undefined {
+  const found = registered.get(name);
+  if (found) return found.capabilities.network ?? DEFAULT_CAPABILITIES.network;
+  return BUILTINS[name]?.network;
 }
 
 function fromModule(mod: unknown, pkg: string): Result<IStreamingConnector, QiError> {
@@ -98,12 +112,13 @@ export function resolveConnector(spec: string | IStreamingConnector): ResultAsyn
   }
   const found = registered.get(spec);
   if (found) return okAsync(found);
-  const pkg = BUILTIN_PACKAGES[spec];
-  if (pkg === undefined) {
-    const known = [...registered.keys(), ...Object.keys(BUILTIN_PACKAGES)].join(", ");
+  const builtin = BUILTINS[spec];
+  if (builtin === undefined) {
+    const known = [...new Set([...BUILTIN_CONNECTORS, ...registered.keys()])].join(", ");
     return errAsync(validationError("connector", `unknown connector "${spec.slice(0, 60)}" (known: ${known}; or registerConnector() your own)`));
   }
-  return ResultAsync.fromPromise(importConnectorPackage(pkg), (cause) =>
+  const pkg = builtin.module;
+  return ResultAsync.fromPromise(builtin.load(), (cause) =>
     qiError("NOT_FOUND", "CONNECTOR_NOT_INSTALLED", `connector "${spec}" needs the package ${pkg} (and its client library): install it`, { cause }),
   ).andThen((mod) => {
     const c = fromModule(mod, pkg);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createStreamingClient, memoryConnector, type IStreamingConnector } from "../src/index.js";
+import { createStreamingClient, memoryConnector, type IStreamingConnector } from "./both-surfaces.js";
 
 // A connector that passes a client's own property names through accepts keys beyond optionKeys.
 const dotted: IStreamingConnector = { ...memoryConnector, name: "dotted", acceptsOption: (key) => key.startsWith("client.") };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BUILTIN_PACKAGES, createStreamingClient, memoryConnector, registerConnector, unregisterConnector, type IStreamingConnector } from "../src/index.js";
+import { BUILTINS } from "../src/registry.js";
+import { createStreamingClient, memoryConnector, registerConnector, unregisterConnector, type IStreamingConnector } from "./both-surfaces.js";
 
 const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -48,8 +49,8 @@ describe("StreamingClient", () => {
 
   it("reports a built-in connector whose package is not installed as NOT_FOUND", async () => {
     // Every real built-in is installed in this workspace, so stand one in that is not.
-    const builtins = BUILTIN_PACKAGES as Record<string, string>;
-    builtins.ghost = "@qi/streaming-ghost-connector";
+    const builtins = BUILTINS;
+    builtins.ghost = { module: "@qi/streaming-ghost-connector", load: () => import("@qi/streaming-ghost-connector" as string), network: true };
     try {
       const client = createStreamingClient({ connector: "ghost", brokers: ["127.0.0.1:9"] })._unsafeUnwrap();
       const r = await client.getProducer();
@@ -104,7 +105,7 @@ describe("a connector whose driver throws", () => {
     const broken: IStreamingConnector = {
       ...memoryConnector,
       name: "broken",
-      createProducer: () => ({ connect: thrower, send: thrower, flush: thrower, disconnect: thrower, native: () => null }),
+      createProducer: () => ({ connect: thrower, partitionCount: thrower, send: thrower, flush: thrower, disconnect: thrower, native: () => null }),
       createAdmin: thrower,
     };
     const client = createStreamingClient({ connector: broken })._unsafeUnwrap();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { configFromEnv, createStreamingClient } from "../src/index.js";
+import { configFromEnv, createStreamingClient } from "./both-surfaces.js";
+import { Secret, revealSecret } from "../src/config/secrets.js";
 
 describe("createStreamingClient config validation", () => {
   it("defaults to the memory connector", () => {
@@ -55,6 +56,9 @@ describe("configFromEnv", () => {
       QI_STREAMING_SSL: "true",
       QI_STREAMING_OPTIONS: '{"a":1}',
     });
+    // The password comes back held in a Secret (it prints [hidden]); reveal() reads it.
+    expect(r._unsafeUnwrap().security?.sasl?.password).toBeInstanceOf(Secret);
+    expect(revealSecret(r._unsafeUnwrap().security?.sasl?.password)).toBe("p");
     expect(r._unsafeUnwrap()).toEqual({
       connector: "kafkajs",
       clientId: "app",
@@ -62,7 +66,7 @@ describe("configFromEnv", () => {
       connectionTimeout: 2000,
       requestTimeout: 5000,
       retry: { retries: 2, initialRetryTimeMs: 100, maxRetryTimeMs: 1000 },
-      security: { sasl: { mechanism: "scram-sha-256", username: "u", password: "p" }, ssl: true },
+      security: { sasl: { mechanism: "scram-sha-256", username: "u", password: expect.any(Secret) }, ssl: true },
       options: { a: 1 },
     });
   });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { qiError } from "../src/index.js";
+import { qiError } from "./both-surfaces.js";
 import { DeadlineQueue } from "../src/runtime/deadlines.js";
 
 const timeout = () => qiError("TIMEOUT", "REQUEST_TIMED_OUT", "late", { retriable: true });

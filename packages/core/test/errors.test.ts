@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { allKafkaErrorCodes, isQiError, kafkaErrorByCode, kafkaErrorByName, qiError, toQiError } from "../src/index.js";
+import { allKafkaErrorCodes, isQiError, kafkaErrorByCode, kafkaErrorByName, qiError, toQiError } from "./both-surfaces.js";
 
 describe("the Kafka protocol error table", () => {
   it("maps codes to our codes, categories and retriability", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { secretsOf } from "../src/config/validate.js";
 import { safeLogger } from "../src/logger.js";
-import { createStreamingClient, type Logger } from "../src/index.js";
+import { createStreamingClient, type Logger } from "./both-surfaces.js";
 
 function capture(): { logger: Logger; lines: string[] } {
   const lines: string[] = [];

@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { configFromEnv, createStreamingClient, isQiError, type StreamingClient } from "../src/index.js";
+import { configFromEnv, createStreamingClient, isQiError, type StreamingClient } from "./both-surfaces.js";
 
 const anything = fc.oneof(
   fc.anything(),

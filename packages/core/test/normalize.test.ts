@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeBatch, normalizeIncoming, normalizeOutgoing } from "../src/index.js";
+import { normalizeBatch, normalizeIncoming, normalizeOutgoing } from "./both-surfaces.js";
 
 describe("normalizeOutgoing", () => {
   it("copies key, value and headers to Buffers and never mutates its input", () => {

@@ -32,10 +32,11 @@ export class MemoryAdminDriver implements AdminDriver {
   async fetchCommittedOffsets(groupId: string, topic?: string): Promise<readonly TopicPartitionOffset[]> {
     const group = this.cluster.findGroup(groupId);
     if (!group) return [];
-    return [...group.committed.values()]
-      .filter((o) => topic === undefined || o.topic === topic)
-      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition)
-      .map((o) => ({ ...o }));
+    return [...group.committed.values()].filter((o) => topic === undefined || o.topic === topic).map((o) => ({ ...o }));
+  }
+
+  async setCommittedOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    this.cluster.group(groupId).commit(offsets);
   }
 
   async disconnect(): Promise<void> {}

@@ -6,8 +6,7 @@
 import { partitionNotFound, topicAlreadyExists, topicNotFound } from "../errors/qi-error.js";
 import type { ResolvedTopicConfig } from "../connector.js";
 import type { TopicMetadata } from "../interfaces.js";
-import type { ConsumedMessage, OutgoingRecord, ProduceResult } from "../messages/types.js";
-import { JavaCompatiblePartitioner } from "../partitioner/murmur2.js";
+import type { ConsumedMessage, ProduceResult, RoutedRecord } from "../messages/types.js";
 import { MemoryGroup } from "./group.js";
 import { Signal } from "./signal.js";
 
@@ -31,7 +30,6 @@ interface MemoryTopic {
 export class MemoryCluster {
   private readonly topics = new Map<string, MemoryTopic>();
   private readonly groups = new Map<string, MemoryGroup>();
-  private readonly partitioner = new JavaCompatiblePartitioner();
   /** Consumers' wake-up signals, notified on every produce call and topic change. */
   private readonly watchers = new Set<Signal>();
 
@@ -78,25 +76,24 @@ export class MemoryCluster {
     return { name: topic, partitions: t.partitions.map((_, i) => ({ partitionId: i, leader: 0, replicas: [0], isr: [0] })) };
   }
 
-  /** Appends one record; `autoCreate` mirrors the broker's `auto.create.topics.enable`. @internal */
-  append(record: OutgoingRecord, autoCreate: boolean): ProduceResult {
-    let topic = this.topics.get(record.topic);
-    if (!topic) {
-      if (!autoCreate) throw topicNotFound(record.topic);
-      this.createTopic({ topic: record.topic, numPartitions: 1, replicationFactor: 1, configs: {} });
-      topic = this.topics.get(record.topic)!;
-    }
+  /** Throws what a write of the record would fail with (topic gone, partition past the count). @internal */
+  check(record: RoutedRecord): void {
+    const topic = this.topics.get(record.topic);
+    if (!topic) throw topicNotFound(record.topic);
     const count = topic.partitions.length;
-    if (record.partition !== undefined && record.partition >= count) throw partitionNotFound(record.topic, record.partition, count);
-    const partition = record.partition ?? this.partitioner.partition(record.topic, record.key, count);
-    const log = topic.partitions[partition]!;
+    if (record.partition >= count) throw partitionNotFound(record.topic, record.partition, count);
+  }
+
+  /** Appends one record to the partition core chose (`check` it first). @internal */
+  append(record: RoutedRecord): ProduceResult {
+    const log = this.topics.get(record.topic)!.partitions[record.partition]!;
     log.push({
       key: record.key,
       value: record.value,
       headers: record.headers,
       timestamp: new Date(record.timestamp ?? Date.now()),
     });
-    return { topic: record.topic, partition, offset: String(log.length - 1) };
+    return { topic: record.topic, partition: record.partition, offset: String(log.length - 1) };
   }
 
   /** Signals waiting consumers once per produce call, not per record. @internal */

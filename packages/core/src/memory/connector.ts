@@ -10,8 +10,7 @@ import { MemoryConsumerDriver } from "./consumer.js";
 import { MEMORY_OPTION_KEYS, memoryOptions } from "./options.js";
 import { MemoryProducerDriver } from "./producer.js";
 
-/** The memory connector's name, for `{ connector: "memory" }`. */
-export const MEMORY_CONNECTOR_NAME = "memory";
+import { MEMORY_CONNECTOR_NAME } from "./name.js";
 
 /**
  * The embedded default connector: an in-process Kafka (partitions, offsets, groups with
@@ -20,7 +19,7 @@ export const MEMORY_CONNECTOR_NAME = "memory";
 export const memoryConnector: IStreamingConnector = {
   name: MEMORY_CONNECTOR_NAME,
   // Nothing is compressed in process, so asking for a codec is UNSUPPORTED rather than ignored.
-  capabilities: { network: false, sasl: false, seek: true, pauseResume: true, eachBatch: true, compression: [], idempotentProducer: true },
+  capabilities: { network: false, seek: true, pauseResume: true, eachBatch: true, idempotentProducer: true },
   optionKeys: MEMORY_OPTION_KEYS,
   createProducer(context) {
     const options = memoryOptions(context.config);

@@ -3,11 +3,12 @@
  * of one partition at a time, round-robin over the partitions it owns and has not paused.
  */
 import type { BatchSink, ConsumerDriver } from "../connector.js";
-import type { ConsumerConfig } from "../config/types.js";
+import type { ResolvedConsumerConfig } from "../config/roles.js";
+import { partitionKey as tpKey } from "../partitioner/router.js";
 import { stateError } from "../errors/qi-error.js";
 import type { TopicPartition, TopicPartitionOffset } from "../messages/types.js";
 import type { MemoryCluster } from "./cluster.js";
-import { tpKey, type GroupMember, type MemoryGroup } from "./group.js";
+import type { GroupMember, MemoryGroup } from "./group.js";
 import { Signal } from "./signal.js";
 
 let nextMemberId = 0;
@@ -24,7 +25,6 @@ export class MemoryConsumerDriver implements ConsumerDriver {
   private readonly wake = new Signal();
   private sink: BatchSink | undefined;
   private loop: Promise<void> | undefined;
-  private inFlight: Promise<void> = Promise.resolve();
   private stopped = true;
   private joined = false;
   private cursor = 0;
@@ -33,11 +33,12 @@ export class MemoryConsumerDriver implements ConsumerDriver {
   constructor(
     private readonly cluster: MemoryCluster,
     clientId: string,
-    config: ConsumerConfig,
+    config: ResolvedConsumerConfig,
   ) {
     this.group = cluster.group(config.groupId);
     this.memberId = `${clientId}-${String(++nextMemberId).padStart(9, "0")}`;
-    this.maxBatch = config.maxBatchSize ?? 500;
+    // A fetch reads at most one slice, as a client fetches a bounded number of bytes.
+    this.maxBatch = config.maxBatchSize;
   }
 
   async connect(): Promise<void> {}
@@ -63,7 +64,7 @@ export class MemoryConsumerDriver implements ConsumerDriver {
       revoke: async (partitions) => {
         const keys = partitions.map((p) => tpKey(p.topic, p.partition));
         for (const k of keys) this.positions.delete(k);
-        await this.inFlight;
+        // Core waits for its deliveries of these partitions, then commits them.
         await this.sink?.revoked(partitions);
         for (const k of keys) this.paused.delete(k);
       },
@@ -103,8 +104,7 @@ export class MemoryConsumerDriver implements ConsumerDriver {
       const pos = this.positions.get(tpKey(next.tp.topic, next.tp.partition));
       if (pos) pos.offset = next.from + messages.length; // a fetch advances the position
       const highWatermark = String(this.cluster.endOffset(next.tp.topic, next.tp.partition));
-      this.inFlight = this.sink!.deliver({ topic: next.tp.topic, partition: next.tp.partition, messages, highWatermark });
-      await this.inFlight;
+      await this.sink!.deliver({ topic: next.tp.topic, partition: next.tp.partition, messages, highWatermark });
       // Let producers and timers run between batches, as a network fetch would.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
@@ -115,7 +115,6 @@ export class MemoryConsumerDriver implements ConsumerDriver {
     this.unwatch?.();
     this.wake.notify();
     await this.loop;
-    await this.inFlight;
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {

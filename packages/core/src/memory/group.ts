@@ -5,6 +5,7 @@
  * finishes its in-flight work and commits), then assigned to the next one, so nothing is
  * handled twice by two live members.
  */
+import { partitionKey as tpKey } from "../partitioner/router.js";
 import type { TopicPartition, TopicPartitionOffset } from "../messages/types.js";
 
 export interface GroupMember {
@@ -16,7 +17,6 @@ export interface GroupMember {
   assign(partitions: readonly TopicPartition[]): void;
 }
 
-export const tpKey = (topic: string, partition: number): string => `${partition}:${topic}`;
 
 export class MemoryGroup {
   /** Next offset to read, per partition. */

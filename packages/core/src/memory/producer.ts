@@ -1,6 +1,6 @@
-/** The memory connector's producer: appends to the in-process cluster. */
+/** The memory connector's producer: appends routed records to the in-process cluster. */
 import type { ProducerDriver } from "../connector.js";
-import type { OutgoingRecord, ProduceResult } from "../messages/types.js";
+import type { ProduceResult, RoutedRecord } from "../messages/types.js";
 import type { MemoryCluster } from "./cluster.js";
 
 export class MemoryProducerDriver implements ProducerDriver {
@@ -11,16 +11,16 @@ export class MemoryProducerDriver implements ProducerDriver {
 
   async connect(): Promise<void> {}
 
-  async send(records: readonly OutgoingRecord[]): Promise<readonly ProduceResult[]> {
-    // Check every record first: a batch is written whole or not at all.
-    for (const r of records) {
-      const count = this.cluster.partitionCount(r.topic);
-      if (count === undefined && this.autoCreateTopics) continue;
-      if (count === undefined || (r.partition !== undefined && r.partition >= count)) {
-        this.cluster.append(r, false); // throws the same error a write would
-      }
-    }
-    const results = records.map((r) => this.cluster.append(r, this.autoCreateTopics));
+  /** With `autoCreateTopics`, asking for a missing topic creates it (one partition), as a broker would. */
+  async partitionCount(topic: string): Promise<number | undefined> {
+    if (this.autoCreateTopics && !this.cluster.hasTopic(topic)) this.cluster.createTopic({ topic, numPartitions: 1, replicationFactor: 1, configs: {} });
+    return this.cluster.partitionCount(topic);
+  }
+
+  async send(records: readonly RoutedRecord[]): Promise<readonly ProduceResult[]> {
+    // Check every record first (the topic may be gone since core routed): written whole or not at all.
+    for (const r of records) this.cluster.check(r);
+    const results = records.map((r) => this.cluster.append(r));
     this.cluster.appended();
     return results;
   }

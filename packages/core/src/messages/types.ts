@@ -91,3 +91,9 @@ export interface OutgoingRecord {
   /** The explicit partition, or undefined to let the connector route (murmur2 for keys). */
   readonly partition: number | undefined;
 }
+
+/** An outgoing record whose partition core has chosen: what a producer driver writes. */
+export interface RoutedRecord extends OutgoingRecord {
+  /** The partition to write to; it exists (core checked it against the partition count). */
+  readonly partition: number;
+}

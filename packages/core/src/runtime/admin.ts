@@ -46,6 +46,11 @@ function checkTopicConfigs(topics: unknown, context: ErrorContext): Result<Resol
   return ok(out);
 }
 
+/** Kafka's internal topics (`__consumer_offsets`, `__transaction_state`, ...) are not the application's. */
+const isInternalTopic = (name: string): boolean => name.startsWith("__");
+
+const byTopicPartition = (a: TopicPartitionOffset, b: TopicPartitionOffset): number => a.topic.localeCompare(b.topic) || a.partition - b.partition;
+
 export class GuardedAdmin implements IStreamingAdmin {
   private readonly lifecycle = new Lifecycle("admin");
 
@@ -98,11 +103,13 @@ export class GuardedAdmin implements IStreamingAdmin {
   }
 
   listTopics(): ResultAsync<readonly string[], QiError> {
-    return this.op("admin.listTopics", () => ok(undefined), () => this.driver.listTopics());
+    return this.op("admin.listTopics", () => ok(undefined), async () => (await this.driver.listTopics()).filter((t) => !isInternalTopic(t)).sort());
   }
 
   getTopicMetadata(topics: readonly string[]): ResultAsync<readonly TopicMetadata[], QiError> {
-    return this.op("admin.getTopicMetadata", (c) => checkTopicNames(topics, c), (t) => this.driver.getTopicMetadata(t));
+    return this.op("admin.getTopicMetadata", (c) => checkTopicNames(topics, c), async (t) =>
+      (await this.driver.getTopicMetadata(t)).map((m) => ({ ...m, partitions: [...m.partitions].sort((a, b) => a.partitionId - b.partitionId) })),
+    );
   }
 
   fetchCommittedOffsets(groupId: string, topic?: string): ResultAsync<readonly TopicPartitionOffset[], QiError> {
@@ -112,7 +119,9 @@ export class GuardedAdmin implements IStreamingAdmin {
         if (typeof groupId !== "string" || groupId.length === 0) return err(validationError("groupId", "must be a non-empty string", c));
         return topic === undefined ? ok(undefined) : checkTopicName(topic, c).map(() => undefined);
       },
-      () => this.driver.fetchCommittedOffsets(groupId, topic),
+      async () =>
+        // Partitions without a committed offset are not listed; "-1" is how some clients say "none".
+        (await this.driver.fetchCommittedOffsets(groupId, topic)).filter((o) => o.offset !== "-1" && (topic === undefined || o.topic === topic)).sort(byTopicPartition),
     );
   }
 

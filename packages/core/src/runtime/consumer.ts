@@ -6,39 +6,35 @@
  */
 import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
 import type { BatchSink, ConnectorContext, ConsumerDriver, IStreamingConnector } from "../connector.js";
-import type { ConsumerConfig } from "../config/types.js";
+import { capabilitiesOf } from "../connector.js";
+import type { ResolvedConsumerConfig } from "../config/roles.js";
 import { handlerError, toQiError } from "../errors/classify.js";
-import { stateError, unsupportedError, validationError, type ErrorContext, type QiError } from "../errors/qi-error.js";
+import { qiError, stateError, unsupportedError, type ErrorContext, type QiError } from "../errors/qi-error.js";
 import type { IStreamingConsumer, RunConfig, SubscriptionConfig } from "../interfaces.js";
-import { checkOffset, checkPartition, checkTopicName } from "../messages/normalize.js";
 import type { ConsumedBatch, ConsumedMessage, TopicPartition, TopicPartitionOffset } from "../messages/types.js";
-import { attempt } from "./attempt.js";
+import { partitionKey } from "../partitioner/router.js";
+import { attempt, withTimeout } from "./attempt.js";
+import { CommitPipeline } from "./commit-pipeline.js";
+import { checkOffsets, checkPartitions, checkRunConfig, checkSubscription, checkTopicPartitionOffset } from "./consumer-checks.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import { FailurePolicyRunner } from "./failure-policy.js";
-import { HANDLER_RETRY_DEFAULTS, runWithRetry, Sleeper } from "./handler-runner.js";
+import { runWithRetry, Sleeper } from "./handler-runner.js";
 import { Lifecycle } from "./lifecycle.js";
-
-const tpKey = (topic: string, partition: number): string => `${partition}:${topic}`;
 
 export class GuardedConsumer implements IStreamingConsumer {
   private readonly lifecycle = new Lifecycle("consumer");
   private readonly sleeper = new Sleeper();
-  private readonly retry: Required<NonNullable<ConsumerConfig["retry"]>>;
-  private readonly autoCommit: boolean;
   private readonly policy: FailurePolicyRunner;
+  private readonly commits: CommitPipeline;
   private subscribed = false;
   /** Set by the `stop` failure policy: the driver is stopped once the delivery has committed. */
   private failedStop = false;
   private running = false;
   private stopping = false;
   private handler: RunConfig | undefined;
-  /** Next offset to commit per partition: processed but not yet committed. */
-  private readonly processed = new Map<string, TopicPartitionOffset>();
   private readonly paused = new Set<string>();
-  /** Deliveries in progress, awaited before the final commit on disconnect. */
-  private readonly deliveries = new Set<Promise<void>>();
-  /** Per partition, the commit loop in flight (see `commitPartition`). */
-  private readonly committing = new Map<string, Promise<void>>();
+  /** Deliveries in progress and their partition: awaited before a revocation and on disconnect. */
+  private readonly deliveries = new Map<Promise<void>, string>();
   /** Bumped by every seek, so a delivery in progress knows to stop. */
   private readonly seekEpoch = new Map<string, number>();
 
@@ -46,12 +42,14 @@ export class GuardedConsumer implements IStreamingConsumer {
     private readonly connector: IStreamingConnector,
     private readonly driver: ConsumerDriver,
     private readonly context: ConnectorContext,
-    private readonly config: ConsumerConfig,
+    private readonly config: ResolvedConsumerConfig,
     private readonly telemetry?: Telemetry,
   ) {
-    this.retry = { ...HANDLER_RETRY_DEFAULTS, ...config.retry };
     this.policy = new FailurePolicyRunner(connector, context, config, (e) => this.report(e));
-    this.autoCommit = config.autoCommit ?? true;
+    this.commits = new CommitPipeline(
+      (offsets) => this.driver.commit(offsets),
+      (error, tp) => this.report(toQiError(error, this.ctx("consumer.commit", tp), this.connector.classifyError)),
+    );
   }
 
   private ctx(operation: string, extra: ErrorContext = {}): ErrorContext {
@@ -87,23 +85,11 @@ export class GuardedConsumer implements IStreamingConsumer {
         await this.driver.subscribe([...config.topics], config.fromBeginning ?? false);
         this.subscribed = true;
       },
-      () => {
-        if (this.running) return err(stateError("ALREADY_RUNNING", "consumer.subscribe: subscribe before run()", context));
-        if (typeof config !== "object" || config === null || !Array.isArray(config.topics) || config.topics.length === 0) {
-          return err(validationError("subscription.topics", "must be a non-empty array of topic names", context));
-        }
-        for (const t of config.topics) {
-          const name = checkTopicName(t, context);
-          if (name.isErr()) return err(name.error);
-        }
-        if (config.fromBeginning !== undefined && typeof config.fromBeginning !== "boolean") {
-          return err(validationError("subscription.fromBeginning", "must be a boolean", context));
-        }
-        return ok(undefined);
-      },
+      () => (this.running ? err(stateError("ALREADY_RUNNING", "consumer.subscribe: subscribe before run()", context)) : checkSubscription(config, context)),
     );
   }
 
+  /** Starts the handler; resolves once the group is joined (bounded by the join timeout). */
   run(config: RunConfig): ResultAsync<void, QiError> {
     const context = this.ctx("consumer.run");
     return this.op(
@@ -112,7 +98,9 @@ export class GuardedConsumer implements IStreamingConsumer {
         this.handler = config;
         this.running = true;
         try {
-          await this.driver.start(this.sink);
+          await withTimeout(this.driver.start(this.sink), this.config.joinTimeoutMs, () =>
+            qiError("TIMEOUT", "GROUP_JOIN_TIMEOUT", `the consumer did not join group "${this.config.groupId}" within ${this.config.joinTimeoutMs} ms`, { retriable: true }),
+          );
         } catch (error) {
           this.running = false;
           throw error;
@@ -121,40 +109,43 @@ export class GuardedConsumer implements IStreamingConsumer {
       () => {
         if (this.running) return err(stateError("ALREADY_RUNNING", "consumer.run: the consumer is already running", context));
         if (!this.subscribed) return err(stateError("NOT_SUBSCRIBED", "consumer.run: call subscribe() first", context));
-        const c = config as Partial<Record<"eachMessage" | "eachBatch", unknown>> | null;
-        const hasMessage = typeof c?.eachMessage === "function";
-        const hasBatch = typeof c?.eachBatch === "function";
-        if (hasMessage === hasBatch) return err(validationError("run", "give exactly one of eachMessage or eachBatch (a function)", context));
-        if (hasBatch && !this.connector.capabilities.eachBatch) return err(unsupportedError("eachBatch", context));
+        const kind = checkRunConfig(config, context);
+        if (kind.isErr()) return err(kind.error);
+        if (kind.value === "eachBatch" && !capabilitiesOf(this.connector).eachBatch) return err(unsupportedError("eachBatch", context));
         return ok(undefined);
       },
     );
   }
 
+  /** Commits what was processed, or the given offsets; before `run()`, through the admin API (no group join). */
   commitOffsets(offsets?: readonly TopicPartitionOffset[]): ResultAsync<void, QiError> {
     const context = this.ctx("consumer.commitOffsets");
     let explicit: TopicPartitionOffset[] | undefined;
     return this.op(
       "consumer.commitOffsets",
       async () => {
-        const toCommit = explicit ?? [...this.processed.values()];
-        if (toCommit.length === 0) return;
-        await this.driver.commit(toCommit);
-        for (const o of toCommit) {
-          const key = tpKey(o.topic, o.partition);
-          if (this.processed.get(key) === o) this.processed.delete(key);
-        }
+        if (!this.running && explicit !== undefined && explicit.length > 0) return this.commitAsAdmin(explicit);
+        await (explicit ? this.commits.commitThese(explicit) : this.commits.commitPending());
       },
       () => {
-        if (offsets === undefined) return ok(undefined);
-        if (!Array.isArray(offsets)) return err(validationError("offsets", "must be an array of { topic, partition, offset }", context));
-        const checked = offsets.map((o) => this.checkTpo(o, context));
-        const bad = checked.find((r) => r.isErr());
-        if (bad?.isErr()) return err(bad.error);
-        explicit = checked.map((r) => r._unsafeUnwrap());
+        const checked = checkOffsets(offsets, context);
+        if (checked.isErr()) return err(checked.error);
+        explicit = checked.value;
         return ok(undefined);
       },
     );
+  }
+
+  /** Offsets for a group this member has not joined: the admin API, where the connector has it. */
+  private async commitAsAdmin(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const admin = this.connector.createAdmin(this.context);
+    if (!admin.setCommittedOffsets) return this.driver.commit(offsets);
+    await admin.connect();
+    try {
+      await admin.setCommittedOffsets(this.config.groupId, offsets);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   seek(topic: string, partition: number, offset: string): ResultAsync<void, QiError> {
@@ -163,16 +154,16 @@ export class GuardedConsumer implements IStreamingConsumer {
     return this.op(
       "consumer.seek",
       async () => {
-        const t = tpo as TopicPartitionOffset;
-        const key = tpKey(t.topic, t.partition);
+        const t = tpo!;
+        const key = partitionKey(t.topic, t.partition);
         this.seekEpoch.set(key, (this.seekEpoch.get(key) ?? 0) + 1);
-        this.processed.delete(key);
+        this.commits.forget(t.topic, t.partition);
         await this.driver.seek({ topic: t.topic, partition: t.partition }, t.offset);
       },
       () => {
-        if (!this.connector.capabilities.seek) return err(unsupportedError("seek", context));
+        if (!capabilitiesOf(this.connector).seek) return err(unsupportedError("seek", context));
         if (!this.running) return err(stateError("NOT_RUNNING", "consumer.seek: call run() first", context));
-        const r = this.checkTpo({ topic, partition, offset }, context);
+        const r = checkTopicPartitionOffset({ topic, partition, offset }, context);
         if (r.isErr()) return err(r.error);
         tpo = r.value;
         return ok(undefined);
@@ -190,25 +181,22 @@ export class GuardedConsumer implements IStreamingConsumer {
 
   private pauseOrResume(operation: string, partitions: readonly TopicPartition[], pause: boolean): ResultAsync<void, QiError> {
     const context = this.ctx(operation);
-    const tps: TopicPartition[] = [];
+    let tps: TopicPartition[] = [];
     return this.op(
       operation,
       async () => {
         for (const tp of tps) {
-          if (pause) this.paused.add(tpKey(tp.topic, tp.partition));
-          else this.paused.delete(tpKey(tp.topic, tp.partition));
+          if (pause) this.paused.add(partitionKey(tp.topic, tp.partition));
+          else this.paused.delete(partitionKey(tp.topic, tp.partition));
         }
         await (pause ? this.driver.pause(tps) : this.driver.resume(tps));
       },
       () => {
-        if (!this.connector.capabilities.pauseResume) return err(unsupportedError(operation, context));
+        if (!capabilitiesOf(this.connector).pauseResume) return err(unsupportedError(operation, context));
         if (!this.running) return err(stateError("NOT_RUNNING", `${operation}: call run() first`, context));
-        if (!Array.isArray(partitions)) return err(validationError("partitions", "must be an array of { topic, partition }", context));
-        for (const p of partitions) {
-          const r = this.checkTpo({ ...p, offset: "0" }, context);
-          if (r.isErr()) return err(r.error);
-          tps.push({ topic: r.value.topic, partition: r.value.partition });
-        }
+        const checked = checkPartitions(partitions, context);
+        if (checked.isErr()) return err(checked.error);
+        tps = checked.value;
         return ok(undefined);
       },
     );
@@ -218,19 +206,22 @@ export class GuardedConsumer implements IStreamingConsumer {
     return this.running ? this.driver.assignment() : [];
   }
 
+  /** Finishes in-flight handlers, commits, stops fetching, leaves the group. */
   disconnect(): ResultAsync<void, QiError> {
     return attempt(
       () =>
         this.lifecycle.disconnect(async () => {
+          // From here a new delivery hands nothing to the handler.
           this.stopping = true;
           this.sleeper.abort();
           try {
             if (this.running) {
               // Finish in-flight handlers and commit while the client can still commit,
               // then stop fetching.
-              await Promise.allSettled([...this.deliveries]);
-              if (this.autoCommit) await this.commitProcessed();
+              await this.idle();
+              if (this.config.autoCommit) await this.commits.commitPending();
               await this.driver.stop();
+              await this.idle();
             }
           } finally {
             this.running = false;
@@ -245,34 +236,21 @@ export class GuardedConsumer implements IStreamingConsumer {
     );
   }
 
+  /** Resolves once no delivery (of the partitions `keys` names, or of any) is in progress. */
+  private async idle(keys?: ReadonlySet<string>): Promise<void> {
+    for (;;) {
+      const running = [...this.deliveries].filter(([, key]) => keys?.has(key) ?? true).map(([d]) => d);
+      if (running.length === 0) return;
+      await Promise.allSettled(running);
+    }
+  }
+
   isConnected(): boolean {
     return this.lifecycle.isConnected();
   }
 
   getNativeClient(): unknown {
     return this.driver.native();
-  }
-
-  private checkTpo(o: unknown, context: ErrorContext): Result<TopicPartitionOffset, QiError> {
-    if (typeof o !== "object" || o === null) return err(validationError("offsets[]", "must be { topic, partition, offset }", context));
-    const { topic, partition, offset } = o as Record<string, unknown>;
-    const t = checkTopicName(topic, context);
-    if (t.isErr()) return err(t.error);
-    const p = checkPartition(partition, context);
-    if (p.isErr()) return err(p.error);
-    const off = checkOffset(offset, context);
-    if (off.isErr()) return err(off.error);
-    return ok({ topic: t.value, partition: p.value, offset: off.value });
-  }
-
-  private async commitProcessed(filter?: (o: TopicPartitionOffset) => boolean): Promise<void> {
-    const pending = [...this.processed.values()].filter((o) => filter?.(o) ?? true);
-    if (pending.length === 0) return;
-    await this.driver.commit(pending);
-    for (const o of pending) {
-      const key = tpKey(o.topic, o.partition);
-      if (this.processed.get(key) === o) this.processed.delete(key);
-    }
   }
 
   private report(error: QiError): void {
@@ -287,16 +265,17 @@ export class GuardedConsumer implements IStreamingConsumer {
   /** The callbacks the driver calls. */
   private readonly sink: BatchSink = {
     deliver: (batch) => {
-      const delivery = this.deliver(batch);
-      this.deliveries.add(delivery);
+      const delivery = this.deliver(batch).catch((error: unknown) => this.report(toQiError(error, this.ctx("consumer.deliver"), this.connector.classifyError)));
+      this.deliveries.set(delivery, partitionKey(batch.topic, batch.partition));
       return delivery.finally(() => this.deliveries.delete(delivery));
     },
     revoked: async (partitions) => {
-      const keys = new Set(partitions.map((p) => tpKey(p.topic, p.partition)));
+      const keys = new Set(partitions.map((p) => partitionKey(p.topic, p.partition)));
+      await this.idle(keys);
       for (const k of keys) this.paused.delete(k);
-      if (!this.autoCommit) return;
+      if (!this.config.autoCommit) return;
       try {
-        await this.commitProcessed((o) => keys.has(tpKey(o.topic, o.partition)));
+        await this.commits.commitPending((o) => keys.has(partitionKey(o.topic, o.partition)));
       } catch (error) {
         this.report(toQiError(error, this.ctx("consumer.commit"), this.connector.classifyError));
       }
@@ -309,54 +288,25 @@ export class GuardedConsumer implements IStreamingConsumer {
    * as much as they like), committing after each slice, which bounds what a crash re-delivers.
    */
   private async deliver(batch: ConsumedBatch): Promise<void> {
-    const max = this.config.maxBatchSize ?? 500;
-    if (batch.messages.length <= max) {
-      await this.deliverSlice(batch);
-      await this.committing.get(tpKey(batch.topic, batch.partition));
-      return;
-    }
+    const max = this.config.maxBatchSize;
     try {
-      for (let i = 0; i < batch.messages.length; i += max) {
-        const complete = await this.deliverSlice({ ...batch, messages: batch.messages.slice(i, i + max) });
-        if (!complete) return;
+      if (batch.messages.length <= max) await this.deliverSlice(batch);
+      else {
+        for (let i = 0; i < batch.messages.length; i += max) {
+          const complete = await this.deliverSlice({ ...batch, messages: batch.messages.slice(i, i + max) });
+          if (!complete) return;
+        }
       }
     } finally {
-      await this.committing.get(tpKey(batch.topic, batch.partition));
+      await this.commits.settled(batch.topic, batch.partition);
     }
-  }
-
-  /**
-   * Commits a partition's processed offset, one commit in flight per partition: offsets
-   * processed while a commit travels go in the next one (a fast handler would otherwise wait a
-   * broker round trip per slice). Never rejects; a failed commit is reported and retried with
-   * the next slice.
-   */
-  private commitPartition(key: string, topic: string, partition: number): Promise<void> {
-    const inFlight = this.committing.get(key);
-    if (inFlight) return inFlight; // the loop below picks up the newest offset
-    const loop = (async (): Promise<void> => {
-      try {
-        for (let tpo = this.processed.get(key); tpo !== undefined; tpo = this.processed.get(key)) {
-          const current = tpo;
-          await this.commitProcessed((o) => o === current);
-          // Unchanged means committed (commitProcessed removed it); a newer one goes next.
-          if (this.processed.get(key) === current) return;
-        }
-      } catch (error) {
-        this.report(toQiError(error, this.ctx("consumer.commit", { topic, partition }), this.connector.classifyError));
-      } finally {
-        this.committing.delete(key);
-      }
-    })();
-    this.committing.set(key, loop);
-    return loop;
   }
 
   /** Runs the handler over one slice; true when every message of it was handled. */
   private async deliverSlice(batch: ConsumedBatch): Promise<boolean> {
     const handler = this.handler;
     if (!handler || this.stopping || batch.messages.length === 0) return false;
-    const key = tpKey(batch.topic, batch.partition);
+    const key = partitionKey(batch.topic, batch.partition);
     const epoch = this.seekEpoch.get(key) ?? 0;
     const interrupted = (): boolean => this.stopping || this.paused.has(key) || (this.seekEpoch.get(key) ?? 0) !== epoch;
     const base = this.ctx("consumer.handler", { topic: batch.topic, partition: batch.partition });
@@ -367,7 +317,7 @@ export class GuardedConsumer implements IStreamingConsumer {
       if (interrupted()) resumeAt = batch.messages[0]!.offset;
       else {
         const end = this.telemetry?.startProcess(batch.messages, this.config.groupId, batch.highWatermark);
-        const outcome = await runWithRetry((c) => handler.eachBatch(batch, c), this.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+        const outcome = await runWithRetry((c) => handler.eachBatch(batch, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
         end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
         const first = batch.messages[0]!;
         const last = batch.messages[batch.messages.length - 1]!;
@@ -381,7 +331,7 @@ export class GuardedConsumer implements IStreamingConsumer {
           break;
         }
         const end = this.telemetry?.startProcess([message], this.config.groupId, batch.highWatermark);
-        const outcome = await runWithRetry((c) => handler.eachMessage(message, c), this.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+        const outcome = await runWithRetry((c) => handler.eachMessage(message, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
         end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
         if (!outcome.ok && !(await this.fail(outcome, [message], { ...base, offset: message.offset }))) {
           resumeAt = message.offset;
@@ -389,15 +339,14 @@ export class GuardedConsumer implements IStreamingConsumer {
         }
         next = (BigInt(message.offset) + 1n).toString();
         // Known at once, so a commitOffsets() right after the handler includes this message.
-        if (!this.autoCommit) this.processed.set(key, { topic: batch.topic, partition: batch.partition, offset: next });
+        if (!this.config.autoCommit) this.commits.processedUpTo({ topic: batch.topic, partition: batch.partition, offset: next });
       }
     }
 
     if (next !== undefined && (this.seekEpoch.get(key) ?? 0) === epoch) {
-      const tpo = { topic: batch.topic, partition: batch.partition, offset: next };
-      this.processed.set(key, tpo);
+      this.commits.processedUpTo({ topic: batch.topic, partition: batch.partition, offset: next });
       // Not awaited here: the next slice runs while this commit travels; deliver() waits for it.
-      if (this.autoCommit) void this.commitPartition(key, batch.topic, batch.partition);
+      if (this.config.autoCommit) void this.commits.schedule(batch.topic, batch.partition);
     }
     // Stopped early by a pause: fetch this partition again from the first message not
     // handled. (After a seek the driver is already where the user put it.)
@@ -415,7 +364,7 @@ export class GuardedConsumer implements IStreamingConsumer {
   /** Applies the failure policy; true when consumption goes on past the failed message(s). */
   private async fail(outcome: { error: unknown; aborted: boolean }, messages: readonly ConsumedMessage[], context: ErrorContext): Promise<boolean> {
     if (outcome.aborted) return false;
-    const error = handlerError(outcome.error, { ...context, offset: messages[0]!.offset, attempts: this.retry.attempts });
+    const error = handlerError(outcome.error, { ...context, offset: messages[0]!.offset, attempts: this.config.retry.attempts });
     if ((await this.policy.apply(error, messages)) === "continue") return true;
     this.stopping = true;
     this.failedStop = true;

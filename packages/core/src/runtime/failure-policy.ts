@@ -3,11 +3,12 @@
  * commit), skip (report, commit), or publish to a dead-letter topic with the origin and the
  * error in headers, then go on. Kept out of the consumer so the policy reads in one place.
  */
-import type { ConnectorContext, IStreamingConnector, ProducerDriver } from "../connector.js";
-import type { ConsumerConfig } from "../config/types.js";
+import type { ConnectorContext, IStreamingConnector } from "../connector.js";
+import { resolveProducerConfig, type ResolvedConsumerConfig } from "../config/roles.js";
 import { toQiError } from "../errors/classify.js";
 import type { QiError } from "../errors/qi-error.js";
-import type { ConsumedMessage, OutgoingRecord } from "../messages/types.js";
+import type { ConsumedMessage, StreamingMessage } from "../messages/types.js";
+import { GuardedProducer } from "./producer.js";
 
 /** Header names a dead-lettered message carries, besides its own headers. */
 export const DEAD_LETTER_HEADERS = {
@@ -28,18 +29,19 @@ export const DEAD_LETTER_HEADERS = {
 export type PolicyDecision = "continue" | "stop";
 
 export class FailurePolicyRunner {
-  private deadLetter: { driver: ProducerDriver; connected: Promise<void> } | undefined;
+  /** The dead-letter producer: a guarded one, so dead letters are routed and bounded like any send. */
+  private deadLetter: { producer: GuardedProducer; connected: Promise<void> } | undefined;
 
   constructor(
     private readonly connector: IStreamingConnector,
     private readonly context: ConnectorContext,
-    private readonly config: ConsumerConfig,
+    private readonly config: ResolvedConsumerConfig,
     private readonly report: (error: QiError) => void,
   ) {}
 
   /** Applies the policy to the failed messages (one, or a whole batch for `eachBatch`). */
   async apply(error: QiError, messages: readonly ConsumedMessage[]): Promise<PolicyDecision> {
-    const policy = this.config.onFailure ?? "stop";
+    const policy = this.config.onFailure;
     if (policy === "stop") {
       this.report(error);
       return "stop";
@@ -66,7 +68,7 @@ export class FailurePolicyRunner {
   async close(): Promise<void> {
     const dl = this.deadLetter;
     this.deadLetter = undefined;
-    if (dl) await dl.connected.then(() => dl.driver.disconnect(), () => undefined);
+    if (dl) await dl.connected.then(async () => void (await dl.producer.disconnect()), () => undefined);
   }
 
   private notify(error: QiError): void {
@@ -79,27 +81,35 @@ export class FailurePolicyRunner {
 
   private async publish(topic: string, error: QiError, messages: readonly ConsumedMessage[]): Promise<void> {
     if (!this.deadLetter) {
-      const driver = this.connector.createProducer(this.context, { acks: "all" });
-      this.deadLetter = { driver, connected: driver.connect() };
+      const config = resolveProducerConfig({ acks: "all" }, this.context.config.requestTimeout);
+      const producer = new GuardedProducer(this.connector, this.connector.createProducer(this.context, config), this.context, config);
+      const connected = (async (): Promise<void> => {
+        const r = await producer.connect();
+        if (r.isErr()) throw r.error;
+      })();
+      connected.catch(() => undefined); // awaited below; the failure is reported there
+      this.deadLetter = { producer, connected };
     }
     await this.deadLetter.connected;
     const h = DEAD_LETTER_HEADERS;
-    const records: OutgoingRecord[] = messages.map((m) => ({
+    const batch = messages.map((m): { topic: string; message: StreamingMessage } => ({
       topic,
-      key: m.key,
-      value: m.value,
-      headers: {
-        ...m.headers,
-        [h.topic]: Buffer.from(m.topic),
-        [h.partition]: Buffer.from(String(m.partition)),
-        [h.offset]: Buffer.from(m.offset),
-        [h.errorCode]: Buffer.from(error.code),
-        [h.errorCategory]: Buffer.from(error.category),
-        [h.errorMessage]: Buffer.from(error.message.slice(0, 1000)),
+      message: {
+        key: m.key,
+        value: m.value,
+        headers: {
+          ...m.headers,
+          [h.topic]: m.topic,
+          [h.partition]: String(m.partition),
+          [h.offset]: m.offset,
+          [h.errorCode]: error.code,
+          [h.errorCategory]: error.category,
+          [h.errorMessage]: error.message.slice(0, 1000),
+        },
+        timestamp: m.timestamp,
       },
-      timestamp: m.timestamp.getTime(),
-      partition: undefined,
     }));
-    await this.deadLetter.driver.send(records);
+    const sent = await this.deadLetter.producer.sendBatch(batch);
+    if (sent.isErr()) throw sent.error;
   }
 }

@@ -1,17 +1,26 @@
-/** The public producer: validation, lifecycle and Results around a connector's `ProducerDriver`. */
+/**
+ * The public producer: validation, lifecycle and Results around a connector's `ProducerDriver`.
+ * The send path is core -> driver -> client -> core: core normalises, routes (every record's
+ * partition is chosen here), bounds the time, and turns the outcome into a Result.
+ */
 import { err, errAsync, ok, okAsync, type ResultAsync } from "neverthrow";
 import type { ConnectorContext, IStreamingConnector, ProducerDriver } from "../connector.js";
-import type { ProducerConfig } from "../config/types.js";
+import type { ResolvedProducerConfig } from "../config/roles.js";
 import type { ErrorContext, QiError } from "../errors/qi-error.js";
 import type { IStreamingProducer } from "../interfaces.js";
 import { normalizeBatch, normalizeOutgoing } from "../messages/normalize.js";
-import type { MessageBatch, OutgoingRecord, ProduceResult, StreamingMessage } from "../messages/types.js";
+import type { MessageBatch, OutgoingRecord, ProduceResult, RoutedRecord, StreamingMessage } from "../messages/types.js";
+import { partitionKey, PartitionRouter } from "../partitioner/router.js";
 import { toQiError } from "../errors/classify.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import { attempt, promiseOf, settle } from "./attempt.js";
 import { DeadlineQueue } from "./deadlines.js";
 import { Lifecycle } from "./lifecycle.js";
 import { qiError } from "../errors/qi-error.js";
+import { capabilitiesOf } from "../connector.js";
+
+/** Produce errors that say the router's partition count may be stale. */
+const STALE_METADATA = new Set(["TOPIC_NOT_FOUND", "PARTITION_NOT_FOUND", "NOT_LEADER_OR_FOLLOWER", "UNKNOWN_TOPIC_ID"]);
 
 export class GuardedProducer implements IStreamingProducer {
   private readonly lifecycle = new Lifecycle("producer");
@@ -20,18 +29,23 @@ export class GuardedProducer implements IStreamingProducer {
   /** Sends not yet acknowledged: `flush` waits for them, whatever the client buffers. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly deadlines: DeadlineQueue;
+  private readonly router: PartitionRouter;
+  /** One request per partition (see `ConnectorCapabilities.wholeRequestRetry`). */
+  private readonly perPartition: boolean;
 
   constructor(
     private readonly connector: IStreamingConnector,
     private readonly driver: ProducerDriver,
     context: ConnectorContext,
-    config: ProducerConfig,
+    config: ResolvedProducerConfig,
     private readonly telemetry?: Telemetry,
   ) {
     this.base = { connector: connector.name };
     // A send never hangs: past this it is a retriable TIMEOUT (the write may still land).
-    this.sendTimeout = (config.timeout ?? context.config.requestTimeout) + context.config.connectionTimeout;
+    this.sendTimeout = config.timeout + context.config.connectionTimeout;
     this.deadlines = new DeadlineQueue(this.sendTimeout);
+    this.router = new PartitionRouter((topic) => this.driver.partitionCount(topic));
+    this.perPartition = capabilitiesOf(connector).wholeRequestRetry;
   }
 
   private ctx(operation: string, topic?: string): ErrorContext {
@@ -84,8 +98,18 @@ export class GuardedProducer implements IStreamingProducer {
     );
   }
 
+  /** Flushes (waits for the sends in flight, bounded like a send) and closes. */
   disconnect(): ResultAsync<void, QiError> {
-    return attempt(() => this.lifecycle.disconnect(() => this.driver.disconnect()), this.ctx("producer.disconnect"), this.connector.classifyError);
+    const context = this.ctx("producer.disconnect");
+    return attempt(
+      () =>
+        this.lifecycle.disconnect(async () => {
+          await this.timed(Promise.allSettled([this.driver.flush(), ...this.inFlight]), context).catch(() => undefined);
+          await this.driver.disconnect();
+        }),
+      context,
+      this.connector.classifyError,
+    );
   }
 
   isConnected(): boolean {
@@ -102,7 +126,7 @@ export class GuardedProducer implements IStreamingProducer {
    */
   private write(records: OutgoingRecord[], context: ErrorContext): Promise<readonly ProduceResult[]> {
     const end = this.telemetry?.startSend(records);
-    const sent = promiseOf(() => this.driver.send(records));
+    const sent = promiseOf(() => this.route(records));
     this.inFlight.add(sent);
     const written = this.timed(sent, context, () => this.inFlight.delete(sent));
     if (!end) return written;
@@ -116,6 +140,44 @@ export class GuardedProducer implements IStreamingProducer {
         throw error;
       },
     );
+  }
+
+  /** Chooses every record's partition (at once when the counts are cached), then writes. */
+  private route(records: OutgoingRecord[]): Promise<readonly ProduceResult[]> {
+    const partitions = this.router.route(records);
+    return Array.isArray(partitions) ? this.dispatch(records, partitions) : partitions.then((p) => this.dispatch(records, p));
+  }
+
+  private dispatch(records: OutgoingRecord[], partitions: readonly number[]): Promise<readonly ProduceResult[]> {
+    // The records are core's own fresh objects (normalizeOutgoing): set the partition in place.
+    for (let i = 0; i < records.length; i++) (records[i] as { partition: number | undefined }).partition = partitions[i];
+    const routed = records as RoutedRecord[];
+    const sent = this.perPartition && routed.length > 1 ? this.sendPerPartition(routed) : this.driver.send(routed);
+    return sent.catch((error: unknown) => {
+      if (STALE_METADATA.has(toQiError(error, {}, this.connector.classifyError).code)) for (const r of routed) this.router.invalidate(r.topic);
+      throw error;
+    });
+  }
+
+  /** One driver call per partition, concurrently; the results back in input order. */
+  private sendPerPartition(records: readonly RoutedRecord[]): Promise<readonly ProduceResult[]> {
+    const groups = new Map<string, { records: RoutedRecord[]; at: number[] }>();
+    records.forEach((r, i) => {
+      const key = partitionKey(r.topic, r.partition);
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { records: [], at: [] }));
+      g.records.push(r);
+      g.at.push(i);
+    });
+    if (groups.size === 1) return this.driver.send(records);
+    const out = new Array<ProduceResult>(records.length);
+    return Promise.all(
+      [...groups.values()].map((g) =>
+        promiseOf(() => this.driver.send(g.records)).then((results) => {
+          results.forEach((result, j) => (out[g.at[j]!] = result));
+        }),
+      ),
+    ).then(() => out);
   }
 
   private timed<T>(promise: Promise<T>, context: ErrorContext, onSettled?: () => void): Promise<T> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { normalizeOutgoing, offsetsFromBase, partitionForKey, PartitionRouter, type OutgoingRecord } from "../src/index.js";
+import { normalizeOutgoing, offsetsFromBase, partitionForKey, type OutgoingRecord, type RoutedRecord } from "./both-surfaces.js";
+import { PartitionRouter } from "../src/partitioner/router.js";
 
 const rec = (topic: string, m: Parameters<typeof normalizeOutgoing>[1]): OutgoingRecord => normalizeOutgoing(topic, m)._unsafeUnwrap();
 
@@ -35,9 +36,20 @@ describe("PartitionRouter", () => {
 
 describe("offsetsFromBase", () => {
   it("numbers records of one partition consecutively from the base, in input order", () => {
-    const records = [{ topic: "a" }, { topic: "a" }, { topic: "b" }, { topic: "a" }];
-    const out = offsetsFromBase(records, [0, 1, 0, 0], (topic, p) => (topic === "a" ? (p === 0 ? 10n : "5") : 0));
+    const at = (topic: string, partition: number): RoutedRecord => ({ ...rec(topic, { value: "v" }), partition });
+    const records = [at("a", 0), at("a", 1), at("b", 0), at("a", 0)];
+    const reports = [
+      { topic: "a", partition: 0, baseOffset: 10n },
+      { topic: "a", partition: 1, baseOffset: "5" },
+      { topic: "b", partition: 0, baseOffset: 0 },
+    ];
+    const out = offsetsFromBase(records, reports);
     expect(out.map((o) => `${o.topic}/${o.partition}/${o.offset}`)).toEqual(["a/0/10", "a/1/5", "b/0/0", "a/0/11"]);
+  });
+
+  it("answers -1 for a partition the client reported nothing for (acks 0)", () => {
+    const out = offsetsFromBase([{ ...rec("a", { value: "v" }), partition: 2 }], []);
+    expect(out).toEqual([{ topic: "a", partition: 2, offset: "-1" }]);
   });
 });
 

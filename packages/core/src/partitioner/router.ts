@@ -1,13 +1,14 @@
 /**
- * Chooses the partition of every outgoing record, for connectors whose client would route
- * differently (platformatic's partitioner, librdkafka's CRC32) or silently drop a record for a
- * partition that does not exist (kafkajs). Keyed records go to Java's murmur2 partition,
- * key-less ones round-robin; an explicit partition is checked against the topic's partition
- * count (cached, refreshed once on a miss, since partitions can be added).
+ * Chooses the partition of every outgoing record, in core, for every connector (memory
+ * included): no client routes by itself, since they disagree (platformatic's partitioner,
+ * librdkafka's CRC32) or silently drop a record for a partition that does not exist (kafkajs).
+ * Keyed records go to Java's murmur2 partition, key-less ones round-robin; an explicit
+ * partition is checked against the topic's partition count (cached, refreshed once on a miss,
+ * since partitions can be added). The count comes from the driver's `partitionCount`.
  */
 import { partitionNotFound, topicNotFound } from "../errors/qi-error.js";
-import type { OutgoingRecord } from "../messages/types.js";
-import { JavaCompatiblePartitioner } from "../partitioner/murmur2.js";
+import type { OutgoingRecord, ProduceResult, RoutedRecord } from "../messages/types.js";
+import { JavaCompatiblePartitioner } from "./murmur2.js";
 
 /** Returns the partition count of a topic, or undefined when it does not exist. */
 export type PartitionCountFetcher = (topic: string) => Promise<number | undefined>;
@@ -83,30 +84,43 @@ export class PartitionRouter {
   }
 }
 
+/** The key of a topic's partition in maps: one spelling everywhere. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${partition}:${topic}`;
+}
+
+/** What a client reports per partition written: the offset of the first record of the request. */
+export interface BaseOffsetReport {
+  /** The topic. */
+  readonly topic: string;
+  /** The partition. */
+  readonly partition: number;
+  /** The first record's offset; absent when the broker answers nothing (acks 0). */
+  readonly baseOffset?: bigint | string | number | null;
+}
+
 /**
- * Per-record offsets from a per-partition base offset: records written to one partition in one
- * request get consecutive offsets in the order they were given.
+ * Per-record results from the client's per-partition base offsets: records written to one
+ * partition in one request get consecutive offsets in the order they were given. A partition
+ * with no report (acks 0) gets offset "-1".
  */
-export function offsetsFromBase(
-  records: readonly { readonly topic: string }[],
-  partitions: readonly number[],
-  baseOffset: (topic: string, partition: number) => bigint | string | number,
-): {
-  /** The record's topic. */
-  topic: string;
-  /** The partition it was written to. */
-  partition: number;
-  /** Its offset, decimal. */
-  offset: string;
-}[] {
-  // One record (every awaited or pipelined send): no counting.
-  if (records.length === 1) return [{ topic: records[0]!.topic, partition: partitions[0]!, offset: String(baseOffset(records[0]!.topic, partitions[0]!)) }];
-  const next = new Map<string, bigint>();
-  return records.map((r, i) => {
-    const partition = partitions[i]!;
-    const key = `${partition}:${r.topic}`;
-    const offset = next.get(key) ?? BigInt(baseOffset(r.topic, partition));
+export function offsetsFromBase(records: readonly RoutedRecord[], reports: readonly BaseOffsetReport[]): ProduceResult[] {
+  // One record or one partition (every awaited or pipelined send): no lookup table.
+  if (reports.length === 1 && records.length === 1) {
+    const r = records[0]!;
+    return [{ topic: r.topic, partition: r.partition, offset: baseOf(reports[0]!) }];
+  }
+  const next = new Map<string, bigint | undefined>();
+  for (const rep of reports) next.set(partitionKey(rep.topic, rep.partition), rep.baseOffset == null ? undefined : BigInt(rep.baseOffset));
+  return records.map((r) => {
+    const key = partitionKey(r.topic, r.partition);
+    const offset = next.get(key);
+    if (offset === undefined) return { topic: r.topic, partition: r.partition, offset: "-1" };
     next.set(key, offset + 1n);
-    return { topic: r.topic, partition, offset: offset.toString() };
+    return { topic: r.topic, partition: r.partition, offset: offset.toString() };
   });
+}
+
+function baseOf(report: BaseOffsetReport): string {
+  return report.baseOffset == null ? "-1" : String(report.baseOffset);
 }

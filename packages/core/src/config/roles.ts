@@ -1,0 +1,76 @@
+/**
+ * The producer's and consumer's options with every default filled in, once, here: what core
+ * runs with and what the drivers receive (no driver repeats a default).
+ */
+import type { QiError } from "../errors/qi-error.js";
+import type { ConsumerConfig, FailurePolicy, ProducerConfig } from "./types.js";
+
+/** The consumer defaults (also documented on `ConsumerConfig`). */
+export const CONSUMER_DEFAULTS = {
+  sessionTimeout: 30_000,
+  autoCommit: true,
+  maxBatchSize: 500,
+  retry: { attempts: 3, initialBackoffMs: 100, maxBackoffMs: 2000 },
+  onFailure: "stop",
+} as const;
+
+/** A `ProducerConfig` resolved: acks as the protocol number, the send timeout in ms. */
+export interface ResolvedProducerConfig {
+  /** -1 (all), 1 (leader) or 0 (none). */
+  readonly acks: -1 | 0 | 1;
+  /** Idempotent writes. */
+  readonly idempotent: boolean;
+  /** ms a produce request may take (the client's request timeout for it). */
+  readonly timeout: number;
+  /** The codec, `none` for none. */
+  readonly compression: "none" | "gzip" | "snappy" | "lz4" | "zstd";
+}
+
+/** A `ConsumerConfig` resolved. */
+export interface ResolvedConsumerConfig {
+  /** The consumer group. */
+  readonly groupId: string;
+  /** ms without a heartbeat before the broker drops the member. */
+  readonly sessionTimeout: number;
+  /** Commit after each handled slice. */
+  readonly autoCommit: boolean;
+  /** Most messages handed to the handler per partition at a time. */
+  readonly maxBatchSize: number;
+  /** Handler retries. */
+  readonly retry: { readonly attempts: number; readonly initialBackoffMs: number; readonly maxBackoffMs: number };
+  /** What to do when the handler still fails. */
+  readonly onFailure: FailurePolicy;
+  /** ms per handler attempt, or undefined for no limit. */
+  readonly handlerTimeoutMs: number | undefined;
+  /** Receives errors no call can return. */
+  readonly onError: ((error: QiError) => void) | undefined;
+  /** ms `run()` waits for the group join: the session timeout plus the request timeout. */
+  readonly joinTimeoutMs: number;
+}
+
+/** Fills in the producer defaults (`config` is already validated). */
+export function resolveProducerConfig(config: ProducerConfig | undefined, requestTimeout: number): ResolvedProducerConfig {
+  const acks = config?.acks ?? "all";
+  return {
+    acks: acks === "all" ? -1 : acks,
+    idempotent: config?.idempotent ?? false,
+    timeout: config?.timeout ?? requestTimeout,
+    compression: config?.compression ?? "none",
+  };
+}
+
+/** Fills in the consumer defaults (`config` is already validated). */
+export function resolveConsumerConfig(config: ConsumerConfig, requestTimeout: number): ResolvedConsumerConfig {
+  const sessionTimeout = config.sessionTimeout ?? CONSUMER_DEFAULTS.sessionTimeout;
+  return {
+    groupId: config.groupId,
+    sessionTimeout,
+    autoCommit: config.autoCommit ?? CONSUMER_DEFAULTS.autoCommit,
+    maxBatchSize: config.maxBatchSize ?? CONSUMER_DEFAULTS.maxBatchSize,
+    retry: { ...CONSUMER_DEFAULTS.retry, ...config.retry },
+    onFailure: config.onFailure ?? CONSUMER_DEFAULTS.onFailure,
+    handlerTimeoutMs: config.handlerTimeoutMs,
+    onError: config.onError,
+    joinTimeoutMs: sessionTimeout + requestTimeout,
+  };
+}
