@@ -30,12 +30,6 @@ export interface ConnectorCapabilities {
   readonly compression: readonly ("gzip" | "snappy" | "lz4" | "zstd")[];
   /** Idempotent produce (`idempotent: true`). @default false */
   readonly idempotentProducer: boolean;
-  /**
-   * The client resends a whole produce request when one partition of it fails (kafkajs,
-   * platformatic), which writes the partitions that had succeeded twice. Core then gives the
-   * driver one partition per `send` call, so a retry repeats only what failed. @default false
-   */
-  readonly wholeRequestRetry: boolean;
 }
 
 /** A connector declares only the flags that differ from these. */
@@ -47,7 +41,6 @@ export const DEFAULT_CAPABILITIES: ConnectorCapabilities = Object.freeze({
   eachBatch: false,
   compression: Object.freeze([]) as readonly never[],
   idempotentProducer: false,
-  wholeRequestRetry: false,
 });
 
 /** The connector's flags with the defaults filled in. */
@@ -65,6 +58,13 @@ export interface ConnectorContext {
 
 /** A connector's producer primitives; core's guarded producer calls them. Methods may throw. */
 export interface ProducerDriver {
+  /**
+   * True when the client resends a whole produce request after one partition of it failed
+   * (kafkajs, platformatic without idempotence): that writes the partitions that had succeeded
+   * twice. Core then hands `send` one partition at a time, so a retry repeats only what failed.
+   * @default false
+   */
+  readonly retriesWholeRequest?: boolean;
   /** Connects the client; core calls it once per `connect()` and never concurrently. */
   connect(): Promise<void>;
   /**

@@ -17,7 +17,6 @@ import { attempt, promiseOf, settle } from "./attempt.js";
 import { DeadlineQueue } from "./deadlines.js";
 import { Lifecycle } from "./lifecycle.js";
 import { qiError } from "../errors/qi-error.js";
-import { capabilitiesOf } from "../connector.js";
 
 /** Produce errors that say the router's partition count may be stale. */
 const STALE_METADATA = new Set(["TOPIC_NOT_FOUND", "PARTITION_NOT_FOUND", "NOT_LEADER_OR_FOLLOWER", "UNKNOWN_TOPIC_ID"]);
@@ -30,8 +29,6 @@ export class GuardedProducer implements IStreamingProducer {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly deadlines: DeadlineQueue;
   private readonly router: PartitionRouter;
-  /** One request per partition (see `ConnectorCapabilities.wholeRequestRetry`). */
-  private readonly perPartition: boolean;
 
   constructor(
     private readonly connector: IStreamingConnector,
@@ -45,7 +42,7 @@ export class GuardedProducer implements IStreamingProducer {
     this.sendTimeout = config.timeout + context.config.connectionTimeout;
     this.deadlines = new DeadlineQueue(this.sendTimeout);
     this.router = new PartitionRouter((topic) => this.driver.partitionCount(topic));
-    this.perPartition = capabilitiesOf(connector).wholeRequestRetry;
+
   }
 
   private ctx(operation: string, topic?: string): ErrorContext {
@@ -152,7 +149,7 @@ export class GuardedProducer implements IStreamingProducer {
     // The records are core's own fresh objects (normalizeOutgoing): set the partition in place.
     for (let i = 0; i < records.length; i++) (records[i] as { partition: number | undefined }).partition = partitions[i];
     const routed = records as RoutedRecord[];
-    const sent = this.perPartition && routed.length > 1 ? this.sendPerPartition(routed) : this.driver.send(routed);
+    const sent = this.driver.retriesWholeRequest === true && routed.length > 1 ? this.sendPerPartition(routed) : this.driver.send(routed);
     return sent.catch((error: unknown) => {
       if (STALE_METADATA.has(toQiError(error, {}, this.connector.classifyError).code)) for (const r of routed) this.router.invalidate(r.topic);
       throw error;

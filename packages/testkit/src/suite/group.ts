@@ -1,6 +1,6 @@
 /** How a group of conformance tests is declared: a fresh test bed per test, skips by capability. */
 import { afterEach, beforeEach, describe, it } from "vitest";
-import type { ConnectorCapabilities } from "@qi/streaming";
+import type { ConnectorCapabilities } from "@qi/streaming/connector";
 import { TestBed } from "./bed.js";
 import { capabilitiesOf, type ConformanceOptions, type GroupName } from "./options.js";
 

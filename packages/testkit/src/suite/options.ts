@@ -1,5 +1,6 @@
 /** What a caller gives the conformance suite. */
-import type { ConnectorCapabilities, IStreamingConnector, StreamingConfig } from "@qi/streaming";
+import type { IStreamingConnector, StreamingConfig } from "@qi/streaming";
+import { capabilitiesOf as declared, type ConnectorCapabilities } from "@qi/streaming/connector";
 
 /** A SASL_PLAINTEXT endpoint and its users, for the authentication tests. */
 export interface SaslTarget {
@@ -39,7 +40,7 @@ export interface ConformanceOptions {
 
 /** The capability flags in force: declared, then overridden. */
 export function capabilitiesOf(options: ConformanceOptions): ConnectorCapabilities {
-  return { ...options.connector.capabilities, ...options.capabilities };
+  return { ...declared(options.connector), ...options.capabilities };
 }
 
 /** The names of the suite's groups, in report order. */

@@ -1,5 +1,5 @@
 /** Producer: what goes in comes out, keyed routing is Java's, batches keep order, bad partitions fail. */
-import { JAVA_MURMUR2_VECTORS } from "@qi/streaming";
+import { JAVA_MURMUR2_VECTORS } from "@qi/streaming/connector";
 import { expect } from "vitest";
 import { must, mustFail, valuesOf } from "./bed.js";
 import { defineGroup } from "./group.js";

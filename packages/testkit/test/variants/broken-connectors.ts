@@ -2,7 +2,7 @@
  * Deliberately broken variants of the memory connector. The suite must fail on each: that is
  * how it proves it has teeth.
  */
-import { memoryConnector, type BatchSink, type ConsumerDriver, type IStreamingConnector, type OutgoingRecord, type ProducerDriver } from "@qi/streaming";
+import { memoryConnector, type BatchSink, type ConsumerDriver, type IStreamingConnector, type ProducerDriver, type RoutedRecord } from "@qi/streaming/connector";
 
 /** Replaces some methods of a driver instance, keeping the rest bound to it. */
 function patch<T extends object>(target: T, overrides: Partial<T>): T {
@@ -46,14 +46,14 @@ export const BROKEN_VARIANTS: Readonly<Record<string, IStreamingConnector>> = {
   "commit-off-by-one": withConsumer("broken-commit", (d) => ({
     commit: (offsets) => d.commit(offsets.map((o) => ({ ...o, offset: String(Number(o.offset) + 1) }))),
   })),
-  /** Routes keys by a byte sum instead of Java's murmur2. */
+  /** Ignores the partition core chose for a keyed record and routes it by a byte sum instead. */
   "wrong-partitioner": withProducer("broken-partitioner", (d) => ({
-    send: (records: readonly OutgoingRecord[]) => {
+    send: (records: readonly RoutedRecord[]) => {
       const cluster = d.native() as { partitionCount(t: string): number | undefined };
       return d.send(
         records.map((r) => {
           const n = cluster.partitionCount(r.topic);
-          if (r.key === null || r.partition !== undefined || n === undefined) return r;
+          if (r.key === null || n === undefined) return r;
           return { ...r, partition: r.key.reduce((a, b) => a + b, 0) % n };
         }),
       );
