@@ -45,3 +45,5 @@ export type { Logger, LogMethod } from "./logger.js";
 export { DEAD_LETTER_HEADERS } from "./runtime/failure-policy.js";
 export { MEMORY_CONNECTOR_NAME } from "./memory/name.js";
 export { resetMemoryCluster } from "./memory/cluster.js";
+// Apps may pass `security.sasl.password` as a Secret (configFromEnv does); connectors reveal it from the kit.
+export { Secret } from "./config/secrets.js";

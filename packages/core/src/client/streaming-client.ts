@@ -6,7 +6,8 @@
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
 import type { ConnectorContext, IStreamingConnector } from "../connector.js";
 import type { ConsumerConfig, ProducerConfig, StreamingConfig } from "../config/types.js";
-import { checkConfig, checkConsumerConfig, checkProducerConfig, resolveConfig } from "../config/validate.js";
+import { holdSecrets } from "../config/secrets.js";
+import { CONFIG_DEFAULTS, checkConfig, checkConsumerConfig, checkProducerConfig, resolveConfig } from "../config/validate.js";
 import { stateError, unsupportedError, validationError, type QiError } from "../errors/qi-error.js";
 import type { IStreamingAdmin, IStreamingConsumer, IStreamingProducer } from "../interfaces.js";
 import { checkConnector, isKnownConnector, registeredConnector, resolveConnector } from "../registry.js";
@@ -55,9 +56,29 @@ export class StreamingClient {
   private closed = false;
   private telemetry: Telemetry | undefined;
 
+  // An ES #private field: util.inspect, JSON and structuredClone do not reach it, and what it
+  // holds has its secrets in `Secret`s anyway.
+  readonly #config: StreamingConfig;
+
   /** Use `createStreamingClient`. */
-  constructor(private readonly config: StreamingConfig) {
+  constructor(config: StreamingConfig) {
+    this.#config = holdSecrets(config);
     this.connectorName = typeof config.connector === "object" ? config.connector.name : (config.connector ?? "memory");
+  }
+
+  /** The client's config (frozen), its secrets held as `Secret`s: it prints `[hidden]` for them. */
+  get config(): StreamingConfig {
+    return this.#config;
+  }
+
+  /** What the client is, for logs and `JSON.stringify`: no secret, no internals. */
+  toJSON(): { connector: string; clientId: string; brokers: readonly string[] } {
+    return { connector: this.connectorName, clientId: this.#config.clientId ?? CONFIG_DEFAULTS.clientId, brokers: this.#config.brokers ?? [] };
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    const { connector, clientId, brokers } = this.toJSON();
+    return `StreamingClient { connector: ${JSON.stringify(connector)}, clientId: ${JSON.stringify(clientId)}, brokers: ${JSON.stringify(brokers)} }`;
   }
 
   /** The connector, loaded once; its options are checked here (it may come from a lazy import). */

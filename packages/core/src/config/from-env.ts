@@ -4,6 +4,7 @@
  */
 import { err, ok, type Result } from "neverthrow";
 import { validationError, type QiError } from "../errors/qi-error.js";
+import { holdSecrets } from "./secrets.js";
 import type { SaslMechanism, StreamingConfig } from "./types.js";
 
 /** Environment variable → config field, with how it is parsed. */
@@ -28,7 +29,7 @@ export const ENV_VARS = {
   QI_STREAMING_SASL_MECHANISM: "security.sasl.mechanism",
   /** `security.sasl.username`. */
   QI_STREAMING_SASL_USERNAME: "security.sasl.username",
-  /** `security.sasl.password`; never logged. */
+  /** `security.sasl.password`; returned as a `Secret` (prints `[hidden]`), never logged. */
   QI_STREAMING_SASL_PASSWORD: "security.sasl.password",
   /** `security.ssl`: `true`/`1`/`yes` or `false`/`0`/`no`. */
   QI_STREAMING_SSL: "security.ssl (true or false)",
@@ -59,7 +60,9 @@ function bool(env: Env, name: keyof typeof ENV_VARS): Result<boolean | undefined
 
 /**
  * Reads the config from the environment (default `process.env`). Returns a `Result`, which
- * `createStreamingClient` also accepts: `createStreamingClient(configFromEnv())`.
+ * `createStreamingClient` also accepts: `createStreamingClient(configFromEnv())`. The config is
+ * frozen and its secrets (the password, secret-looking `options`) are `Secret`s, so printing it
+ * shows `[hidden]`; `.reveal()` one to read it.
  */
 export function configFromEnv(env: Env = process.env): Result<StreamingConfig, QiError> {
   const numbers = {
@@ -113,5 +116,5 @@ export function configFromEnv(env: Env = process.env): Result<StreamingConfig, Q
     ...(options ? { options } : {}),
     ...(telemetry.value === undefined ? {} : { telemetry: telemetry.value }),
   };
-  return ok(config);
+  return ok(holdSecrets(config));
 }

@@ -1,9 +1,10 @@
 /** Helpers for connectors' pass-through options (`config.options`), shared by every connector. */
+import { revealSecret } from "./secrets.js";
 
-/** The options among `keys` that are set, for the client object they belong to. */
+/** The options among `keys` that are set, for the client object they belong to (a secret-looking one revealed: it goes to the client). */
 export function pickOptions(options: Readonly<Record<string, unknown>>, keys: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of keys) if (options[k] !== undefined) out[k] = options[k];
+  for (const k of keys) if (options[k] !== undefined) out[k] = revealSecret(options[k]);
   return out;
 }
 

@@ -1,6 +1,7 @@
 /** Configuration types. Every field also has an environment variable (see `configFromEnv`). */
 import type { IStreamingConnector } from "../connector.js";
 import type { Logger } from "../logger.js";
+import type { Secret } from "./secrets.js";
 
 /** SASL mechanisms every network connector supports. */
 export type SaslMechanism = "plain" | "scram-sha-256" | "scram-sha-512";
@@ -11,11 +12,14 @@ export interface SaslConfig {
   readonly mechanism: SaslMechanism;
   /** The SASL user name. */
   readonly username: string;
-  /** Never logged, never put in an error. */
-  readonly password: string;
+  /** A string or a `Secret`; held as a `Secret` once given to the client (never printed, logged or put in an error). */
+  readonly password: string | Secret;
 }
 
-/** TLS options passed to the client (`ca`, `cert`, `key`, `rejectUnauthorized`, ...). */
+/**
+ * TLS options passed to the client (`ca`, `cert`, `key`, `rejectUnauthorized`, ...). Once given
+ * to the client, `key`, `passphrase` and `pfx` are held as `Secret`s.
+ */
 export type TlsOptions = Readonly<Record<string, unknown>>;
 
 /** Authentication and encryption of the connection to the brokers. @default no SASL, no TLS */
@@ -63,6 +67,14 @@ export interface StreamingConfig {
   readonly telemetry?: boolean;
 }
 
+/** `security` as connectors receive it: the password is a `Secret` (so are TLS `key`, `passphrase`, `pfx`). */
+export interface ResolvedSecurityConfig {
+  /** SASL authentication; absent means none. */
+  readonly sasl?: Omit<SaslConfig, "password"> & { readonly password: Secret };
+  /** `true` for TLS with the system's CAs, or TLS options. */
+  readonly ssl?: boolean | TlsOptions;
+}
+
 /** A validated config with every default filled in: what connectors receive. */
 export interface ResolvedConfig {
   /** The connector's name (`memory`, `kafkajs`, ...). */
@@ -77,9 +89,9 @@ export interface ResolvedConfig {
   readonly requestTimeout: number;
   /** Client retry settings, defaults filled in. */
   readonly retry: Required<RetryConfig>;
-  /** SASL and TLS; `{}` when none. */
-  readonly security: SecurityConfig;
-  /** The per-connector options, already checked against the connector's `optionKeys`. */
+  /** SASL and TLS; `{}` when none. The password, TLS `key`, `passphrase` and `pfx` are `Secret`s: `revealSecret()` them for the client library. */
+  readonly security: ResolvedSecurityConfig;
+  /** The per-connector options, already checked against the connector's `optionKeys`; secret-looking keys hold `Secret`s. */
   readonly options: Readonly<Record<string, unknown>>;
   /** The logger, wrapped so that secrets are scrubbed from every line. */
   readonly logger: Logger;

@@ -5,7 +5,8 @@
 import { err, ok, type Result } from "neverthrow";
 import { validationError, type QiError } from "../errors/qi-error.js";
 import { defaultLogger, isSecretKey, safeLogger, type Logger } from "../logger.js";
-import type { ConsumerConfig, ProducerConfig, ResolvedConfig, StreamingConfig } from "./types.js";
+import { holdSecrets, isSecret, revealSecret } from "./secrets.js";
+import type { ConsumerConfig, ProducerConfig, ResolvedConfig, ResolvedSecurityConfig, StreamingConfig } from "./types.js";
 
 /** The defaults `createStreamingClient` fills in for absent fields. */
 export const CONFIG_DEFAULTS = {
@@ -71,7 +72,8 @@ function checkSecurity(security: unknown): Check {
     }
     if (typeof sasl.username !== "string" || sasl.username.length === 0) return fail("security.sasl.username", "must be a non-empty string");
     // The reason never echoes the value: it is a secret.
-    if (typeof sasl.password !== "string" || sasl.password.length === 0) return fail("security.sasl.password", "must be a non-empty string");
+    const password = revealSecret(sasl.password);
+    if (typeof password !== "string" || password.length === 0) return fail("security.sasl.password", "must be a non-empty string or a Secret of one");
   }
   if (ssl !== undefined && typeof ssl !== "boolean" && !isRecord(ssl)) return fail("security.ssl", "must be true, false or TLS options");
   return pass;
@@ -117,16 +119,17 @@ export function checkConfig(config: unknown): Check {
 /** The secrets a config carries, to scrub from logs and errors. */
 export function secretsOf(config: StreamingConfig): string[] {
   const text = (v: unknown): string[] =>
-    typeof v === "string" ? [v] : Buffer.isBuffer(v) ? [v.toString("utf8")] : Array.isArray(v) ? v.flatMap(text) : [];
+    isSecret(v) ? text(v.reveal()) : typeof v === "string" ? [v] : Buffer.isBuffer(v) ? [v.toString("utf8")] : Array.isArray(v) ? v.flatMap(text) : isRecord(v) ? Object.values(v).flatMap(text) : [];
   const ssl = config.security?.ssl;
-  const tls = typeof ssl === "object" ? [...text(ssl.passphrase), ...text(ssl.key)] : [];
+  const tls = typeof ssl === "object" ? [...text(ssl.passphrase), ...text(ssl.key), ...text(ssl.pfx)] : [];
   // Client options by secret-looking names (`ssl.key.password`, `sasl.oauthbearer.client.secret`, ...).
   const options = Object.entries(config.options ?? {}).flatMap(([key, value]) => (isSecretKey(key) ? text(value) : []));
   return [...text(config.security?.sasl?.password), ...tls, ...options].filter((s) => s.length > 0);
 }
 
-/** Fills in defaults. Call after `checkConfig`. */
-export function resolveConfig(config: StreamingConfig, connectorName: string): ResolvedConfig {
+/** Fills in defaults, with every secret held in a `Secret` (see `holdSecrets`). Call after `checkConfig`. */
+export function resolveConfig(userConfig: StreamingConfig, connectorName: string): ResolvedConfig {
+  const config = holdSecrets(userConfig);
   const logger: Logger = safeLogger(config.logger ?? defaultLogger, secretsOf(config));
   return {
     connectorName,
@@ -135,7 +138,7 @@ export function resolveConfig(config: StreamingConfig, connectorName: string): R
     connectionTimeout: config.connectionTimeout ?? CONFIG_DEFAULTS.connectionTimeout,
     requestTimeout: config.requestTimeout ?? CONFIG_DEFAULTS.requestTimeout,
     retry: { ...CONFIG_DEFAULTS.retry, ...config.retry },
-    security: config.security ?? {},
+    security: (config.security ?? {}) as ResolvedSecurityConfig,
     options: config.options ?? {},
     logger,
     telemetry: config.telemetry ?? true,
