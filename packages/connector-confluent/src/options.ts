@@ -8,6 +8,7 @@
  * logs go through the injected logger.
  */
 import { unsupportedError, type Logger, type ResolvedConfig, type TlsOptions } from "@qi/streaming";
+import { revealSecret, revealSecrets } from "@qi/streaming/connector";
 
 /** librdkafka properties accepted in `config.options` (passed through to every client). */
 export const CONFLUENT_OPTION_KEYS: readonly string[] = [
@@ -146,7 +147,7 @@ export function kafkaJsCommon(config: ResolvedConfig, retries = config.retry.ret
     logger: routeLogs(config.logger, watch),
     // The client takes only `ssl: true`; TLS options become librdkafka properties (below).
     ...(ssl ? { ssl: true } : {}),
-    ...(s ? { sasl: { mechanism: s.mechanism, username: s.username, password: s.password } } : {}),
+    ...(s ? { sasl: { mechanism: s.mechanism, username: s.username, password: s.password.reveal() } } : {}),
   };
 }
 
@@ -158,9 +159,9 @@ export function kafkaJsCommon(config: ResolvedConfig, retries = config.retry.ret
  */
 export function librdkafkaProperties(config: ResolvedConfig, role: "consumer" | "other"): Record<string, unknown> {
   const ssl = config.security.ssl;
-  const out: Record<string, unknown> = typeof ssl === "object" ? tlsProperties(ssl) : {};
+  const out: Record<string, unknown> = typeof ssl === "object" ? tlsProperties(revealSecrets(ssl)) : {};
   for (const [key, value] of Object.entries(config.options)) {
-    if (role === "consumer" || !key.startsWith("js.")) out[key] = value;
+    if (role === "consumer" || !key.startsWith("js.")) out[key] = revealSecret(value);
   }
   return out;
 }

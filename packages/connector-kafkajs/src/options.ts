@@ -4,6 +4,7 @@
  * the keys against `KAFKAJS_OPTION_KEYS`).
  */
 import { allOptionKeys, pickOptions, type ResolvedConfig } from "@qi/streaming";
+import { revealSecrets } from "@qi/streaming/connector";
 import { logLevel, type KafkaConfig, type logCreator, type SASLOptions } from "kafkajs";
 
 /** Pass-through options, by the kafkajs object they go to. */
@@ -43,7 +44,7 @@ function routeLogs(config: ResolvedConfig): logCreator {
 function sasl(config: ResolvedConfig): SASLOptions | undefined {
   const s = config.security.sasl;
   if (!s) return undefined;
-  return { mechanism: s.mechanism, username: s.username, password: s.password } as SASLOptions;
+  return { mechanism: s.mechanism, username: s.username, password: s.password.reveal() } as SASLOptions;
 }
 
 export function kafkaConfig(config: ResolvedConfig, overrides: { retries?: number } = {}): KafkaConfig {
@@ -58,7 +59,7 @@ export function kafkaConfig(config: ResolvedConfig, overrides: { retries?: numbe
       initialRetryTime: config.retry.initialRetryTimeMs,
       maxRetryTime: config.retry.maxRetryTimeMs,
     },
-    ...(ssl === undefined || ssl === false ? {} : { ssl: ssl === true ? true : (ssl as KafkaConfig["ssl"]) }),
+    ...(ssl === undefined || ssl === false ? {} : { ssl: ssl === true ? true : (revealSecrets(ssl) as KafkaConfig["ssl"]) }),
     ...(sasl(config) ? { sasl: sasl(config) } : {}),
     logLevel: logLevel.WARN,
     logCreator: routeLogs(config),

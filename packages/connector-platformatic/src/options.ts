@@ -4,6 +4,7 @@
  * (core checks the keys against `PLATFORMATIC_OPTION_KEYS`).
  */
 import { allOptionKeys, pickOptions, type Logger, type ResolvedConfig } from "@qi/streaming";
+import { revealSecrets } from "@qi/streaming/connector";
 import type { Base, BaseOptions, SASLOptions } from "@platformatic/kafka";
 
 /** Pass-through options, by the platformatic client they go to. */
@@ -28,7 +29,7 @@ const MECHANISMS = { plain: "PLAIN", "scram-sha-256": "SCRAM-SHA-256", "scram-sh
 function sasl(config: ResolvedConfig): SASLOptions | undefined {
   const s = config.security.sasl;
   if (!s) return undefined;
-  return { mechanism: MECHANISMS[s.mechanism], username: s.username, password: s.password };
+  return { mechanism: MECHANISMS[s.mechanism], username: s.username, password: s.password.reveal() };
 }
 
 /** Exponential back-off between platformatic's retries, from our `retry` config. */
@@ -49,7 +50,7 @@ export function baseOptions(config: ResolvedConfig, overrides: { retries?: numbe
     retries: overrides.retries ?? config.retry.retries,
     retryDelay: retryDelay(config),
     autocreateTopics: false,
-    ...(ssl === undefined || ssl === false ? {} : { tls: ssl === true ? {} : (ssl as BaseOptions["tls"]) }),
+    ...(ssl === undefined || ssl === false ? {} : { tls: ssl === true ? {} : (revealSecrets(ssl) as BaseOptions["tls"]) }),
     ...(auth ? { sasl: auth } : {}),
     ...pick(config.options, PLATFORMATIC_OPTIONS.client),
   } as BaseOptions;
