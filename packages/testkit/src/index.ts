@@ -2,7 +2,7 @@
  * `@qi/streaming-testkit`: the conformance suite every connector must pass, and the harness
  * that starts a real Apache Kafka broker for tests.
  */
-export { runConformanceSuite, CONFORMANCE_GROUPS, lifecycleTests, producerTests, consumerTests, groupTests, offsetTests, adminTests, errorTests, policyTests, telemetryTests, JAVA_MURMUR2_VECTORS } from "./suite/index.js";
+export { runConformanceSuite, CONFORMANCE_GROUPS, lifecycleTests, producerTests, deliveryTests, consumerTests, groupTests, offsetTests, adminTests, errorTests, policyTests, telemetryTests, JAVA_MURMUR2_VECTORS } from "./suite/index.js";
 export type { ConformanceOptions, SaslTarget, GroupName } from "./suite/options.js";
 export { GROUPS, capabilitiesOf } from "./suite/options.js";
 export type { BooleanCapability, ConformanceGroup, TestOptions } from "./suite/group.js";
@@ -13,5 +13,5 @@ export { runPairsSuite } from "./suite/pairs.js";
 export { kafkaTestBrokers, kafkaTestConfig, kafkaTestSasl, BROKER_ENV } from "./broker-env.js";
 export * from "./harness/index.js";
 export type { KafkaTestInfo } from "./harness/global-setup.js";
-export { runReliabilitySuite, RELIABILITY_GROUPS, brokerCrashTests, consumerCrashTests, fuzzTests, hygieneTests, securityTests } from "./reliability/index.js";
+export { runReliabilitySuite, RELIABILITY_GROUPS, brokerCrashTests, consumerCrashTests, fuzzTests, hygieneTests, secretTests, securityTests } from "./reliability/index.js";
 export type { ReliabilityOptions } from "./reliability/options.js";

@@ -39,6 +39,7 @@ const EXPECTED: Record<string, RegExp> = {
   "wrong-partitioner": /Java murmur2 partition/,
   "throws-instead-of-error": /TOPIC_ALREADY_EXISTS|deleting a missing topic is NOT_FOUND/,
   "commit-before-handler": /nothing is committed before its handler succeeded/,
+  "resends-whole-request": /written exactly once/,
 };
 
 describe("the conformance suite has teeth", () => {

@@ -2,6 +2,7 @@
 import { describe } from "vitest";
 import { adminTests } from "./admin.js";
 import { consumerTests } from "./consumer.js";
+import { deliveryTests } from "./delivery.js";
 import { errorTests } from "./errors.js";
 import type { ConformanceGroup } from "./group.js";
 import { groupTests } from "./groups.js";
@@ -15,6 +16,7 @@ import { telemetryTests } from "./telemetry.js";
 export const CONFORMANCE_GROUPS: Readonly<Record<GroupName, ConformanceGroup>> = {
   lifecycle: lifecycleTests,
   producer: producerTests,
+  delivery: deliveryTests,
   consumer: consumerTests,
   groups: groupTests,
   offsets: offsetTests,
@@ -40,5 +42,5 @@ export function runConformanceSuite(options: ConformanceOptions & { readonly gro
   });
 }
 
-export { adminTests, consumerTests, errorTests, groupTests, lifecycleTests, offsetTests, policyTests, producerTests, telemetryTests };
+export { adminTests, consumerTests, deliveryTests, errorTests, groupTests, lifecycleTests, offsetTests, policyTests, producerTests, telemetryTests };
 export { JAVA_MURMUR2_VECTORS } from "./producer.js";

@@ -59,6 +59,14 @@ export const BROKEN_VARIANTS: Readonly<Record<string, IStreamingConnector>> = {
       );
     },
   })),
+  /** Writes a request that spans several partitions twice, as a client that resends a whole request after one partition failed. */
+  "resends-whole-request": withProducer("broken-resend", (d) => ({
+    send: async (records: readonly RoutedRecord[]) => {
+      const results = await d.send(records);
+      if (new Set(records.map((r) => `${r.partition}:${r.topic}`)).size > 1) await d.send(records);
+      return results;
+    },
+  })),
   /** Throws a plain Error where it should report the broker's error (so it is misclassified). */
   "throws-instead-of-error": {
     ...memoryConnector,
