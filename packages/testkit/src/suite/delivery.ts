@@ -42,7 +42,24 @@ async function readBack(bed: TestBed, topics: readonly string[], expected: numbe
   return valuesOf(received);
 }
 
+const IN_FLIGHT = 10_000;
+
 export const deliveryTests = defineGroup("delivery", ({ test }) => {
+  test(`disconnect() with ${IN_FLIGHT} sends in flight flushes them: every send ok, and the log holds ${IN_FLIGHT}`, async (bed) => {
+    const topic = await bed.topic(3);
+    const producer = await bed.producer();
+    const sends = Array.from({ length: IN_FLIGHT }, (_, i) => producer.send(topic, { key: `k-${i % 97}`, value: `v-${i}` }));
+    const closed = await producer.disconnect();
+    const results = await Promise.all(sends);
+    const failed = results.filter((r) => r.isErr());
+    expect(failed.map((r) => (r.isErr() ? r.error.code : "")).slice(0, 3), `${failed.length} sends failed`).toEqual([]);
+    must(closed);
+    const read = await readBack(bed, [topic], IN_FLIGHT);
+    bed.report(`${bed.options.name ?? bed.options.connector.name}: ${IN_FLIGHT} in flight at disconnect(), ${read.length} in the log`);
+    expect(read.length).toBe(IN_FLIGHT);
+    expect(new Set(read).size).toBe(IN_FLIGHT);
+  }, { timeout: 120_000 });
+
   for (const [label, config] of [
     ["the default producer", undefined],
     ["idempotent: false", { idempotent: false }],
