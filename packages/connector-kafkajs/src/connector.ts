@@ -1,5 +1,5 @@
-/** `kafkajs`: the connector over kafkajs 2.2 (pure JavaScript). */
-import type { IStreamingConnector } from "@qi/streaming";
+/** `kafkajs`: the connector over kafkajs 2.2 (pure JavaScript). Names the drivers; the mapping lives in them. */
+import type { IStreamingConnector } from "@qi/streaming/connector";
 import { Kafka } from "kafkajs";
 import { KafkajsAdminDriver } from "./admin.js";
 import { KafkajsConsumerDriver } from "./consumer.js";
@@ -12,7 +12,7 @@ export const KAFKAJS_CONNECTOR_NAME = "kafkajs";
 export const kafkajsConnector: IStreamingConnector = {
   name: KAFKAJS_CONNECTOR_NAME,
   // kafkajs ships only the GZIP codec; snappy, lz4 and zstd need codec packages, so they are UNSUPPORTED.
-  capabilities: { network: true, sasl: true, seek: true, pauseResume: true, eachBatch: true, compression: ["gzip"], idempotentProducer: true },
+  capabilities: { sasl: true, seek: true, pauseResume: true, eachBatch: true, compression: ["gzip"], idempotentProducer: true },
   optionKeys: KAFKAJS_OPTION_KEYS,
   createProducer: (context, config) => new KafkajsProducerDriver(context.config, config),
   createConsumer: (context, config) => new KafkajsConsumerDriver(context.config, config),

@@ -1,38 +1,26 @@
 /**
  * The kafkajs consumer driver. kafkajs fetches and hands over batches (eachBatch); core runs the
- * handler, commits through `commit`, and repositions with `seek`. `start` resolves only once
- * the consumer has joined its group, which kafkajs's `run()` does not wait for.
+ * handler, commits through `commit`, and repositions with `seek`. kafkajs's `run()` returns
+ * before the group join, so `start` waits for the GROUP_JOIN event (core bounds the wait).
  */
-import { normalizeIncoming, qiError, toQiError, withTimeout, type BatchSink, type ConsumerConfig, type ConsumerDriver, type ResolvedConfig, type TopicPartition, type TopicPartitionOffset } from "@qi/streaming";
+import type { TopicPartition, TopicPartitionOffset } from "@qi/streaming";
+import { normalizeIncoming, type BatchSink, type ConsumerDriver, type ResolvedConfig, type ResolvedConsumerConfig } from "@qi/streaming/connector";
 import { Kafka, type Consumer, type EachBatchPayload } from "kafkajs";
-import { KAFKAJS_ASSIGNERS } from "./assigner.js";
-import { classifyError } from "./errors.js";
-import { KAFKAJS_OPTIONS, kafkaConfig, pick } from "./options.js";
+import { isUnreachable } from "./errors.js";
+import { consumerOptions, kafkaConfig, partitionsConsumedConcurrently } from "./options.js";
+
+/** ms between heartbeats while a handler runs: long handlers must not cost the group membership. */
+const HEARTBEAT_MS = 3000;
 
 export class KafkajsConsumerDriver implements ConsumerDriver {
   private readonly consumer: Consumer;
+  private readonly concurrency: number;
   private owned: TopicPartition[] = [];
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly sessionTimeout: number;
   private readonly removeListeners: (() => void)[] = [];
-  private running = false;
 
-  constructor(
-    private readonly config: ResolvedConfig,
-    private readonly consumerConfig: ConsumerConfig,
-  ) {
-    this.sessionTimeout = consumerConfig.sessionTimeout ?? 30_000;
-    const options = pick(config.options, KAFKAJS_OPTIONS.consumer);
-    delete options.partitionsConsumedConcurrently;
-    this.consumer = new Kafka(kafkaConfig(config)).consumer({
-      groupId: consumerConfig.groupId,
-      sessionTimeout: this.sessionTimeout,
-      allowAutoTopicCreation: false,
-      partitionAssigners: KAFKAJS_ASSIGNERS,
-      // Java's fetch.max.wait.ms; kafkajs's 5 s default makes every stop wait up to 5 s.
-      maxWaitTimeInMs: 500,
-      ...options,
-    });
+  constructor(config: ResolvedConfig, consumerConfig: ResolvedConsumerConfig) {
+    this.consumer = new Kafka(kafkaConfig(config)).consumer(consumerOptions(config, consumerConfig));
+    this.concurrency = partitionsConsumedConcurrently(config);
   }
 
   async connect(): Promise<void> {
@@ -51,11 +39,14 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
       joined = resolve;
       crashed = reject;
     });
+    // A crash before `run()` returned is awaited just below, not unhandled.
+    join.catch(() => undefined);
     this.removeListeners.push(
       this.consumer.on(GROUP_JOIN, ({ payload }) => {
         const now = Object.entries(payload.memberAssignment).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
         const revoked = this.owned.filter((o) => !now.some((n) => n.topic === o.topic && n.partition === o.partition));
         this.owned = now;
+        // Core waits for its deliveries of these partitions, then commits them.
         if (revoked.length > 0) void sink.revoked(revoked);
         joined();
       }),
@@ -64,42 +55,33 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
         // kafkajs restarts itself after a retriable crash. A broker-side condition (a coordinator
         // still loading after a broker restart) is worth waiting out; an unreachable broker is not:
         // `run()` must fail within the configured timeouts.
-        const category = toQiError(payload.error, {}, classifyError).category;
-        if (!(payload as { restart?: boolean }).restart || category === "CONNECTION" || category === "TIMEOUT") crashed(payload.error);
+        if (!(payload as { restart?: boolean }).restart || isUnreachable(payload.error)) crashed(payload.error);
       }),
     );
-    this.running = true;
     await this.consumer.run({
       autoCommit: false,
-      partitionsConsumedConcurrently: (this.config.options.partitionsConsumedConcurrently as number | undefined) ?? 1,
+      partitionsConsumedConcurrently: this.concurrency,
       eachBatch: (payload) => this.deliver(sink, payload),
     });
-    await withTimeout(join, this.sessionTimeout + this.config.requestTimeout, () =>
-      qiError("TIMEOUT", "GROUP_JOIN_TIMEOUT", `the consumer did not join group "${this.consumerConfig.groupId}" in time`, { retriable: true }),
-    );
+    await join;
   }
 
+  /** Hands the fetched batch over as it is (core slices it by `maxBatchSize`). */
   private async deliver(sink: BatchSink, { batch, heartbeat }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
     const { topic, partition } = batch;
     const messages = batch.messages.map((m) => normalizeIncoming({ topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp }));
-    // Long handlers must not cost the group membership.
-    const beat = setInterval(() => void heartbeat().catch(() => {}), 3000);
-    const delivery = sink.deliver({ topic, partition, messages, highWatermark: batch.highWatermark });
-    this.inFlight.add(delivery);
+    const beat = setInterval(() => void heartbeat().catch(() => {}), HEARTBEAT_MS);
     try {
-      await delivery;
+      await sink.deliver({ topic, partition, messages, highWatermark: batch.highWatermark });
     } finally {
       clearInterval(beat);
-      this.inFlight.delete(delivery);
     }
   }
 
+  /** kafkajs's stop waits for the batch it handed over; core never awaits it from inside one. */
   async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
     await this.consumer.stop();
-    await Promise.allSettled([...this.inFlight]);
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
@@ -122,8 +104,8 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
     return this.owned;
   }
 
+  /** kafkajs's disconnect stops first (and leaves the group). */
   async disconnect(): Promise<void> {
-    await this.stop();
     for (const remove of this.removeListeners.splice(0)) remove();
     this.owned = [];
     await this.consumer.disconnect();

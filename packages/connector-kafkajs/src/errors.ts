@@ -1,24 +1,46 @@
-/** How kafkajs errors without a protocol code are classified (the rest is core's table). */
-import type { ErrorHint } from "@qi/streaming";
+/**
+ * Every kafkajs-specific error decision, in one place. Errors with a Kafka protocol code are
+ * core's table; this file names kafkajs's own classes that carry none, and the few questions the
+ * drivers ask about an error (a missing topic, an unreachable broker).
+ */
+import { kafkaErrorByName, toQiError, type ErrorHint } from "@qi/streaming/connector";
 
-/** kafkajs error classes that carry no Kafka protocol code. */
+const BROKER_UNREACHABLE: ErrorHint = { category: "CONNECTION", code: "BROKER_UNREACHABLE", retriable: true };
+const REQUEST_TIMED_OUT: ErrorHint = { category: "TIMEOUT", code: "REQUEST_TIMED_OUT", retriable: true };
+const SASL_FAILED: ErrorHint = { category: "AUTHENTICATION", code: "SASL_AUTHENTICATION_FAILED", retriable: false };
+
+/** kafkajs's `admin.setOffsets` refuses a group that has members: the broker's NON_EMPTY_GROUP, said in words. */
+const GROUP_HAS_MEMBERS = /consumer group must have no running instances/i;
+const nonEmptyGroup = kafkaErrorByName("NON_EMPTY_GROUP")!;
+const NON_EMPTY_GROUP: ErrorHint = { category: nonEmptyGroup.category, code: nonEmptyGroup.qiCode, retriable: nonEmptyGroup.retriable };
+
+/** kafkajs error classes that carry no Kafka protocol code; `undefined` leaves the error to core. */
 export function classifyError(leaf: unknown): ErrorHint | undefined {
-  const name = (leaf as { name?: unknown } | null)?.name;
+  const { name, message } = (typeof leaf === "object" && leaf !== null ? leaf : {}) as { name?: unknown; message?: unknown };
   switch (name) {
     case "KafkaJSConnectionError":
     case "KafkaJSBrokerNotFound":
     case "KafkaJSConnectionClosedError":
-      return { category: "CONNECTION", code: "BROKER_UNREACHABLE", retriable: true };
+      return BROKER_UNREACHABLE;
     case "KafkaJSRequestTimeoutError":
     case "KafkaJSTimeout":
-      return { category: "TIMEOUT", code: "REQUEST_TIMED_OUT", retriable: true };
+      return REQUEST_TIMED_OUT;
     case "KafkaJSSASLAuthenticationError":
-      return { category: "AUTHENTICATION", code: "SASL_AUTHENTICATION_FAILED", retriable: false };
+      return SASL_FAILED;
     case "KafkaJSNonRetriableError":
-    case "KafkaJSNumberOfRetriesExceeded":
-      return undefined;
+      return typeof message === "string" && GROUP_HAS_MEMBERS.test(message) ? NON_EMPTY_GROUP : undefined;
     default:
       return undefined;
   }
 }
 
+/** kafkajs's answer to metadata of a topic that does not exist. */
+export function isUnknownTopic(error: unknown): boolean {
+  return (error as { type?: unknown } | null)?.type === "UNKNOWN_TOPIC_OR_PARTITION";
+}
+
+/** The broker cannot be reached (or does not answer): waiting for kafkajs's own restart would outlast every timeout. */
+export function isUnreachable(error: unknown): boolean {
+  const { category } = toQiError(error, {}, classifyError);
+  return category === "CONNECTION" || category === "TIMEOUT";
+}

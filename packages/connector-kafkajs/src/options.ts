@@ -1,11 +1,13 @@
 /**
- * From our config to kafkajs's. Options kafkajs supports and our config does not name are passed
- * through explicitly, by where they belong; any other key is a `VALIDATION` error (core checks
- * the keys against `KAFKAJS_OPTION_KEYS`).
+ * From our resolved config to kafkajs's objects: the client, the producer and its per-request
+ * send options, the consumer and its `run()` options. Options kafkajs supports and our config
+ * does not name are passed through explicitly, by the object they belong to; any other key is a
+ * `VALIDATION` error (core checks the keys against `KAFKAJS_OPTION_KEYS`).
  */
-import { allOptionKeys, pickOptions, type ResolvedConfig } from "@qi/streaming";
-import { revealSecrets } from "@qi/streaming/connector";
-import { logLevel, type KafkaConfig, type logCreator, type SASLOptions } from "kafkajs";
+import { allOptionKeys, pickOptions, revealSecrets, type ResolvedConfig, type ResolvedConsumerConfig, type ResolvedProducerConfig } from "@qi/streaming/connector";
+import { CompressionTypes, type ConsumerConfig, type KafkaConfig, type ProducerBatch, type ProducerConfig, type SASLOptions } from "kafkajs";
+import { KAFKAJS_ASSIGNERS } from "./assigner.js";
+import { KAFKAJS_LOG_LEVEL, routeLogs } from "./logs.js";
 
 /** Pass-through options, by the kafkajs object they go to. */
 export const KAFKAJS_OPTIONS = {
@@ -13,33 +15,14 @@ export const KAFKAJS_OPTIONS = {
   client: ["enforceRequestTimeout", "authenticationTimeout", "reauthenticationThreshold"],
   /** Keys passed to `kafka.producer({...})`. */
   producer: ["metadataMaxAge", "allowAutoTopicCreation", "transactionTimeout", "maxInFlightRequests"],
-  /** Keys passed to `kafka.consumer({...})`. */
+  /** Keys passed to `kafka.consumer({...})`, except `partitionsConsumedConcurrently`, which goes to `consumer.run({...})`. */
   consumer: ["rebalanceTimeout", "heartbeatInterval", "metadataMaxAge", "maxBytesPerPartition", "minBytes", "maxBytes", "maxWaitTimeInMs", "readUncommitted", "partitionsConsumedConcurrently"],
 } as const;
 
 /** Every key `config.options` may hold for the kafkajs connector; others are a `VALIDATION` error. */
 export const KAFKAJS_OPTION_KEYS: readonly string[] = allOptionKeys(KAFKAJS_OPTIONS);
 
-/** Picks the options of one group (`KAFKAJS_OPTIONS.client`, ...). */
-export const pick = pickOptions;
-
-
-/** kafkajs logs through our logger (which scrubs secrets), at its WARN level and above. */
-function routeLogs(config: ResolvedConfig): logCreator {
-  const { logger } = config;
-  return () =>
-    ({ level, log }) => {
-      const { message, ...meta } = log;
-      const text = `kafkajs: ${String(message)}`;
-      // "Response <Api> ..." lines are protocol errors kafkajs retries itself (coordinator
-      // loading, rebalancing): debug chatter, not failures. Real failures reach the caller.
-      if (text.startsWith("kafkajs: Response ")) logger.debug(text, meta);
-      else if (level === logLevel.ERROR) logger.error(text, meta);
-      else if (level === logLevel.WARN) logger.warn(text, meta);
-      else if (level === logLevel.INFO) logger.info(text, meta);
-      else logger.debug(text, meta);
-    };
-}
+const CODECS = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, snappy: CompressionTypes.Snappy, lz4: CompressionTypes.LZ4, zstd: CompressionTypes.ZSTD } as const;
 
 function sasl(config: ResolvedConfig): SASLOptions | undefined {
   const s = config.security.sasl;
@@ -47,6 +30,7 @@ function sasl(config: ResolvedConfig): SASLOptions | undefined {
   return { mechanism: s.mechanism, username: s.username, password: s.password.reveal() } as SASLOptions;
 }
 
+/** `new Kafka(...)`'s config; `overrides.retries` for a client that must fail fast (health check, metadata). */
 export function kafkaConfig(config: ResolvedConfig, overrides: { retries?: number } = {}): KafkaConfig {
   const ssl = config.security.ssl;
   return {
@@ -61,8 +45,47 @@ export function kafkaConfig(config: ResolvedConfig, overrides: { retries?: numbe
     },
     ...(ssl === undefined || ssl === false ? {} : { ssl: ssl === true ? true : (revealSecrets(ssl) as KafkaConfig["ssl"]) }),
     ...(sasl(config) ? { sasl: sasl(config) } : {}),
-    logLevel: logLevel.WARN,
-    logCreator: routeLogs(config),
-    ...pick(config.options, KAFKAJS_OPTIONS.client),
+    logLevel: KAFKAJS_LOG_LEVEL,
+    logCreator: routeLogs(config.logger),
+    ...pickOptions(config.options, KAFKAJS_OPTIONS.client),
   };
+}
+
+/** `kafka.producer(...)`'s config. */
+export function producerOptions(config: ResolvedConfig, producer: ResolvedProducerConfig): ProducerConfig {
+  return {
+    idempotent: producer.idempotent,
+    allowAutoTopicCreation: false,
+    ...pickOptions(config.options, KAFKAJS_OPTIONS.producer),
+    // Core routes every record (Java murmur2); this keeps the record's partition and silences
+    // kafkajs's warning about its default partitioner.
+    createPartitioner: () => ({ message }) => message.partition ?? 0,
+  };
+}
+
+/** What every `producer.sendBatch(...)` carries besides the messages. */
+export type SendOptions = Required<Pick<ProducerBatch, "acks" | "timeout" | "compression">>;
+
+/** The per-request options of every send. */
+export function sendOptions(producer: ResolvedProducerConfig): SendOptions {
+  return { acks: producer.acks, timeout: producer.timeout, compression: CODECS[producer.compression] };
+}
+
+/** `kafka.consumer(...)`'s config. */
+export function consumerOptions(config: ResolvedConfig, consumer: ResolvedConsumerConfig): ConsumerConfig {
+  const { partitionsConsumedConcurrently: _run, ...options } = pickOptions(config.options, KAFKAJS_OPTIONS.consumer);
+  return {
+    groupId: consumer.groupId,
+    sessionTimeout: consumer.sessionTimeout,
+    allowAutoTopicCreation: false,
+    partitionAssigners: KAFKAJS_ASSIGNERS,
+    // Java's fetch.max.wait.ms; kafkajs's 5 s default makes every stop wait up to 5 s.
+    maxWaitTimeInMs: 500,
+    ...options,
+  };
+}
+
+/** How many partitions kafkajs hands over at once (`consumer.run({ partitionsConsumedConcurrently })`). @default 1 */
+export function partitionsConsumedConcurrently(config: ResolvedConfig): number {
+  return (config.options.partitionsConsumedConcurrently as number | undefined) ?? 1;
 }

@@ -1,78 +1,67 @@
-/** The kafkajs producer driver. Partitions are chosen by core's router, so kafkajs never drops a record. */
-import { offsetsFromBase, PartitionRouter, type OutgoingRecord, type ProduceResult, type ProducerConfig, type ProducerDriver, type ResolvedConfig } from "@qi/streaming";
-import { CompressionTypes, Kafka, type Admin, type Message, type Producer, type RecordMetadata } from "kafkajs";
-import { KAFKAJS_OPTIONS, kafkaConfig, pick } from "./options.js";
-
-const CODECS = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, snappy: CompressionTypes.Snappy, lz4: CompressionTypes.LZ4, zstd: CompressionTypes.ZSTD } as const;
+/**
+ * The kafkajs producer driver. Core routes every record; kafkajs writes each to the partition
+ * core chose (it would silently drop a record for a partition that does not exist, so the
+ * partition count comes from a metadata client first).
+ */
+import type { ProduceResult } from "@qi/streaming";
+import { offsetsFromBase, type ProducerDriver, type ResolvedConfig, type ResolvedProducerConfig, type RoutedRecord } from "@qi/streaming/connector";
+import { Kafka, type Admin, type Message, type Producer, type TopicMessages } from "kafkajs";
+import { isUnknownTopic } from "./errors.js";
+import { kafkaConfig, producerOptions, sendOptions, type SendOptions } from "./options.js";
 
 export class KafkajsProducerDriver implements ProducerDriver {
-  private readonly kafka: Kafka;
-  private producer: Producer;
-  /** Metadata only, without retries: a missing topic is reported at once. */
+  /**
+   * Without idempotence, kafkajs resends a whole produce request to a broker when one of its
+   * partitions fails, which writes the partitions that had succeeded twice; with it, the broker
+   * drops the duplicates.
+   */
+  readonly retriesWholeRequest: boolean;
+  private readonly producer: Producer;
+  /** Metadata only, with one retry: a missing topic is reported at once. */
   private readonly metadata: Admin;
-  private readonly router: PartitionRouter;
-  private readonly acks: number;
+  private readonly options: SendOptions;
 
-  constructor(
-    private readonly config: ResolvedConfig,
-    private readonly producerConfig: ProducerConfig,
-  ) {
-    this.kafka = new Kafka(kafkaConfig(config));
-    this.producer = this.create();
+  constructor(config: ResolvedConfig, producerConfig: ResolvedProducerConfig) {
+    this.retriesWholeRequest = !producerConfig.idempotent;
+    this.producer = new Kafka(kafkaConfig(config)).producer(producerOptions(config, producerConfig));
     this.metadata = new Kafka(kafkaConfig(config, { retries: 1 })).admin();
-    this.router = new PartitionRouter(async (topic) => {
-      try {
-        const meta = await this.metadata.fetchTopicMetadata({ topics: [topic] });
-        return meta.topics[0]?.partitions.length;
-      } catch (error) {
-        if ((error as { type?: string }).type === "UNKNOWN_TOPIC_OR_PARTITION") return undefined;
-        throw error;
-      }
-    });
-    const acks = producerConfig.acks ?? "all";
-    this.acks = acks === "all" ? -1 : acks;
-  }
-
-  private create(): Producer {
-    return this.kafka.producer({
-      idempotent: this.producerConfig.idempotent ?? false,
-      allowAutoTopicCreation: false,
-      ...pick(this.config.options, KAFKAJS_OPTIONS.producer),
-      // Routing is core's (Java murmur2); this only silences kafkajs's partitioner warning.
-      createPartitioner: () => ({ message }) => message.partition ?? 0,
-    });
+    this.options = sendOptions(producerConfig);
   }
 
   async connect(): Promise<void> {
     await Promise.all([this.producer.connect(), this.metadata.connect()]);
   }
 
-  async send(records: readonly OutgoingRecord[]): Promise<readonly ProduceResult[]> {
-    const partitions = await this.router.route(records);
+  async partitionCount(topic: string): Promise<number | undefined> {
+    try {
+      const meta = await this.metadata.fetchTopicMetadata({ topics: [topic] });
+      return meta.topics[0]?.partitions.length;
+    } catch (error) {
+      if (isUnknownTopic(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async send(records: readonly RoutedRecord[]): Promise<readonly ProduceResult[]> {
     const byTopic = new Map<string, Message[]>();
-    records.forEach((r, i) => {
-      let list = byTopic.get(r.topic);
-      if (!list) byTopic.set(r.topic, (list = []));
-      list.push({
+    for (const r of records) {
+      let messages = byTopic.get(r.topic);
+      if (!messages) byTopic.set(r.topic, (messages = []));
+      messages.push({
         key: r.key,
         value: r.value,
         headers: r.headers,
-        partition: partitions[i]!,
+        partition: r.partition,
         ...(r.timestamp === undefined ? {} : { timestamp: String(r.timestamp) }),
       });
-    });
-    const sending = this.producer.sendBatch({
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-      acks: this.acks,
-      timeout: this.producerConfig.timeout ?? this.config.requestTimeout,
-      compression: CODECS[this.producerConfig.compression ?? "none"],
-    });
-    const meta: RecordMetadata[] = await sending;
-    const base = new Map(meta.map((m) => [`${m.partition}:${m.topicName}`, m.baseOffset ?? "0"]));
-    return offsetsFromBase(records, partitions, (topic, partition) => base.get(`${partition}:${topic}`) ?? "0");
+    }
+    const topicMessages: TopicMessages[] = [];
+    for (const [topic, messages] of byTopic) topicMessages.push({ topic, messages });
+    const written = await this.producer.sendBatch({ topicMessages, ...this.options });
+    return offsetsFromBase(records, written.map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: m.baseOffset })));
   }
 
-  /** kafkajs does not buffer; core waits for the sends in flight. */
+  /** kafkajs buffers nothing: every send is one request (core waits for its own sends in flight). */
   async flush(): Promise<void> {}
 
   async disconnect(): Promise<void> {
