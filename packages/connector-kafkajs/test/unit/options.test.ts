@@ -1,0 +1,106 @@
+// From our config to kafkajs's objects (client, producer, send, consumer). No broker needed.
+import { createStreamingClient, Secret } from "@qi/streaming";
+import { CompressionTypes, logLevel } from "kafkajs";
+import { describe, expect, test } from "vitest";
+import { kafkajsConnector } from "../../src/index.js";
+import { consumerOptions, kafkaConfig, partitionsConsumedConcurrently, producerOptions, sendOptions } from "../../src/options.js";
+import { resolve } from "./resolve.js";
+
+describe("client config", () => {
+  test("client id, brokers, timeouts and retries map to kafkajs's names", async () => {
+    const { context } = await resolve({
+      clientId: "app",
+      brokers: ["a:9092", "b:9092"],
+      connectionTimeout: 1234,
+      requestTimeout: 5678,
+      retry: { retries: 7, initialRetryTimeMs: 11, maxRetryTimeMs: 99 },
+    });
+    const kafka = kafkaConfig(context.config);
+    expect(kafka).toMatchObject({
+      clientId: "app",
+      brokers: ["a:9092", "b:9092"],
+      connectionTimeout: 1234,
+      requestTimeout: 5678,
+      retry: { retries: 7, initialRetryTime: 11, maxRetryTime: 99 },
+      logLevel: logLevel.WARN,
+    });
+    expect(kafka.logCreator).toBeTypeOf("function");
+    expect(kafka).not.toHaveProperty("ssl");
+    expect(kafka).not.toHaveProperty("sasl");
+    expect(kafkaConfig(context.config, { retries: 0 }).retry).toMatchObject({ retries: 0, initialRetryTime: 11, maxRetryTime: 99 });
+  });
+
+  test("SASL: the mechanism and user pass through, the held password is revealed for kafkajs only", async () => {
+    for (const mechanism of ["plain", "scram-sha-256", "scram-sha-512"] as const) {
+      const { context } = await resolve({ security: { sasl: { mechanism, username: "u", password: "p4ss" } } });
+      expect(kafkaConfig(context.config).sasl).toEqual({ mechanism, username: "u", password: "p4ss" });
+      expect(JSON.stringify(context.config.security)).not.toContain("p4ss");
+    }
+    const { context } = await resolve({ security: { sasl: { mechanism: "plain", username: "u", password: new Secret("held") } } });
+    expect(kafkaConfig(context.config).sasl).toMatchObject({ password: "held" });
+  });
+
+  test("TLS: true as true, options with their secrets revealed", async () => {
+    expect(kafkaConfig((await resolve({ security: { ssl: true } })).context.config).ssl).toBe(true);
+    expect(kafkaConfig((await resolve({ security: { ssl: false } })).context.config)).not.toHaveProperty("ssl");
+    const tls = { ca: "CA", cert: "CERT", key: "KEY", passphrase: "PASS", rejectUnauthorized: false };
+    const { context } = await resolve({ security: { ssl: tls } });
+    expect(kafkaConfig(context.config).ssl).toEqual(tls);
+  });
+
+  test("client pass-through options go to new Kafka(), not to the roles", async () => {
+    const { context, producer, consumer } = await resolve({ options: { enforceRequestTimeout: false, authenticationTimeout: 4321 } });
+    expect(kafkaConfig(context.config)).toMatchObject({ enforceRequestTimeout: false, authenticationTimeout: 4321 });
+    expect(producerOptions(context.config, producer)).not.toHaveProperty("authenticationTimeout");
+    expect(consumerOptions(context.config, consumer)).not.toHaveProperty("authenticationTimeout");
+  });
+
+  test("an option kafkajs does not take is VALIDATION, before any client is made", async () => {
+    const client = createStreamingClient({ connector: kafkajsConnector, brokers: ["127.0.0.1:1"], options: { lingerMs: 1 } })._unsafeUnwrap();
+    expect((await client.getProducer())._unsafeUnwrapErr()).toMatchObject({ category: "VALIDATION", context: { field: "options.lingerMs" } });
+    await client.disconnect();
+  });
+});
+
+describe("producer config", () => {
+  test("idempotence, no auto-created topics, producer pass-through options", async () => {
+    const { context, producer } = await resolve({ options: { maxInFlightRequests: 1, transactionTimeout: 999 } }, { idempotent: true });
+    expect(producerOptions(context.config, producer)).toMatchObject({ idempotent: true, allowAutoTopicCreation: false, maxInFlightRequests: 1, transactionTimeout: 999 });
+    const plain = await resolve();
+    expect(producerOptions(plain.context.config, plain.producer)).toMatchObject({ idempotent: false, allowAutoTopicCreation: false });
+  });
+
+  test("kafkajs's partitioner keeps the partition core chose", async () => {
+    const { context, producer } = await resolve();
+    const partitioner = producerOptions(context.config, producer).createPartitioner!();
+    expect(partitioner({ topic: "t", partitionMetadata: [], message: { value: "v", partition: 5 } })).toBe(5);
+  });
+
+  test("acks, timeout and the codec go with every send", async () => {
+    const defaults = await resolve({ requestTimeout: 4000 });
+    expect(sendOptions(defaults.producer)).toEqual({ acks: -1, timeout: 4000, compression: CompressionTypes.None });
+    for (const [acks, expected] of [["all", -1], [1, 1], [0, 0]] as const) {
+      expect(sendOptions((await resolve({}, { acks })).producer).acks).toBe(expected);
+    }
+    expect(sendOptions((await resolve({}, { timeout: 250, compression: "gzip" })).producer)).toMatchObject({ timeout: 250, compression: CompressionTypes.GZIP });
+  });
+});
+
+describe("consumer config", () => {
+  test("group, session timeout, the standard assigner first, a short fetch wait", async () => {
+    const { context, consumer } = await resolve({}, undefined, { groupId: "grp", sessionTimeout: 12_000 });
+    const options = consumerOptions(context.config, consumer);
+    expect(options).toMatchObject({ groupId: "grp", sessionTimeout: 12_000, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
+    expect(options.partitionAssigners?.map((a) => a({ cluster: {} as never, groupId: "grp", logger: {} as never }).name)).toEqual(["roundrobin", "RoundRobinAssigner"]);
+    expect(consumerOptions((await resolve()).context.config, (await resolve()).consumer).sessionTimeout).toBe(30_000);
+  });
+
+  test("consumer pass-through options go to kafka.consumer(), partitionsConsumedConcurrently to run()", async () => {
+    const { context, consumer } = await resolve({ options: { maxWaitTimeInMs: 100, heartbeatInterval: 1000, partitionsConsumedConcurrently: 3 } });
+    const options = consumerOptions(context.config, consumer);
+    expect(options).toMatchObject({ maxWaitTimeInMs: 100, heartbeatInterval: 1000 });
+    expect(options).not.toHaveProperty("partitionsConsumedConcurrently");
+    expect(partitionsConsumedConcurrently(context.config)).toBe(3);
+    expect(partitionsConsumedConcurrently((await resolve()).context.config)).toBe(1);
+  });
+});
