@@ -1,6 +1,13 @@
-/** The confluent admin driver. */
-import { alreadyExistsError, kafkaJsTopicSpecs, type AdminDriver, type ResolvedConfig, type ResolvedTopicConfig, type TopicMetadata, type TopicPartitionOffset } from "@qi/streaming";
-import { connectWithin, newKafka, Session, type NativeClient } from "./native.js";
+/**
+ * The confluent admin driver: the client's admin calls, answers as the client gives them (core
+ * filters and sorts). The client's admin has no call to set a group's offsets, so
+ * `setCommittedOffsets` commits them through a consumer of the group that never joins it
+ * (librdkafka then commits as a simple consumer, which the broker accepts while the group has
+ * no active member, as for Kafka's own admin API).
+ */
+import type { TopicMetadata, TopicPartitionOffset } from "@qi/streaming";
+import { alreadyExistsError, kafkaJsTopicSpecs, type AdminDriver, type ResolvedConfig, type ResolvedTopicConfig } from "@qi/streaming/connector";
+import { commitConfirmed, connectWithin, newKafka, Session, type NativeClient } from "./native.js";
 
 interface NativeTopicMetadata {
   name: string;
@@ -35,25 +42,33 @@ export class ConfluentAdminDriver implements AdminDriver {
   }
 
   async listTopics(): Promise<readonly string[]> {
-    return ((await this.call((a) => a.listTopics())) as string[]).filter((t) => !t.startsWith("__")).sort();
+    return (await this.call((a) => a.listTopics())) as string[];
   }
 
   async getTopicMetadata(topics: readonly string[]): Promise<readonly TopicMetadata[]> {
     const meta = (await this.call((a) => a.fetchTopicMetadata({ topics: [...topics] }))) as NativeTopicMetadata[];
     return topics.map((name) => ({
       name,
-      partitions: (meta.find((m) => m.name === name)?.partitions ?? [])
-        .map((p) => ({ partitionId: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr }))
-        .sort((a, b) => a.partitionId - b.partitionId),
+      partitions: (meta.find((m) => m.name === name)?.partitions ?? []).map((p) => ({ partitionId: p.partitionId, leader: p.leader, replicas: p.replicas, isr: p.isr })),
     }));
   }
 
   async fetchCommittedOffsets(groupId: string, topic?: string): Promise<readonly TopicPartitionOffset[]> {
     const result = (await this.call((a) => a.fetchOffsets({ groupId, ...(topic === undefined ? {} : { topics: [topic] }) }))) as { topic: string; partitions: { partition: number; offset: string }[] }[];
-    return result
-      .flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: String(p.offset) })))
-      .filter((o) => o.offset !== "-1" && (topic === undefined || o.topic === topic))
-      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    return result.flatMap((t) => t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: String(p.offset) })));
+  }
+
+  async setCommittedOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const consumer = newKafka(this.config, undefined, this.session).consumer({ kafkaJS: { groupId, autoCommit: false } });
+    await this.session.call(() => connectWithin(consumer, this.config));
+    try {
+      // A member that never joined knows no coordinator yet: a first commit would fail with
+      // NOT_COORDINATOR. Reading the committed offsets waits until it is found.
+      await this.session.call(() => consumer.committed(offsets.map((o) => ({ topic: o.topic, partition: o.partition })), this.config.requestTimeout));
+      await commitConfirmed(consumer, this.session, offsets, this.config.requestTimeout);
+    } finally {
+      await consumer.disconnect().catch(() => {});
+    }
   }
 
   /** A call on the connected client, failed at once on an authentication error. */

@@ -1,16 +1,19 @@
 /**
- * Loading the client and the two things every driver needs from it: a `Kafka` instance per
- * connection (the client's objects cannot connect twice, ours can) and a connect that honours
- * our timeout (the client's waits about 30 s for an unreachable broker whatever it is told).
+ * Loading the client and what every driver needs from it: a `Kafka` instance per connection
+ * (the client's objects cannot connect twice, ours can), a connect that honours our timeout
+ * (the client's waits about 30 s for an unreachable broker whatever it is told), and a session
+ * that fails calls on what the client only logs (authentication failures, lost brokers).
  */
 import { createRequire } from "node:module";
-import { promiseOf, qiError, withTimeout, type ResolvedConfig } from "@qi/streaming";
-import { kafkaJsCommon, librdkafkaProperties, type LogLevel } from "./options.js";
+import type { QiError, TopicPartitionOffset } from "@qi/streaming";
+import { promiseOf, withTimeout, type ResolvedConfig } from "@qi/streaming/connector";
+import { authFailure, commitNotConfirmed, connectTimedOut, transportFailure } from "./errors.js";
+import type { LogLevel } from "./logs.js";
+import { kafkaJsCommon, librdkafkaProperties } from "./options.js";
 
 /** The KafkaJS-style API of @confluentinc/kafka-javascript, loosely typed: only what we call. */
 export interface KafkaJsApi {
   Kafka: new (config: Record<string, unknown>) => { producer(c: object): NativeClient; consumer(c: object): NativeClient; admin(c?: object): NativeClient };
-  CompressionTypes: Record<string, string>;
 }
 
 /** A native producer, consumer or admin: `connect` and `disconnect`, plus what each role calls. */
@@ -31,28 +34,23 @@ export function newKafka(config: ResolvedConfig, retries?: number, session?: Ses
   });
 }
 
-const AUTH_FAILURE = /SASL authentication error|Authentication failed/i;
-const TRANSPORT_FAILURE = /Connection refused|all broker connections are down|Broker transport failure/i;
-
 /**
  * Turns librdkafka's authentication failures into errors. The client only logs them and its
  * calls later fail with a transport error or a time-out; a session watches the log and fails
  * the calls in progress (and later ones) with `AUTHENTICATION` at once.
  */
 export class Session {
-  private failure: string | undefined;
+  private failure: QiError | undefined;
   private readonly waiting = new Set<(error: unknown) => void>();
-  private readonly transport = new Set<(message: string) => void>();
+  private readonly transport = new Set<(error: QiError) => void>();
 
   /**
    * Waits for `promise`, failing with `CONNECTION` as soon as the client logs that it cannot
    * reach the brokers (for waits the client itself would stretch, like a group join).
    */
   async reachable<T>(promise: Promise<T>): Promise<T> {
-    let listener!: (message: string) => void;
-    const down = new Promise<never>((_, reject) => {
-      listener = (message) => reject(qiError("CONNECTION", "BROKER_UNREACHABLE", message.replace(/^.*?\]: /, ""), { retriable: true }));
-    });
+    let listener!: (error: QiError) => void;
+    const down = new Promise<never>((_, reject) => (listener = reject));
     this.transport.add(listener);
     try {
       return await this.call(() => Promise.race([promise, down]));
@@ -69,17 +67,14 @@ export class Session {
 
   /** Called with every log line of the clients made with this session; true: reported, not to log. */
   observe(level: LogLevel, message: string): boolean {
-    if (TRANSPORT_FAILURE.test(message)) for (const listener of this.transport) listener(message);
-    if (AUTH_FAILURE.test(message)) {
-      this.failure = message.replace(/^.*?(SASL authentication error)/i, "$1");
-      const error = this.error()!;
-      for (const reject of this.waiting) reject(error);
+    const down = this.transport.size > 0 ? transportFailure(message) : undefined;
+    if (down) for (const listener of this.transport) listener(down);
+    const auth = authFailure(message);
+    if (auth) {
+      this.failure = auth;
+      for (const reject of this.waiting) reject(auth);
     }
     return this.report?.(level, message) ?? false;
-  }
-
-  private error(): unknown {
-    return this.failure === undefined ? undefined : qiError("AUTHENTICATION", "SASL_AUTHENTICATION_FAILED", this.failure, { retriable: false });
   }
 
   /**
@@ -88,7 +83,7 @@ export class Session {
    * promise for `map`): every send goes through here.
    */
   call<T, U = T>(fn: () => Promise<T>, map?: (value: T) => U): Promise<U> {
-    const known = this.error();
+    const known = this.failure;
     if (known) return Promise.reject(known);
     return new Promise<U>((resolve, reject) => {
       this.waiting.add(reject);
@@ -103,7 +98,7 @@ export class Session {
         },
         (error: unknown) => {
           this.waiting.delete(reject);
-          reject(this.error() ?? error);
+          reject(this.failure ?? error);
         },
       );
     });
@@ -118,9 +113,7 @@ export async function connectWithin(client: NativeClient, config: ResolvedConfig
   const limit = config.connectionTimeout + Math.min(config.requestTimeout, 5000);
   const connecting = client.connect();
   try {
-    await withTimeout(connecting, limit, () =>
-      qiError("CONNECTION", "BROKER_UNREACHABLE", `could not connect to ${config.brokers.join(",")} within ${limit} ms`, { retriable: true }),
-    );
+    await withTimeout(connecting, limit, () => connectTimedOut(config.brokers, limit));
   } catch (error) {
     void connecting.then(
       () => client.disconnect().catch(() => {}),
@@ -140,5 +133,21 @@ export async function probe(config: ResolvedConfig, session: Session, retries?: 
     });
   } finally {
     await admin.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * Commits offsets through a consumer and resolves once the broker has them: the client's
+ * commit only queues it (librdkafka's commitAsync) and resolves at once, so it is read back.
+ */
+export async function commitConfirmed(consumer: NativeClient, session: Session, offsets: readonly TopicPartitionOffset[], timeout: number): Promise<void> {
+  const tps = offsets.map((o) => ({ topic: o.topic, partition: o.partition }));
+  await session.call(() => consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }))));
+  const deadline = Date.now() + timeout;
+  for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
+    const got = (await session.call(() => consumer.committed(tps, timeout))) as { topic: string; partition: number; offset: string }[];
+    if (offsets.every((o) => got.some((g) => g.topic === o.topic && g.partition === o.partition && String(g.offset) === o.offset))) return;
+    if (Date.now() > deadline) throw commitNotConfirmed(timeout);
+    await new Promise((r) => setTimeout(r, delay));
   }
 }

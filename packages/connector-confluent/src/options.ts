@@ -4,11 +4,11 @@
  * names (`linger.ms`, `fetch.wait.max.ms`, ...), passed through as they are: the common ones are
  * listed, any other well-formed property name is accepted too, except those the connector sets
  * itself from our config (they would change behaviour the contract fixes). librdkafka rejects a
- * name it does not know when the client is made (at `connect`). Secrets never reach a log line:
- * logs go through the injected logger.
+ * name it does not know when the client is made (at `connect`).
  */
-import { unsupportedError, type Logger, type ResolvedConfig, type TlsOptions } from "@qi/streaming";
-import { revealSecret, revealSecrets } from "@qi/streaming/connector";
+import type { TlsOptions } from "@qi/streaming";
+import { revealSecret, revealSecrets, unsupportedError, type ResolvedConfig } from "@qi/streaming/connector";
+import { routeLogs, type LogWatcher } from "./logs.js";
 
 /** librdkafka properties accepted in `config.options` (passed through to every client). */
 export const CONFLUENT_OPTION_KEYS: readonly string[] = [
@@ -111,27 +111,6 @@ export function tlsProperties(ssl: TlsOptions): Record<string, unknown> {
     }
   }
   return out;
-}
-
-/** Warnings that are expected by design: one `options` object is given to every client. */
-const EXPECTED = /Configuration property \S+ is a (consumer|producer) property and will be ignored/;
-
-export type LogLevel = "debug" | "info" | "warn" | "error";
-
-/**
- * Sees every log line of a client before it is logged; returning `true` means it was reported
- * some other way (to a consumer's `onError`), so it is not logged a second time.
- */
-export type LogWatcher = (level: LogLevel, message: string) => boolean | void;
-
-/** The logger shape the client calls (KafkaJS-style), routed to ours; `watch` sees every line. */
-function routeLogs(logger: Logger, watch?: LogWatcher): object {
-  const log = (level: LogLevel) => (message: string, extra?: Record<string, unknown>) => {
-    if (watch?.(level, String(message)) === true) return;
-    logger[EXPECTED.test(message) ? "debug" : level](`librdkafka: ${message}`, extra);
-  };
-  const routed = { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error"), setLogLevel: () => {}, namespace: () => routed };
-  return routed;
 }
 
 /** The `kafkaJS` block common to producer, consumer and admin. */

@@ -1,10 +1,13 @@
 /**
- * The confluent producer driver. Partitions come from core's router (librdkafka's default is
- * CRC32); acks, compression and the timeout are producer settings (its `send` rejects them per
- * call); `linger.ms` defaults to 0 so that an awaited send is not held back (librdkafka still
- * batches what queues up while a request is in flight).
+ * The confluent producer driver. Core routes every record (librdkafka's default partitioner is
+ * CRC32); the count comes from the admin API. acks, compression and the timeout are producer
+ * settings (the client's `send` rejects them per call); `linger.ms` is 0 so that an awaited
+ * send is not held back (librdkafka still batches what queues up while a request is in flight).
+ * librdkafka retries per partition, never a whole request, so `retriesWholeRequest` stays unset.
  */
-import { offsetsFromBase, PartitionRouter, type OutgoingRecord, type ProduceResult, type ProducerConfig, type ProducerDriver, type ResolvedConfig } from "@qi/streaming";
+import type { ProduceResult } from "@qi/streaming";
+import { offsetsFromBase, type BaseOffsetReport, type ProducerDriver, type ResolvedConfig, type ResolvedProducerConfig, type RoutedRecord } from "@qi/streaming/connector";
+import { isUnknownTopic } from "./errors.js";
 import { connectWithin, newKafka, Session, type NativeClient } from "./native.js";
 import { librdkafkaProperties } from "./options.js";
 
@@ -18,51 +21,64 @@ interface NativeMessage {
 }
 
 /** What the client's `send` answers: the first offset written per topic and partition. */
-interface DeliveryReport {
+export interface DeliveryReport {
   topicName: string;
   partition: number;
-  baseOffset?: string;
+  /** A decimal string; negative (librdkafka's invalid offset, -1001) when the broker answers nothing (acks 0). */
+  baseOffset?: string | null;
 }
 
-/** A fresh object per send: the client rewrites the messages it is given. */
-function nativeMessage(r: OutgoingRecord, partition: number): NativeMessage {
-  const message: NativeMessage = { key: r.key, value: r.value, headers: { ...r.headers }, partition };
+/**
+ * A fresh object per record: the client rewrites the messages it is given (the headers object
+ * is core's fresh copy, which the client only reads).
+ */
+function nativeMessage(r: RoutedRecord): NativeMessage {
+  const message: NativeMessage = { key: r.key, value: r.value, headers: r.headers, partition: r.partition };
   if (r.timestamp !== undefined) message.timestamp = String(r.timestamp);
   return message;
+}
+
+function baseReport(report: DeliveryReport): BaseOffsetReport {
+  const offset = report.baseOffset;
+  return { topic: report.topicName, partition: report.partition, baseOffset: offset == null || offset.startsWith("-") ? undefined : offset };
+}
+
+/** One result per record, in input order, from the client's per-partition delivery reports. */
+export function produceResults(records: readonly RoutedRecord[], reports: readonly DeliveryReport[]): ProduceResult[] {
+  return offsetsFromBase(records, reports.map(baseReport));
+}
+
+/** One `send` per topic (the client's `send` takes one); one call when there is one topic. */
+function sendByTopic(producer: NativeClient, records: readonly RoutedRecord[]): Promise<DeliveryReport[]> {
+  const topic = records[0]!.topic;
+  let i = 1;
+  while (i < records.length && records[i]!.topic === topic) i++;
+  if (i === records.length) return producer.send({ topic, messages: records.map(nativeMessage) }) as Promise<DeliveryReport[]>;
+  const byTopic = new Map<string, NativeMessage[]>();
+  for (const r of records) {
+    let list = byTopic.get(r.topic);
+    if (!list) byTopic.set(r.topic, (list = []));
+    list.push(nativeMessage(r));
+  }
+  const sends = [...byTopic].map(([t, messages]) => producer.send({ topic: t, messages }) as Promise<DeliveryReport[]>);
+  return Promise.all(sends).then((reports) => reports.flat());
 }
 
 export class ConfluentProducerDriver implements ProducerDriver {
   private producer: NativeClient | undefined;
   private admin: NativeClient | undefined;
-  private readonly router: PartitionRouter;
   private readonly session = new Session();
 
   constructor(
     private readonly config: ResolvedConfig,
-    private readonly producerConfig: ProducerConfig,
-  ) {
-    this.router = new PartitionRouter(async (topic) => {
-      try {
-        const meta = (await this.session.call(() => this.admin!.fetchTopicMetadata({ topics: [topic] }))) as { partitions: unknown[] }[];
-        return meta[0]?.partitions.length;
-      } catch (error) {
-        const e = error as { type?: string; code?: number };
-        if (e.type === "UNKNOWN_TOPIC_OR_PARTITION" || e.code === 3) return undefined;
-        throw error;
-      }
-    });
-  }
+    private readonly producerConfig: ResolvedProducerConfig,
+  ) {}
 
   async connect(): Promise<void> {
     const kafka = newKafka(this.config, undefined, this.session);
-    const { acks = "all", compression = "none", idempotent = false, timeout } = this.producerConfig;
+    const { acks, compression, idempotent, timeout } = this.producerConfig;
     const producer = kafka.producer({
-      kafkaJS: {
-        acks: acks === "all" ? -1 : acks,
-        idempotent,
-        compression,
-        timeout: timeout ?? this.config.requestTimeout,
-      },
+      kafkaJS: { acks, idempotent, compression, timeout },
       "linger.ms": 0,
       // The Java client's max.request.size: a record of up to 1 MiB (the broker's default limit).
       "message.max.bytes": 1_048_576,
@@ -80,35 +96,23 @@ export class ConfluentProducerDriver implements ProducerDriver {
     this.admin = admin;
   }
 
-  send(records: readonly OutgoingRecord[]): Promise<readonly ProduceResult[]> {
-    const partitions = this.router.route(records);
-    // No promise and no async frame per send when the partition counts are cached.
-    return Array.isArray(partitions) ? this.produce(records, partitions) : partitions.then((p) => this.produce(records, p));
+  async partitionCount(topic: string): Promise<number | undefined> {
+    const admin = this.admin!;
+    try {
+      const meta = (await this.session.call(() => admin.fetchTopicMetadata({ topics: [topic] }))) as { partitions: unknown[] }[];
+      return meta[0]?.partitions.length;
+    } catch (error) {
+      if (isUnknownTopic(error)) return undefined;
+      throw error;
+    }
   }
 
-  private produce(records: readonly OutgoingRecord[], partitions: readonly number[]): Promise<readonly ProduceResult[]> {
+  /** One plain promise per call, no async frame: every send goes through here. */
+  send(records: readonly RoutedRecord[]): Promise<readonly ProduceResult[]> {
     const producer = this.producer!;
-    const byTopic = new Map<string, NativeMessage[]>();
-    for (let i = 0; i < records.length; i++) {
-      const r = records[i]!;
-      let list = byTopic.get(r.topic);
-      if (!list) byTopic.set(r.topic, (list = []));
-      list.push(nativeMessage(r, partitions[i]!));
-    }
     return this.session.call(
-      () => {
-        if (byTopic.size === 1) {
-          const [topic, messages] = byTopic.entries().next().value!;
-          return producer.send({ topic, messages }) as Promise<DeliveryReport[]>;
-        }
-        return Promise.all([...byTopic].map(([topic, messages]) => producer.send({ topic, messages }) as Promise<DeliveryReport[]>)).then((r) => r.flat());
-      },
-      (reports): ProduceResult[] => {
-        // One partition written (every single send): its report is the base, no lookup table.
-        if (reports.length === 1) return offsetsFromBase(records, partitions, () => reports[0]!.baseOffset ?? "0");
-        const base = new Map(reports.map((m) => [`${m.partition}:${m.topicName}`, m.baseOffset ?? "0"]));
-        return offsetsFromBase(records, partitions, (topic, partition) => base.get(`${partition}:${topic}`) ?? "0");
-      },
+      () => sendByTopic(producer, records),
+      (reports) => produceResults(records, reports),
     );
   }
 

@@ -1,9 +1,9 @@
 // Which of the client's log lines become consumer errors (its fetch loop only logs them), and how
 // they are classified. No broker needed.
-import { toQiError } from "@qi/streaming";
+import { toQiError } from "@qi/streaming/connector";
 import { describe, expect, test } from "vitest";
 import { confluentConnector } from "../../src/index.js";
-import { loopError } from "../../src/consumer.js";
+import { loopError } from "../../src/errors.js";
 
 const classify = (level: string, line: string) => {
   const e = loopError(level, line);
