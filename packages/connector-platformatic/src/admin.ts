@@ -1,8 +1,14 @@
-/** The platformatic admin driver. */
-import { topicNotFound, type AdminDriver, type ResolvedConfig, type ResolvedTopicConfig, type TopicMetadata, type TopicPartitionOffset } from "@qi/streaming";
+/**
+ * The platformatic admin driver: topics, metadata and a group's committed offsets (read, and set
+ * without joining the group). Core sorts and filters the answers.
+ */
+import type { TopicMetadata, TopicPartitionOffset } from "@qi/streaming";
+import { topicNotFound, type AdminDriver, type ResolvedConfig, type ResolvedTopicConfig } from "@qi/streaming/connector";
 import { Admin } from "@platformatic/kafka";
-import { isUnknownTopic, probe } from "./metadata.js";
-import { baseOptions, routeLogs } from "./options.js";
+import { isUnknownTopic, unknownTopicOf } from "./errors.js";
+import { routeLogs } from "./logs.js";
+import { probe } from "./metadata.js";
+import { baseOptions } from "./options.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -70,7 +76,7 @@ export class PlatformaticAdminDriver implements AdminDriver {
   }
 
   async listTopics(): Promise<readonly string[]> {
-    return (await this.client().listTopics()).filter((t) => !t.startsWith("__")).sort();
+    return this.client().listTopics();
   }
 
   async getTopicMetadata(topics: readonly string[]): Promise<readonly TopicMetadata[]> {
@@ -80,29 +86,31 @@ export class PlatformaticAdminDriver implements AdminDriver {
     } catch (error) {
       // platformatic names the missing topic in a UserError without a code; find which one.
       if (!isUnknownTopic(error)) throw error;
-      const named = topics.find((t) => (error as Error).message.includes(`Unknown topic ${t}.`));
-      throw topicNotFound(named ?? topics[0]!);
+      throw topicNotFound(unknownTopicOf(error, topics) ?? topics[0]!);
     }
     return topics.map((name) => {
       const t = meta.topics.get(name);
       if (!t) throw topicNotFound(name);
       return {
         name,
-        partitions: t.partitions
-          .map((p, partitionId) => ({ partitionId, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] }))
-          .sort((a, b) => a.partitionId - b.partitionId),
+        partitions: t.partitions.map((p, partitionId) => ({ partitionId, leader: p.leader, replicas: [...p.replicas], isr: [...p.isr] })),
       };
     });
   }
 
-  async fetchCommittedOffsets(groupId: string, topic?: string): Promise<readonly TopicPartitionOffset[]> {
+  /** Every topic the group committed (core keeps the asked topic's). */
+  async fetchCommittedOffsets(groupId: string): Promise<readonly TopicPartitionOffset[]> {
     const groups = await this.client().listConsumerGroupOffsets({ groups: [groupId] });
     return groups
       .flatMap((g) => g.topics)
-      .filter((t) => topic === undefined || t.name === topic)
-      .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset.toString() })))
-      .filter((o) => o.offset !== "-1")
-      .sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+      .flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset.toString() })));
+  }
+
+  /** Kafka takes offsets for a group without members from the admin API (OffsetCommit with no member). */
+  async setCommittedOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    const byTopic = new Map<string, { partition: number; offset: bigint }[]>();
+    for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: BigInt(o.offset) }]);
+    await this.client().alterConsumerGroupOffsets({ groupId, topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })) });
   }
 
   async disconnect(): Promise<void> {

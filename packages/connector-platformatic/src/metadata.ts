@@ -1,12 +1,6 @@
-/** Metadata helpers shared by the three drivers. */
-import { findErrorBy, type Base } from "@platformatic/kafka";
-
-/** platformatic turns UNKNOWN_TOPIC_OR_PARTITION in a metadata answer into a plain UserError. */
-export function isUnknownTopic(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (findErrorBy(error, "apiCode", 3)) return true;
-  return (error as { code?: unknown }).code === "PLT_KFK_USER" && /^Unknown topic /.test(error.message);
-}
+/** Metadata calls the three drivers share: a topic's partition count, and the connect probe. */
+import type { Base } from "@platformatic/kafka";
+import { isUnknownTopic } from "./errors.js";
 
 /** The partition count of a topic, or undefined when it does not exist (one retry, for fresh topics). */
 export async function partitionCount(client: Base, topic: string): Promise<number | undefined> {

@@ -3,9 +3,8 @@
  * are passed through explicitly, by where they belong; any other key is a `VALIDATION` error
  * (core checks the keys against `PLATFORMATIC_OPTION_KEYS`).
  */
-import { allOptionKeys, pickOptions, type Logger, type ResolvedConfig } from "@qi/streaming";
-import { revealSecrets } from "@qi/streaming/connector";
-import type { Base, BaseOptions, SASLOptions } from "@platformatic/kafka";
+import { allOptionKeys, pickOptions, revealSecrets, type ResolvedConfig, type ResolvedConsumerConfig, type ResolvedProducerConfig } from "@qi/streaming/connector";
+import type { BaseOptions, ConsumerOptions, ProducerOptions, SASLOptions } from "@platformatic/kafka";
 
 /** Pass-through options, by the platformatic client they go to. */
 export const PLATFORMATIC_OPTIONS = {
@@ -20,9 +19,7 @@ export const PLATFORMATIC_OPTIONS = {
 /** Every key `config.options` may hold for the platformatic connector; others are a `VALIDATION` error. */
 export const PLATFORMATIC_OPTION_KEYS: readonly string[] = allOptionKeys(PLATFORMATIC_OPTIONS);
 
-/** Picks the options of one group (`PLATFORMATIC_OPTIONS.client`, ...). */
-export const pick = pickOptions;
-
+type Bytes = Buffer;
 
 const MECHANISMS = { plain: "PLAIN", "scram-sha-256": "SCRAM-SHA-256", "scram-sha-512": "SCRAM-SHA-512" } as const;
 
@@ -52,39 +49,54 @@ export function baseOptions(config: ResolvedConfig, overrides: { retries?: numbe
     autocreateTopics: false,
     ...(ssl === undefined || ssl === false ? {} : { tls: ssl === true ? {} : (revealSecrets(ssl) as BaseOptions["tls"]) }),
     ...(auth ? { sasl: auth } : {}),
-    ...pick(config.options, PLATFORMATIC_OPTIONS.client),
+    ...pickOptions(config.options, PLATFORMATIC_OPTIONS.client),
   } as BaseOptions;
 }
 
 /**
- * platformatic has no logger to inject (it uses `debug` and diagnostics channels, global to the
- * process); what it reports per client comes as events, which we route to our logger (which
- * scrubs secrets). Returns a function that removes the listeners.
+ * The `Producer`'s options. `acks` defaults to all (-1), where platformatic's is leader only;
+ * an idempotent producer is given none (platformatic requires all and sets it itself).
  */
-export function routeLogs(client: Base, logger: Logger, role: string, { errors = true }: { errors?: boolean } = {}): () => void {
-  const events: [string, (...args: unknown[]) => void][] = [
-    ["client:broker:connect", (p) => logger.debug(`platformatic ${role}: connected to a broker`, broker(p))],
-    ["client:broker:disconnect", (p) => logger.debug(`platformatic ${role}: disconnected from a broker`, broker(p))],
-    ["client:broker:failed", (p) => logger.warn(`platformatic ${role}: broker connection failed`, broker(p))],
-    ["consumer:heartbeat:error", (p) => logger.warn(`platformatic ${role}: heartbeat failed: ${message((p as { error?: unknown })?.error)}`)],
-    ["consumer:heartbeat:stalled", (p) => logger.warn(`platformatic ${role}: heartbeat stalled for ${String((p as { stalledFor?: unknown })?.stalledFor)} ms`)],
-    ["consumer:group:rebalance", () => logger.info(`platformatic ${role}: group rebalance`)],
-    ["consumer:group:autocommit:error", (p) => logger.warn(`platformatic ${role}: commit before rebalance failed: ${message((p as { error?: unknown })?.error)}`)],
-  ];
-  // An `error` event nobody listens to throws: the consumer reports its own through core instead.
-  if (errors) events.push(["error", (e) => logger.error(`platformatic ${role}: ${message(e)}`)]);
-  const emitter = client as unknown as { on(e: string, l: (...a: unknown[]) => void): void; removeListener(e: string, l: (...a: unknown[]) => void): void };
-  for (const [event, listener] of events) emitter.on(event, listener);
-  return () => {
-    for (const [event, listener] of events) emitter.removeListener(event, listener);
+export function producerOptions(config: ResolvedConfig, producer: ResolvedProducerConfig): ProducerOptions<Bytes, Bytes, Bytes, Bytes> {
+  return {
+    ...baseOptions(config),
+    ...pickOptions(config.options, PLATFORMATIC_OPTIONS.producer),
+    idempotent: producer.idempotent,
+    compression: producer.compression,
+    timeout: producer.timeout,
+    ...(producer.idempotent ? {} : { acks: producer.acks }),
   };
 }
 
-function broker(payload: unknown): Record<string, unknown> {
-  const b = (payload as { broker?: { host?: unknown; port?: unknown } } | undefined)?.broker;
-  return b ? { broker: `${String(b.host)}:${String(b.port)}` } : {};
+/** How the consumer fetches: platformatic's options, with our defaults. */
+export interface FetchSettings {
+  /** Java's fetch.max.wait.ms: a partition that becomes ready waits at most this for a fetch in flight. @default 500 */
+  readonly maxWaitTime: number;
+  /** Bytes fetched per partition per request. @default 1048576 */
+  readonly maxBytesPerPartition: number;
 }
 
-export function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+export function fetchSettings(config: ResolvedConfig): FetchSettings {
+  const o = config.options;
+  return { maxWaitTime: (o.maxWaitTime as number | undefined) ?? 500, maxBytesPerPartition: (o.maxBytesPerPartition as number | undefined) ?? 1_048_576 };
+}
+
+/**
+ * The `Consumer`'s options. Commits are core's (platformatic's autocommit commits a batch before
+ * it is processed). `beforeJoin` is platformatic's `protocolsMetadata` hook, awaited before
+ * every JoinGroup: our "partitions revoked" moment.
+ */
+export function consumerOptions(config: ResolvedConfig, consumer: ResolvedConsumerConfig, beforeJoin: () => Promise<void>): ConsumerOptions<Bytes, Bytes, Bytes, Bytes> {
+  const { sessionTimeout } = consumer;
+  return {
+    ...baseOptions(config),
+    groupId: consumer.groupId,
+    sessionTimeout,
+    rebalanceTimeout: Math.max(sessionTimeout, 60_000),
+    heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
+    autocommit: false,
+    ...fetchSettings(config),
+    ...pickOptions(config.options, PLATFORMATIC_OPTIONS.consumer),
+    protocolsMetadata: () => beforeJoin().then(() => Buffer.alloc(0)),
+  } as ConsumerOptions<Bytes, Bytes, Bytes, Bytes>;
 }

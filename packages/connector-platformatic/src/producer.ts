@@ -1,42 +1,53 @@
 /**
- * The platformatic producer driver. Partitions are chosen by core's router (Java murmur2, and an
- * explicit partition checked against the partition count), because platformatic's default
- * partitioner disagrees with Java's and it wraps a partition that does not exist modulo the count.
- * `acks` defaults to all (-1); platformatic's default is leader only.
+ * The platformatic producer driver. Core chooses every record's partition (platformatic's default
+ * partitioner disagrees with Java's, and it wraps a partition that does not exist modulo the
+ * count); this driver only writes them.
+ *
+ * Without idempotence platformatic answers a partition-level "stale metadata" error
+ * (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, common right after a topic is created) by
+ * sending the whole request again, which writes the partitions that had succeeded twice: it says
+ * so (`retriesWholeRequest`), and core hands it one partition per `send`.
  */
-import { offsetsFromBase, PartitionRouter, type OutgoingRecord, type ProduceResult, type ProducerConfig, type ProducerDriver, type ResolvedConfig } from "@qi/streaming";
-import { Producer, type MessageToProduce, type ProducerOptions } from "@platformatic/kafka";
-import { isUnknownTopic, partitionCount, probe } from "./metadata.js";
-import { baseOptions, pick, PLATFORMATIC_OPTIONS, routeLogs } from "./options.js";
+import type { ProduceResult } from "@qi/streaming";
+import { offsetsFromBase, type ProducerDriver, type ResolvedConfig, type ResolvedProducerConfig, type RoutedRecord } from "@qi/streaming/connector";
+import { Producer, type MessageToProduce } from "@platformatic/kafka";
+import { routeLogs } from "./logs.js";
+import { partitionCount, probe } from "./metadata.js";
+import { producerOptions } from "./options.js";
+
+type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
+
+/** One record as platformatic takes it. */
+export function toMessage(r: RoutedRecord): Message {
+  return {
+    topic: r.topic,
+    partition: r.partition,
+    key: r.key ?? undefined,
+    value: r.value as Buffer,
+    headers: new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k, "utf8"), v])),
+    ...(r.timestamp === undefined ? {} : { timestamp: BigInt(r.timestamp) }),
+  };
+}
 
 export class PlatformaticProducerDriver implements ProducerDriver {
-  private producer: Producer | undefined;
+  readonly retriesWholeRequest: boolean;
+  private producer: Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
   private unroute: (() => void) | undefined;
-  private readonly router: PartitionRouter;
-  private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly acks: number;
+  /** platformatic's `send` takes leader-only acks unless told otherwise, whatever the producer's options say. */
+  private readonly sendOptions: { acks?: number };
 
   constructor(
     private readonly config: ResolvedConfig,
-    private readonly producerConfig: ProducerConfig,
+    private readonly producerConfig: ResolvedProducerConfig,
   ) {
-    const acks = producerConfig.acks ?? "all";
-    this.acks = acks === "all" ? -1 : acks;
-    this.router = new PartitionRouter((topic) => partitionCount(this.client(), topic));
+    this.retriesWholeRequest = !producerConfig.idempotent;
+    this.sendOptions = producerConfig.idempotent ? {} : { acks: producerConfig.acks };
   }
 
   /** A closed platformatic client cannot reopen: `connect` after `disconnect` makes a new one. */
-  private client(): Producer {
+  private client(): Producer<Buffer, Buffer, Buffer, Buffer> {
     if (!this.producer) {
-      const options: ProducerOptions<Buffer, Buffer, Buffer, Buffer> = {
-        ...baseOptions(this.config),
-        ...pick(this.config.options, PLATFORMATIC_OPTIONS.producer),
-        idempotent: this.producerConfig.idempotent ?? false,
-        compression: this.producerConfig.compression ?? "none",
-        timeout: this.producerConfig.timeout ?? this.config.requestTimeout,
-        ...(this.producerConfig.idempotent ? {} : { acks: this.acks }),
-      };
-      this.producer = new Producer(options);
+      this.producer = new Producer(producerOptions(this.config, this.producerConfig));
       this.unroute = routeLogs(this.producer, this.config.logger, "producer");
     }
     return this.producer;
@@ -46,54 +57,20 @@ export class PlatformaticProducerDriver implements ProducerDriver {
     await probe(this.client(), () => this.disconnect());
   }
 
-  async send(records: readonly OutgoingRecord[]): Promise<readonly ProduceResult[]> {
-    const producer = this.client();
-    const partitions = await this.router.route(records);
-    const messages: MessageToProduce<Buffer, Buffer, Buffer, Buffer>[] = records.map((r, i) => ({
-      topic: r.topic,
-      partition: partitions[i]!,
-      key: r.key ?? undefined,
-      value: r.value as Buffer,
-      headers: new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k, "utf8"), v])),
-      ...(r.timestamp === undefined ? {} : { timestamp: BigInt(r.timestamp) }),
-    }));
-    // One request per partition. platformatic answers a partition-level error that says "stale
-    // metadata" (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, common right after a topic is
-    // created) by sending the whole request again, so the partitions that had been written in it
-    // are written twice. A request per partition makes that retry repeat only what failed.
-    const groups = new Map<string, MessageToProduce<Buffer, Buffer, Buffer, Buffer>[]>();
-    messages.forEach((m) => {
-      const key = `${m.partition!}:${m.topic}`;
-      let list = groups.get(key);
-      if (!list) groups.set(key, (list = []));
-      list.push(m);
-    });
-    const acks = this.producerConfig.idempotent ? {} : { acks: this.acks };
-    const sending = Promise.all([...groups.values()].map((group) => producer.send({ messages: group, ...acks })));
-    this.inFlight.add(sending);
-    let results: Awaited<typeof sending>;
-    try {
-      results = await sending;
-    } catch (error) {
-      if (isUnknownTopic(error)) for (const r of records) this.router.invalidate(r.topic);
-      throw error;
-    } finally {
-      this.inFlight.delete(sending);
-    }
-    // acks 0: the broker answers nothing, so there is no offset to report.
-    const base = new Map(results.flatMap((r) => r.offsets ?? []).map((o) => [`${o.partition}:${o.topic}`, o.offset]));
-    return offsetsFromBase(records, partitions, (topic, partition) => base.get(`${partition}:${topic}`) ?? -1n).map((r) =>
-      this.acks === 0 ? { ...r, offset: "-1" } : r,
-    );
+  partitionCount(topic: string): Promise<number | undefined> {
+    return partitionCount(this.client(), topic);
   }
 
-  /** Every send is a request of its own: flushing is waiting for the sends in flight. */
-  async flush(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+  async send(records: readonly RoutedRecord[]): Promise<readonly ProduceResult[]> {
+    const result = await this.client().send({ messages: records.map(toMessage), ...this.sendOptions });
+    // acks 0: the broker answers nothing, there are no offsets (offsetsFromBase reports "-1").
+    return offsetsFromBase(records, (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, baseOffset: o.offset })));
   }
+
+  /** platformatic buffers nothing: every send is a request of its own. */
+  async flush(): Promise<void> {}
 
   async disconnect(): Promise<void> {
-    await this.flush();
     const producer = this.producer;
     this.producer = undefined;
     this.unroute?.();

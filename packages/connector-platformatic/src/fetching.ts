@@ -1,0 +1,242 @@
+/**
+ * The fetch loop. platformatic's `MessagesStream` fetches every assigned partition and pauses
+ * only as a whole, so this driver fetches itself over the public `Consumer.fetch()`: one request
+ * per leader for the partitions that have a position and are neither paused nor waiting, record
+ * batches decoded into `ConsumedMessage`s, and one batch per partition prefetched while the
+ * previous one is being delivered. Core slices what it is handed, and repositions the driver
+ * (a seek) when it stops early.
+ */
+import type { ConsumedMessage } from "@qi/streaming";
+import { normalizeIncoming, toQiError, type BatchSink, type ResolvedConfig } from "@qi/streaming/connector";
+import { ConnectionPool, type ConnectionOptions, type Consumer, type RecordsBatch } from "@platformatic/kafka";
+import { OFFSET_OUT_OF_RANGE } from "./errors.js";
+import type { Membership } from "./membership.js";
+import { baseOptions, type FetchSettings } from "./options.js";
+import type { Fetched, PartitionState, Positions } from "./positions.js";
+
+/** Record batch attributes. */
+const IS_CONTROL = 0x20;
+const LOG_APPEND_TIME = 0x08;
+
+/** What `Consumer.fetch()` answers (the type is not exported by name). */
+export type FetchResponse = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, Buffer>["fetch"]>>;
+type FetchPartition = { partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number; lastFetchedEpoch: number };
+/** What a fetch request asked per partition: a response under another epoch or offset is stale. */
+type Requested = Map<string, { epoch: number; offset: bigint }>;
+
+/**
+ * The messages of a partition's record batches from offset `from` on (a batch may start before
+ * it), and the next offset to fetch. Control batches (transaction markers) are skipped; a batch
+ * with LOG_APPEND_TIME gives every record the broker's time.
+ */
+export function decodeBatches(topic: string, partition: number, batches: readonly RecordsBatch[], from: bigint): { messages: ConsumedMessage[]; next: bigint } {
+  const messages: ConsumedMessage[] = [];
+  let next = from;
+  for (const batch of batches) {
+    const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
+    if (last + 1n > next) next = last + 1n;
+    if (batch.attributes & IS_CONTROL) continue;
+    for (const r of batch.records) {
+      const offset = batch.firstOffset + BigInt(r.offsetDelta);
+      if (offset < from) continue;
+      const timestamp = batch.attributes & LOG_APPEND_TIME ? batch.maxTimestamp : batch.firstTimestamp + r.timestampDelta;
+      messages.push(normalizeIncoming({ topic, partition, offset, key: r.key, value: r.value, headers: r.headers, timestamp }));
+    }
+  }
+  return { messages, next };
+}
+
+export interface FetcherOptions {
+  readonly consumer: Consumer<Buffer, Buffer, Buffer, Buffer>;
+  readonly sink: BatchSink;
+  readonly positions: Positions;
+  readonly membership: Membership;
+  readonly topics: readonly string[];
+  readonly settings: FetchSettings;
+  readonly config: ResolvedConfig;
+  readonly groupId: string;
+}
+
+export class Fetcher {
+  private running = true;
+  private readonly loop: Promise<void>;
+  private wakeUp: (() => void) | undefined;
+  /**
+   * Fetches long-poll: on the connection of the group requests (heartbeats, commits) they would
+   * hold those up by up to `maxWaitTime`. Like platformatic's own streams, fetch on a pool of its own.
+   */
+  private readonly pool: ConnectionPool;
+
+  constructor(private readonly o: FetcherOptions) {
+    this.pool = new ConnectionPool(o.config.clientId, baseOptions(o.config) as ConnectionOptions);
+    this.loop = this.run();
+  }
+
+  /** Ends the loop (deliveries in progress are core's to wait for). */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop.catch(() => {});
+    await this.pool.close().catch(() => {});
+  }
+
+  /** Something changed (a seek, a resume, positions known, a delivery done): fetch now. */
+  wake(): void {
+    const wake = this.wakeUp;
+    this.wakeUp = undefined;
+    wake?.();
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeUp = undefined;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /** A batch of `s` may be handed to core now. */
+  private deliverable(s: PartitionState): boolean {
+    return this.running && !s.paused && !this.o.membership.revoking && this.o.membership.owns(s);
+  }
+
+  private async run(): Promise<void> {
+    const { config, membership, positions } = this.o;
+    let failures = 0;
+    while (this.running) {
+      const ready = membership.revoking
+        ? []
+        : membership.owned.map((tp) => positions.get(tp.topic, tp.partition)).filter((s): s is PartitionState => !!s && s.position !== undefined && !s.paused && !s.prefetched);
+      if (ready.length === 0) {
+        await this.idle(1000);
+        continue;
+      }
+      try {
+        await this.fetchOnce(ready);
+        failures = 0;
+      } catch (error) {
+        if (!this.running) break;
+        failures++;
+        const qi = toQiError(error, { connector: "platformatic", operation: "consumer.fetch", groupId: this.o.groupId });
+        // Transient failures (a leader moving, a broker restarting) are retried quietly; the rest are reported.
+        if (qi.retriable && failures < 10) config.logger.warn(`platformatic consumer: fetch failed, retrying: ${qi.message}`, { code: qi.code });
+        else this.o.sink.error(error);
+        await this.idle(Math.min(config.retry.maxRetryTimeMs, config.retry.initialRetryTimeMs * 2 ** Math.min(failures - 1, 10)));
+      }
+    }
+  }
+
+  /** One fetch request per leader of the `ready` partitions. */
+  private async fetchOnce(ready: readonly PartitionState[]): Promise<void> {
+    const { consumer, settings } = this.o;
+    const metadata = await consumer.metadata({ topics: [...this.o.topics] });
+    const byNode = new Map<number, Map<string, FetchPartition[]>>();
+    const names = new Map<string, string>();
+    const requested: Requested = new Map();
+    let leaderless = false;
+    for (const s of ready) {
+      const t = metadata.topics.get(s.topic);
+      const leader = t?.partitions[s.partition]?.leader;
+      if (!t || leader === undefined || leader < 0) {
+        leaderless = true;
+        continue;
+      }
+      names.set(t.id, s.topic);
+      let topics = byNode.get(leader);
+      if (!topics) byNode.set(leader, (topics = new Map()));
+      let list = topics.get(t.id);
+      if (!list) topics.set(t.id, (list = []));
+      list.push({ partition: s.partition, fetchOffset: s.position!, partitionMaxBytes: settings.maxBytesPerPartition, currentLeaderEpoch: -1, lastFetchedEpoch: -1 });
+      requested.set(s.key, { epoch: s.epoch, offset: s.position! });
+    }
+    if (leaderless) consumer.clearMetadata();
+    if (byNode.size === 0) {
+      await this.idle(100);
+      return;
+    }
+    const results = await Promise.allSettled(
+      [...byNode].map(([node, topics]) =>
+        consumer.fetch({ node, topics: [...topics].map(([topicId, partitions]) => ({ topicId, partitions })), maxWaitTime: settings.maxWaitTime, connectionPool: this.pool }),
+      ),
+    );
+    let failure: unknown;
+    for (const r of results) {
+      if (r.status === "fulfilled") this.accept(r.value, names, requested);
+      else {
+        // A partition-level error fails the whole request; the other partitions' data still counts.
+        const response = (r.reason as { response?: FetchResponse } | null)?.response;
+        if (response?.responses) {
+          this.accept(response, names, requested);
+          if (this.resetOutOfRange(response, names, requested)) continue;
+        }
+        failure ??= r.reason;
+      }
+    }
+    if (failure !== undefined) throw failure;
+  }
+
+  /** OFFSET_OUT_OF_RANGE: the position fell off the log. True when that was the only error. */
+  private resetOutOfRange(response: FetchResponse, names: ReadonlyMap<string, string>, requested: Requested): boolean {
+    let onlyOutOfRange = true;
+    for (const t of response.responses) {
+      const topic = names.get(t.topicId);
+      for (const p of t.partitions) {
+        if (p.errorCode === 0) continue;
+        if (p.errorCode !== OFFSET_OUT_OF_RANGE || topic === undefined) {
+          onlyOutOfRange = false;
+          continue;
+        }
+        const s = this.o.positions.get(topic, p.partitionIndex);
+        const req = s && requested.get(s.key);
+        if (!s || !req || s.epoch !== req.epoch) continue;
+        const reset = this.o.positions.outOfRange(s, p.logStartOffset, p.highWatermark);
+        this.o.config.logger.warn(`platformatic consumer: offset ${req.offset} is out of range for ${topic}[${p.partitionIndex}], resetting to ${reset ?? "the committed offset"}`);
+      }
+    }
+    return onlyOutOfRange;
+  }
+
+  /** Takes each partition's records, unless the partition moved since the request. */
+  private accept(response: FetchResponse, names: ReadonlyMap<string, string>, requested: Requested): void {
+    for (const t of response.responses) {
+      const topic = names.get(t.topicId);
+      if (topic === undefined) continue;
+      for (const p of t.partitions) {
+        const s = this.o.positions.get(topic, p.partitionIndex);
+        const req = s && requested.get(s.key);
+        if (!s || !req || p.errorCode !== 0 || !p.records || p.records.length === 0) continue;
+        // Seeked, paused or given away since the request was made: the data is stale.
+        if (s.epoch !== req.epoch || s.position !== req.offset || !this.deliverable(s)) continue;
+        const { messages, next } = decodeBatches(topic, p.partitionIndex, p.records, req.offset);
+        s.position = next;
+        if (messages.length === 0) continue;
+        const fetched: Fetched = { epoch: s.epoch, messages, highWatermark: String(p.highWatermark) };
+        if (s.busy) s.prefetched = fetched;
+        else this.deliver(s, fetched);
+      }
+    }
+  }
+
+  /** Hands a fetched batch to core, whole; then the batch prefetched meanwhile, if still current. */
+  private deliver(s: PartitionState, fetched: Fetched): void {
+    s.busy = true;
+    void this.o.sink
+      .deliver({ topic: s.topic, partition: s.partition, messages: fetched.messages, highWatermark: fetched.highWatermark })
+      .catch((error: unknown) => this.o.sink.error(error))
+      .finally(() => {
+        s.busy = false;
+        const next = s.prefetched;
+        s.prefetched = undefined;
+        if (next && next.epoch === s.epoch) {
+          if (this.deliverable(s)) this.deliver(s, next);
+          else this.o.positions.rewind(s, next.messages[0]!.offset);
+        }
+        this.wake();
+      });
+  }
+}

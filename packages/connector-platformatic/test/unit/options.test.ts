@@ -1,0 +1,111 @@
+// From our config to platformatic's options (every client, producer, consumer). No broker needed.
+import { createStreamingClient, Secret, silentLogger } from "@qi/streaming";
+import { capabilitiesOf } from "@qi/streaming/connector";
+import { describe, expect, test } from "vitest";
+import { platformaticConnector } from "../../src/index.js";
+import { baseOptions, consumerOptions, fetchSettings, PLATFORMATIC_OPTION_KEYS, producerOptions } from "../../src/options.js";
+import { resolve } from "./resolve.js";
+
+describe("every client", () => {
+  test("client id, brokers, timeouts and retries map to platformatic's names; topics are never auto-created", async () => {
+    const { context } = await resolve({
+      clientId: "app",
+      brokers: ["a:9092", "b:9092"],
+      connectionTimeout: 1234,
+      requestTimeout: 5678,
+      retry: { retries: 7, initialRetryTimeMs: 10, maxRetryTimeMs: 70 },
+    });
+    const o = baseOptions(context.config);
+    expect(o).toMatchObject({ clientId: "app", bootstrapBrokers: ["a:9092", "b:9092"], connectTimeout: 1234, requestTimeout: 5678, retries: 7, autocreateTopics: false });
+    expect(o).not.toHaveProperty("tls");
+    expect(o).not.toHaveProperty("sasl");
+    expect(baseOptions(context.config, { retries: 0 }).retries).toBe(0);
+    const delay = o.retryDelay as (client: unknown, op: string, attempt: number) => number;
+    expect([1, 2, 3, 4, 5].map((a) => delay(undefined, "op", a))).toEqual([10, 20, 40, 70, 70]);
+  });
+
+  test("SASL mechanisms take platformatic's names; the held password is revealed for platformatic only", async () => {
+    const names = { plain: "PLAIN", "scram-sha-256": "SCRAM-SHA-256", "scram-sha-512": "SCRAM-SHA-512" } as const;
+    for (const mechanism of ["plain", "scram-sha-256", "scram-sha-512"] as const) {
+      const { context } = await resolve({ security: { sasl: { mechanism, username: "u", password: new Secret("p4ss") } } });
+      expect(baseOptions(context.config).sasl).toEqual({ mechanism: names[mechanism], username: "u", password: "p4ss" });
+      expect(JSON.stringify(context.config.security)).not.toContain("p4ss");
+    }
+  });
+
+  test("TLS: true is platformatic's defaults, options pass through revealed", async () => {
+    expect(baseOptions((await resolve({ security: { ssl: true } })).context.config).tls).toEqual({});
+    const { context } = await resolve({ security: { ssl: { rejectUnauthorized: false, passphrase: "pw" } } });
+    expect(baseOptions(context.config).tls).toMatchObject({ rejectUnauthorized: false, passphrase: "pw" });
+  });
+
+  test("pass-through options go to the client they belong to", async () => {
+    const { context, producer, consumer } = await resolve({ options: { metadataMaxAge: 111, repeatOnStaleMetadata: false, maxWaitTime: 50, groupInstanceId: "i" } });
+    expect(baseOptions(context.config)).toMatchObject({ metadataMaxAge: 111 });
+    expect(baseOptions(context.config)).not.toHaveProperty("maxWaitTime");
+    expect(producerOptions(context.config, producer)).toMatchObject({ metadataMaxAge: 111, repeatOnStaleMetadata: false });
+    expect(producerOptions(context.config, producer)).not.toHaveProperty("groupInstanceId");
+    expect(consumerOptions(context.config, consumer, async () => {})).toMatchObject({ metadataMaxAge: 111, maxWaitTime: 50, groupInstanceId: "i" });
+    expect(PLATFORMATIC_OPTION_KEYS).toContain("maxBytesPerPartition");
+  });
+
+  test("an unknown option is a VALIDATION error", async () => {
+    const client = createStreamingClient({ connector: platformaticConnector, brokers: ["127.0.0.1:1"], logger: silentLogger, options: { nope: 1 } })._unsafeUnwrap();
+    expect((await client.getProducer())._unsafeUnwrapErr()).toMatchObject({ category: "VALIDATION", message: expect.stringContaining("options.nope") });
+  });
+});
+
+describe("producer", () => {
+  test("acks default to all (-1), where platformatic's default is leader only", async () => {
+    const { context, producer } = await resolve();
+    expect(producerOptions(context.config, producer)).toMatchObject({ acks: -1, idempotent: false, compression: "none", timeout: context.config.requestTimeout });
+    const d = platformaticConnector.createProducer(context, producer);
+    expect(d.retriesWholeRequest).toBe(true);
+  });
+
+  test("acks, compression and the send timeout pass through", async () => {
+    const { context, producer } = await resolve({}, { acks: 1, compression: "zstd", timeout: 999 });
+    expect(producerOptions(context.config, producer)).toMatchObject({ acks: 1, compression: "zstd", timeout: 999 });
+    expect((await resolve({}, { acks: 0 })).producer.acks).toBe(0);
+  });
+
+  test("idempotent: no acks given (platformatic sets all), and no whole-request retries", async () => {
+    const { context, producer } = await resolve({}, { idempotent: true });
+    const o = producerOptions(context.config, producer);
+    expect(o.idempotent).toBe(true);
+    expect(o).not.toHaveProperty("acks");
+    expect(platformaticConnector.createProducer(context, producer).retriesWholeRequest).toBe(false);
+  });
+});
+
+describe("consumer", () => {
+  test("group, session, heartbeat and rebalance timeouts; manual commits; fetch defaults", async () => {
+    const { context, consumer } = await resolve({}, undefined, { groupId: "grp", sessionTimeout: 6000 });
+    const o = consumerOptions(context.config, consumer, async () => {});
+    expect(o).toMatchObject({ groupId: "grp", sessionTimeout: 6000, heartbeatInterval: 2000, rebalanceTimeout: 60_000, autocommit: false, maxWaitTime: 500, maxBytesPerPartition: 1_048_576 });
+    expect(consumerOptions(context.config, (await resolve({}, undefined, { groupId: "g", sessionTimeout: 90_000 })).consumer, async () => {})).toMatchObject({ heartbeatInterval: 3000, rebalanceTimeout: 90_000 });
+    expect(fetchSettings(context.config)).toEqual({ maxWaitTime: 500, maxBytesPerPartition: 1_048_576 });
+  });
+
+  test("the pre-join hook is platformatic's protocolsMetadata: awaited, then empty metadata", async () => {
+    const { context, consumer } = await resolve();
+    let called = 0;
+    const o = consumerOptions(context.config, consumer, async () => void called++);
+    const metadata = await (o as unknown as { protocolsMetadata: () => Promise<Buffer> }).protocolsMetadata();
+    expect(called).toBe(1);
+    expect(metadata).toEqual(Buffer.alloc(0));
+  });
+});
+
+test("capabilities: everything but the network default is declared", () => {
+  expect(capabilitiesOf(platformaticConnector)).toEqual({
+    network: true,
+    sasl: true,
+    seek: true,
+    pauseResume: true,
+    eachBatch: true,
+    compression: ["gzip", "snappy", "lz4", "zstd"],
+    idempotentProducer: true,
+  });
+  expect(platformaticConnector.capabilities).not.toHaveProperty("network");
+});
