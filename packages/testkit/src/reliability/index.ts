@@ -5,6 +5,7 @@ import { consumerCrashTests } from "./consumer-crash.js";
 import { fuzzTests } from "./fuzz.js";
 import { hygieneTests } from "./hygiene.js";
 import type { ReliabilityOptions } from "./options.js";
+import { secretTests } from "./secrets.js";
 import { securityTests } from "./security.js";
 
 /** The reliability suite's groups by name; each can run alone (`brokerCrashTests(options)`, ...). */
@@ -15,6 +16,8 @@ export const RELIABILITY_GROUPS = {
   "consumer crash": consumerCrashTests,
   /** Wrong credentials, unreachable and closed brokers, no secret in any output. */
   security: securityTests,
+  /** Neither the right nor a wrong password in anything printable: client, roles, errors, logs, reports. */
+  secrets: secretTests,
   /** Generated calls with bad input: nothing throws or rejects, the client works afterwards. */
   "bad input": fuzzTests,
   /** The process exits by itself after disconnect; connect cycles leak nothing. */
@@ -28,5 +31,5 @@ export function runReliabilitySuite(options: ReliabilityOptions): void {
   });
 }
 
-export { brokerCrashTests, consumerCrashTests, fuzzTests, hygieneTests, securityTests };
+export { brokerCrashTests, consumerCrashTests, fuzzTests, hygieneTests, secretTests, securityTests };
 export type { ReliabilityOptions };

@@ -13,7 +13,7 @@ const TIMEOUTS = { connectionTimeout: 2000, requestTimeout: 3000, retry: { retri
 const LIMIT = TIMEOUTS.connectionTimeout + TIMEOUTS.requestTimeout + 1000;
 
 /** Captures everything written to stdout and stderr while `fn` runs. */
-async function captureOutput<T>(fn: () => Promise<T>): Promise<{ value: T; output: string }> {
+export async function captureOutput<T>(fn: () => Promise<T>): Promise<{ value: T; output: string }> {
   let output = "";
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
