@@ -110,7 +110,7 @@ export interface IStreamingProducer {
   disconnect(): ResultAsync<void, QiError>;
   /** True between a successful `connect()` and `disconnect()`. */
   isConnected(): boolean;
-  /** The client library's own producer object, for what this API does not cover. */
+  /** The client library's own producer object, for what this API does not cover. It holds the credentials in clear: do not log or print it. */
   getNativeClient(): unknown;
 }
 
@@ -139,7 +139,7 @@ export interface IStreamingConsumer {
   disconnect(): ResultAsync<void, QiError>;
   /** True between a successful `connect()` and `disconnect()`. */
   isConnected(): boolean;
-  /** The client library's own consumer object, for what this API does not cover. */
+  /** The client library's own consumer object, for what this API does not cover. It holds the credentials in clear: do not log or print it. */
   getNativeClient(): unknown;
 }
 
@@ -161,6 +161,6 @@ export interface IStreamingAdmin {
   disconnect(): ResultAsync<void, QiError>;
   /** True between a successful `connect()` and `disconnect()`. */
   isConnected(): boolean;
-  /** The client library's own admin object, for what this API does not cover. */
+  /** The client library's own admin object, for what this API does not cover. It holds the credentials in clear: do not log or print it. */
   getNativeClient(): unknown;
 }

@@ -72,10 +72,18 @@ export class StreamingClient {
   }
 
   /** What the client is, for logs and `JSON.stringify`: no secret, no internals. */
-  toJSON(): { connector: string; clientId: string; brokers: readonly string[] } {
+  toJSON(): {
+    /** The connector's name. */
+    connector: string;
+    /** The client id sent to the broker. */
+    clientId: string;
+    /** The bootstrap addresses. */
+    brokers: readonly string[];
+  } {
     return { connector: this.connectorName, clientId: this.#config.clientId ?? CONFIG_DEFAULTS.clientId, brokers: this.#config.brokers ?? [] };
   }
 
+  /** The same summary, for `util.inspect` and `console.log`. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     const { connector, clientId, brokers } = this.toJSON();
     return `StreamingClient { connector: ${JSON.stringify(connector)}, clientId: ${JSON.stringify(clientId)}, brokers: ${JSON.stringify(brokers)} }`;

@@ -13,6 +13,7 @@ const HIDDEN = "[hidden]";
 export class Secret<T = string> {
   readonly #value: T;
 
+  /** Holds `value`; the instance is frozen. */
   constructor(value: T) {
     this.#value = value;
     Object.freeze(this);
@@ -23,19 +24,22 @@ export class Secret<T = string> {
     return this.#value;
   }
 
+  /** `[hidden]`. */
   toString(): string {
     return HIDDEN;
   }
 
+  /** `[hidden]`, for `JSON.stringify`. */
   toJSON(): string {
     return HIDDEN;
   }
 
-  /** Template strings and `+` use this. */
+  /** `[hidden]`: template strings and `+` use this. */
   [Symbol.toPrimitive](): string {
     return HIDDEN;
   }
 
+  /** `[hidden]`, for `util.inspect` and `console.log`. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return HIDDEN;
   }
