@@ -1,11 +1,3 @@
-import { defineConfig } from "tsup";
+import { defineQiBuild } from "../../tsup.base.ts";
 
-export default defineConfig({
-  entry: ["src/index.ts"],
-  external: ["@qi/streaming", "@platformatic/kafka"],
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: "node22",
-});
+export default defineQiBuild({ entry: ["src/index.ts"], external: ["@qi/streaming", "@platformatic/kafka"] });

@@ -1,11 +1,6 @@
-import { defineConfig } from "tsup";
+import { defineQiBuild } from "../../tsup.base.ts";
 
-export default defineConfig({
+export default defineQiBuild({
   entry: { index: "src/index.ts", harness: "src/harness/index.ts", "global-setup": "src/harness/global-setup.ts" },
-  format: ["esm", "cjs"],
-  dts: true,
-  clean: true,
-  sourcemap: true,
-  target: "node22",
   external: ["vitest", "@qi/streaming"],
 });
