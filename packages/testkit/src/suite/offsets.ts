@@ -55,4 +55,21 @@ export const offsetTests = defineGroup("offsets", ({ test }) => {
     await sleep(bed.t(300));
     expect(offsetsOf(second.received)).toEqual(["4", "5"]);
   });
+
+  test("commitOffsets before run() sets the group's offsets without joining it, and run() starts there", async (bed) => {
+    const topic = await bed.topic();
+    const groupId = bed.name("g");
+    await bed.produce(topic, 5);
+    const consumer = must(await bed.client().getConsumer({ groupId }));
+    must(await consumer.connect());
+    must(await consumer.commitOffsets([{ topic, partition: 0, offset: "3" }]));
+    const admin = await bed.admin();
+    expect(must(await admin.fetchCommittedOffsets(groupId, topic))).toEqual([{ topic, partition: 0, offset: "3" }]);
+    const received: string[] = [];
+    must(await consumer.subscribe({ topics: [topic], fromBeginning: true }));
+    must(await consumer.run({ eachMessage: (m) => void received.push(m.offset) }));
+    await bed.waitFor(() => received.length >= 2, "2 messages");
+    await sleep(bed.t(300));
+    expect(received).toEqual(["3", "4"]);
+  });
 });
