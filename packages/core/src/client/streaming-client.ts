@@ -4,13 +4,14 @@
  * admin, tracks every consumer, and `disconnect()` closes them all.
  */
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
-import type { ConnectorContext, IStreamingConnector } from "../connector.js";
+import { capabilitiesOf, type ConnectorContext, type IStreamingConnector } from "../connector.js";
+import { resolveConsumerConfig, resolveProducerConfig } from "../config/roles.js";
 import type { ConsumerConfig, ProducerConfig, StreamingConfig } from "../config/types.js";
 import { holdSecrets } from "../config/secrets.js";
 import { CONFIG_DEFAULTS, checkConfig, checkConsumerConfig, checkProducerConfig, resolveConfig } from "../config/validate.js";
 import { stateError, unsupportedError, validationError, type QiError } from "../errors/qi-error.js";
 import type { IStreamingAdmin, IStreamingConsumer, IStreamingProducer } from "../interfaces.js";
-import { checkConnector, isKnownConnector, registeredConnector, resolveConnector } from "../registry.js";
+import { checkConnector, connectorNeedsNetwork, resolveConnector } from "../registry.js";
 import { attempt, withTimeout } from "../runtime/attempt.js";
 import { GuardedAdmin } from "../runtime/admin.js";
 import { GuardedConsumer } from "../runtime/consumer.js";
@@ -32,10 +33,11 @@ function checkOptions(connector: IStreamingConnector, options: Readonly<Record<s
 function unsupportedProducerOption(connector: IStreamingConnector, config: ProducerConfig): QiError | undefined {
   const context = { connector: connector.name, operation: "client.getProducer" };
   const { compression, idempotent } = config;
-  if (compression !== undefined && compression !== "none" && !connector.capabilities.compression.includes(compression)) {
+  const capabilities = capabilitiesOf(connector);
+  if (compression !== undefined && compression !== "none" && !capabilities.compression.includes(compression)) {
     return unsupportedError(`compression "${compression}"`, { ...context, field: "producer.compression" });
   }
-  if (idempotent === true && !connector.capabilities.idempotentProducer) {
+  if (idempotent === true && !capabilities.idempotentProducer) {
     return unsupportedError("idempotent produce", { ...context, field: "producer.idempotent" });
   }
   return undefined;
@@ -49,12 +51,12 @@ function unsupportedProducerOption(connector: IStreamingConnector, config: Produ
 export class StreamingClient {
   /** The connector's name, known before it is loaded. */
   readonly connectorName: string;
-  private connector: ResultAsync<IStreamingConnector, QiError> | undefined;
-  private producer: { key: string; value: IStreamingProducer } | undefined;
-  private admin: IStreamingAdmin | undefined;
-  private readonly consumers = new Set<IStreamingConsumer>();
+  #connector: ResultAsync<IStreamingConnector, QiError> | undefined;
+  #producer: { key: string; value: IStreamingProducer } | undefined;
+  #admin: IStreamingAdmin | undefined;
+  readonly #consumers = new Set<IStreamingConsumer>();
   private closed = false;
-  private telemetry: Telemetry | undefined;
+  #telemetry: Telemetry | undefined;
 
   // An ES #private field: util.inspect, JSON and structuredClone do not reach it, and what it
   // holds has its secrets in `Secret`s anyway.
@@ -92,11 +94,11 @@ export class StreamingClient {
   /** The connector, loaded once; its options are checked here (it may come from a lazy import). */
   private context(): ResultAsync<{ connector: IStreamingConnector; context: ConnectorContext; telemetry: Telemetry | undefined }, QiError> {
     if (this.closed) return errAsync(stateError("CLIENT_DISCONNECTED", "the client was disconnected; create a new one", { connector: this.connectorName }));
-    this.connector ??= resolveConnector(this.config.connector ?? "memory").andThen((c) => checkOptions(c, this.config.options ?? {}).map(() => c));
-    return this.connector.map((connector) => {
+    this.#connector ??= resolveConnector(this.config.connector ?? "memory").andThen((c) => checkOptions(c, this.config.options ?? {}).map(() => c));
+    return this.#connector.map((connector) => {
       const resolved = resolveConfig(this.config, connector.name);
-      this.telemetry ??= Telemetry.create({ connector: connector.name, clientId: resolved.clientId }, resolved.telemetry);
-      return { connector, context: { config: resolved, logger: resolved.logger }, telemetry: this.telemetry };
+      this.#telemetry ??= Telemetry.create({ connector: connector.name, clientId: resolved.clientId }, resolved.telemetry);
+      return { connector, context: { config: resolved, logger: resolved.logger }, telemetry: this.#telemetry };
     });
   }
 
@@ -106,16 +108,17 @@ export class StreamingClient {
     if (checked.isErr()) return errAsync(checked.error);
     const key = JSON.stringify(config ?? {});
     return this.context().andThen(({ connector, context, telemetry }) => {
-      if (this.producer) {
-        return this.producer.key === key
-          ? okAsync(this.producer.value)
+      if (this.#producer) {
+        return this.#producer.key === key
+          ? okAsync(this.#producer.value)
           : errAsync(validationError("producer config", "the client's producer already exists with another config; use a second client for a second producer", { connector: connector.name }));
       }
       const unsupported = unsupportedProducerOption(connector, config ?? {});
       if (unsupported) return errAsync(unsupported);
       return attempt(() => {
-        const value = new GuardedProducer(connector, connector.createProducer(context, config ?? {}), context, config ?? {}, telemetry);
-        this.producer = { key, value };
+        const resolved = resolveProducerConfig(config, context.config.requestTimeout);
+        const value = new GuardedProducer(connector, connector.createProducer(context, resolved), context, resolved, telemetry);
+        this.#producer = { key, value };
         return value;
       }, { connector: connector.name, operation: "client.getProducer" });
     });
@@ -127,8 +130,9 @@ export class StreamingClient {
     if (checked.isErr()) return errAsync(checked.error);
     return this.context().andThen(({ connector, context, telemetry }) =>
       attempt(() => {
-        const consumer = new GuardedConsumer(connector, connector.createConsumer(context, { ...config }), context, { ...config }, telemetry);
-        this.consumers.add(consumer);
+        const resolved = resolveConsumerConfig(config, context.config.requestTimeout);
+        const consumer = new GuardedConsumer(connector, connector.createConsumer(context, resolved), context, resolved, telemetry);
+        this.#consumers.add(consumer);
         return consumer as IStreamingConsumer;
       }, { connector: connector.name, operation: "client.getConsumer" }),
     );
@@ -137,10 +141,10 @@ export class StreamingClient {
   /** The admin, created once and cached (connect it before use). */
   getAdmin(): ResultAsync<IStreamingAdmin, QiError> {
     return this.context().andThen(({ connector, context }) => {
-      if (this.admin) return okAsync(this.admin);
+      if (this.#admin) return okAsync(this.#admin);
       return attempt(() => {
-        this.admin = new GuardedAdmin(connector, connector.createAdmin(context), context.config.requestTimeout);
-        return this.admin;
+        this.#admin = new GuardedAdmin(connector, connector.createAdmin(context), context.config.requestTimeout);
+        return this.#admin;
       }, { connector: connector.name, operation: "client.getAdmin" });
     });
   }
@@ -165,11 +169,11 @@ export class StreamingClient {
     if (this.closed) return okAsync(undefined);
     this.closed = true;
     const closing: ResultAsync<void, QiError>[] = [
-      ...[...this.consumers].map((c) => c.disconnect()),
-      ...(this.producer ? [this.producer.value.disconnect()] : []),
-      ...(this.admin ? [this.admin.disconnect()] : []),
+      ...[...this.#consumers].map((c) => c.disconnect()),
+      ...(this.#producer ? [this.#producer.value.disconnect()] : []),
+      ...(this.#admin ? [this.#admin.disconnect()] : []),
     ];
-    this.consumers.clear();
+    this.#consumers.clear();
     return new ResultAsync(
       Promise.all(closing).then((results) => {
         const failed = results.find((r) => r.isErr());
@@ -195,13 +199,13 @@ export function createStreamingClient(config: StreamingConfig | Result<Streaming
   const c = plain as StreamingConfig;
   const spec = c.connector ?? "memory";
   if (typeof spec === "string") {
-    if (!isKnownConnector(spec)) return err(validationError("connector", `unknown connector "${spec.slice(0, 60)}" (built-ins: memory, kafkajs, confluent, platformatic; or registerConnector() your own)`));
+    if (connectorNeedsNetwork(spec) === undefined) return err(validationError("connector", `unknown connector "${spec.slice(0, 60)}" (built-ins: memory, kafkajs, confluent, platformatic; or registerConnector() your own)`));
   } else {
     const valid = checkConnector(spec);
     if (valid.isErr()) return err(valid.error);
   }
   // A registered connector says whether it needs brokers; a built-in not loaded yet is a network one.
-  const needsBrokers = (typeof spec === "string" ? registeredConnector(spec) : spec)?.capabilities.network ?? true;
+  const needsBrokers = typeof spec === "string" ? connectorNeedsNetwork(spec) : capabilitiesOf(spec).network;
   if (needsBrokers && (c.brokers ?? []).length === 0) return err(validationError("brokers", `the ${typeof spec === "string" ? spec : spec.name} connector needs at least one "host:port"`));
   return ok(new StreamingClient(c));
 }

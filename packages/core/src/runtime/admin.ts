@@ -54,11 +54,16 @@ const byTopicPartition = (a: TopicPartitionOffset, b: TopicPartitionOffset): num
 export class GuardedAdmin implements IStreamingAdmin {
   private readonly lifecycle = new Lifecycle("admin");
 
+  /** ES-private: printing the role (inspect, JSON) never reaches the driver or its client, which hold credentials. */
+  readonly #driver: AdminDriver;
+
   constructor(
     private readonly connector: IStreamingConnector,
-    private readonly driver: AdminDriver,
+    driver: AdminDriver,
     private readonly settleTimeoutMs: number,
-  ) {}
+  ) {
+    this.#driver = driver;
+  }
 
   private op<T, I>(operation: string, check: (context: ErrorContext) => Result<I, QiError>, fn: (input: I) => Promise<T>): ResultAsync<T, QiError> {
     const context: ErrorContext = { connector: this.connector.name, operation };
@@ -70,13 +75,13 @@ export class GuardedAdmin implements IStreamingAdmin {
   }
 
   connect(): ResultAsync<void, QiError> {
-    return attempt(() => this.lifecycle.connect(() => this.driver.connect()), { connector: this.connector.name, operation: "admin.connect" }, this.connector.classifyError);
+    return attempt(() => this.lifecycle.connect(() => this.#driver.connect()), { connector: this.connector.name, operation: "admin.connect" }, this.connector.classifyError);
   }
 
   /** Resolves once the new topics are listed (brokers learn of them asynchronously). */
   createTopics(topics: readonly TopicConfig[]): ResultAsync<void, QiError> {
     return this.op("admin.createTopics", (c) => checkTopicConfigs(topics, c), async (t) => {
-      await this.driver.createTopics(t);
+      await this.#driver.createTopics(t);
       await this.settle(t.map((x) => x.topic), true);
     });
   }
@@ -84,7 +89,7 @@ export class GuardedAdmin implements IStreamingAdmin {
   /** Resolves once the topics are no longer listed (deletion is asynchronous on a broker). */
   deleteTopics(topics: readonly string[]): ResultAsync<void, QiError> {
     return this.op("admin.deleteTopics", (c) => checkTopicNames(topics, c), async (t) => {
-      await this.driver.deleteTopics(t);
+      await this.#driver.deleteTopics(t);
       await this.settle(t, false);
     });
   }
@@ -93,7 +98,7 @@ export class GuardedAdmin implements IStreamingAdmin {
   private async settle(topics: readonly string[], present: boolean): Promise<void> {
     const deadline = Date.now() + this.settleTimeoutMs;
     for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
-      const listed = new Set(await this.driver.listTopics());
+      const listed = new Set(await this.#driver.listTopics());
       if (topics.every((t) => listed.has(t) === present)) return;
       if (Date.now() > deadline) {
         throw qiError("TIMEOUT", "METADATA_NOT_PROPAGATED", `topics ${present ? "created" : "deleted"} but still ${present ? "not listed" : "listed"} after ${this.settleTimeoutMs} ms`, { retriable: true });
@@ -103,12 +108,12 @@ export class GuardedAdmin implements IStreamingAdmin {
   }
 
   listTopics(): ResultAsync<readonly string[], QiError> {
-    return this.op("admin.listTopics", () => ok(undefined), async () => (await this.driver.listTopics()).filter((t) => !isInternalTopic(t)).sort());
+    return this.op("admin.listTopics", () => ok(undefined), async () => (await this.#driver.listTopics()).filter((t) => !isInternalTopic(t)).sort());
   }
 
   getTopicMetadata(topics: readonly string[]): ResultAsync<readonly TopicMetadata[], QiError> {
     return this.op("admin.getTopicMetadata", (c) => checkTopicNames(topics, c), async (t) =>
-      (await this.driver.getTopicMetadata(t)).map((m) => ({ ...m, partitions: [...m.partitions].sort((a, b) => a.partitionId - b.partitionId) })),
+      (await this.#driver.getTopicMetadata(t)).map((m) => ({ ...m, partitions: [...m.partitions].sort((a, b) => a.partitionId - b.partitionId) })),
     );
   }
 
@@ -121,12 +126,12 @@ export class GuardedAdmin implements IStreamingAdmin {
       },
       async () =>
         // Partitions without a committed offset are not listed; "-1" is how some clients say "none".
-        (await this.driver.fetchCommittedOffsets(groupId, topic)).filter((o) => o.offset !== "-1" && (topic === undefined || o.topic === topic)).sort(byTopicPartition),
+        (await this.#driver.fetchCommittedOffsets(groupId, topic)).filter((o) => o.offset !== "-1" && (topic === undefined || o.topic === topic)).sort(byTopicPartition),
     );
   }
 
   disconnect(): ResultAsync<void, QiError> {
-    return attempt(() => this.lifecycle.disconnect(() => this.driver.disconnect()), { connector: this.connector.name, operation: "admin.disconnect" }, this.connector.classifyError);
+    return attempt(() => this.lifecycle.disconnect(() => this.#driver.disconnect()), { connector: this.connector.name, operation: "admin.disconnect" }, this.connector.classifyError);
   }
 
   isConnected(): boolean {
@@ -134,6 +139,6 @@ export class GuardedAdmin implements IStreamingAdmin {
   }
 
   getNativeClient(): unknown {
-    return this.driver.native();
+    return this.#driver.native();
   }
 }

@@ -38,16 +38,20 @@ export class GuardedConsumer implements IStreamingConsumer {
   /** Bumped by every seek, so a delivery in progress knows to stop. */
   private readonly seekEpoch = new Map<string, number>();
 
+  /** ES-private: printing the role (inspect, JSON) never reaches the driver or its client, which hold credentials. */
+  readonly #driver: ConsumerDriver;
+
   constructor(
     private readonly connector: IStreamingConnector,
-    private readonly driver: ConsumerDriver,
+    driver: ConsumerDriver,
     private readonly context: ConnectorContext,
     private readonly config: ResolvedConsumerConfig,
     private readonly telemetry?: Telemetry,
   ) {
+    this.#driver = driver;
     this.policy = new FailurePolicyRunner(connector, context, config, (e) => this.report(e));
     this.commits = new CommitPipeline(
-      (offsets) => this.driver.commit(offsets),
+      (offsets) => this.#driver.commit(offsets),
       (error, tp) => this.report(toQiError(error, this.ctx("consumer.commit", tp), this.connector.classifyError)),
     );
   }
@@ -70,7 +74,7 @@ export class GuardedConsumer implements IStreamingConsumer {
       () =>
         this.lifecycle.connect(async () => {
           this.stopping = false;
-          await this.driver.connect();
+          await this.#driver.connect();
         }),
       this.ctx("consumer.connect"),
       this.connector.classifyError,
@@ -82,7 +86,7 @@ export class GuardedConsumer implements IStreamingConsumer {
     return this.op(
       "consumer.subscribe",
       async () => {
-        await this.driver.subscribe([...config.topics], config.fromBeginning ?? false);
+        await this.#driver.subscribe([...config.topics], config.fromBeginning ?? false);
         this.subscribed = true;
       },
       () => (this.running ? err(stateError("ALREADY_RUNNING", "consumer.subscribe: subscribe before run()", context)) : checkSubscription(config, context)),
@@ -98,7 +102,7 @@ export class GuardedConsumer implements IStreamingConsumer {
         this.handler = config;
         this.running = true;
         try {
-          await withTimeout(this.driver.start(this.sink), this.config.joinTimeoutMs, () =>
+          await withTimeout(this.#driver.start(this.sink), this.config.joinTimeoutMs, () =>
             qiError("TIMEOUT", "GROUP_JOIN_TIMEOUT", `the consumer did not join group "${this.config.groupId}" within ${this.config.joinTimeoutMs} ms`, { retriable: true }),
           );
         } catch (error) {
@@ -139,7 +143,7 @@ export class GuardedConsumer implements IStreamingConsumer {
   /** Offsets for a group this member has not joined: the admin API, where the connector has it. */
   private async commitAsAdmin(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     const admin = this.connector.createAdmin(this.context);
-    if (!admin.setCommittedOffsets) return this.driver.commit(offsets);
+    if (!admin.setCommittedOffsets) return this.#driver.commit(offsets);
     await admin.connect();
     try {
       await admin.setCommittedOffsets(this.config.groupId, offsets);
@@ -158,7 +162,7 @@ export class GuardedConsumer implements IStreamingConsumer {
         const key = partitionKey(t.topic, t.partition);
         this.seekEpoch.set(key, (this.seekEpoch.get(key) ?? 0) + 1);
         this.commits.forget(t.topic, t.partition);
-        await this.driver.seek({ topic: t.topic, partition: t.partition }, t.offset);
+        await this.#driver.seek({ topic: t.topic, partition: t.partition }, t.offset);
       },
       () => {
         if (!capabilitiesOf(this.connector).seek) return err(unsupportedError("seek", context));
@@ -189,7 +193,7 @@ export class GuardedConsumer implements IStreamingConsumer {
           if (pause) this.paused.add(partitionKey(tp.topic, tp.partition));
           else this.paused.delete(partitionKey(tp.topic, tp.partition));
         }
-        await (pause ? this.driver.pause(tps) : this.driver.resume(tps));
+        await (pause ? this.#driver.pause(tps) : this.#driver.resume(tps));
       },
       () => {
         if (!capabilitiesOf(this.connector).pauseResume) return err(unsupportedError(operation, context));
@@ -203,7 +207,7 @@ export class GuardedConsumer implements IStreamingConsumer {
   }
 
   assignment(): readonly TopicPartition[] {
-    return this.running ? this.driver.assignment() : [];
+    return this.running ? this.#driver.assignment() : [];
   }
 
   /** Finishes in-flight handlers, commits, stops fetching, leaves the group. */
@@ -220,7 +224,7 @@ export class GuardedConsumer implements IStreamingConsumer {
               // then stop fetching.
               await this.idle();
               if (this.config.autoCommit) await this.commits.commitPending();
-              await this.driver.stop();
+              await this.#driver.stop();
               await this.idle();
             }
           } finally {
@@ -228,7 +232,7 @@ export class GuardedConsumer implements IStreamingConsumer {
             this.subscribed = false;
             this.paused.clear();
             await this.policy.close();
-            await this.driver.disconnect();
+            await this.#driver.disconnect();
           }
         }),
       this.ctx("consumer.disconnect"),
@@ -250,7 +254,7 @@ export class GuardedConsumer implements IStreamingConsumer {
   }
 
   getNativeClient(): unknown {
-    return this.driver.native();
+    return this.#driver.native();
   }
 
   private report(error: QiError): void {
@@ -351,12 +355,12 @@ export class GuardedConsumer implements IStreamingConsumer {
     // Stopped early by a pause: fetch this partition again from the first message not
     // handled. (After a seek the driver is already where the user put it.)
     if (resumeAt !== undefined && (this.seekEpoch.get(key) ?? 0) === epoch && !this.stopping) {
-      await this.driver.seek({ topic: batch.topic, partition: batch.partition }, resumeAt);
+      await this.#driver.seek({ topic: batch.topic, partition: batch.partition }, resumeAt);
     }
     if (this.failedStop) {
       this.failedStop = false;
       // Not awaited: a driver's stop may wait for this very delivery to return.
-      void this.driver.stop().catch((e: unknown) => this.report(toQiError(e, this.ctx("consumer.stop"), this.connector.classifyError)));
+      void this.#driver.stop().catch((e: unknown) => this.report(toQiError(e, this.ctx("consumer.stop"), this.connector.classifyError)));
     }
     return resumeAt === undefined && !this.stopping && (this.seekEpoch.get(key) ?? 0) === epoch;
   }

@@ -30,18 +30,22 @@ export class GuardedProducer implements IStreamingProducer {
   private readonly deadlines: DeadlineQueue;
   private readonly router: PartitionRouter;
 
+  /** ES-private: printing the role (inspect, JSON) never reaches the driver or its client, which hold credentials. */
+  readonly #driver: ProducerDriver;
+
   constructor(
     private readonly connector: IStreamingConnector,
-    private readonly driver: ProducerDriver,
+    driver: ProducerDriver,
     context: ConnectorContext,
     config: ResolvedProducerConfig,
     private readonly telemetry?: Telemetry,
   ) {
+    this.#driver = driver;
     this.base = { connector: connector.name };
     // A send never hangs: past this it is a retriable TIMEOUT (the write may still land).
     this.sendTimeout = config.timeout + context.config.connectionTimeout;
     this.deadlines = new DeadlineQueue(this.sendTimeout);
-    this.router = new PartitionRouter((topic) => this.driver.partitionCount(topic));
+    this.router = new PartitionRouter((topic) => this.#driver.partitionCount(topic));
 
   }
 
@@ -50,7 +54,7 @@ export class GuardedProducer implements IStreamingProducer {
   }
 
   connect(): ResultAsync<void, QiError> {
-    return attempt(() => this.lifecycle.connect(() => this.driver.connect()), this.ctx("producer.connect"), this.connector.classifyError);
+    return attempt(() => this.lifecycle.connect(() => this.#driver.connect()), this.ctx("producer.connect"), this.connector.classifyError);
   }
 
   send(topic: string, message: StreamingMessage): ResultAsync<ProduceResult, QiError> {
@@ -89,7 +93,7 @@ export class GuardedProducer implements IStreamingProducer {
     const state = this.lifecycle.require("producer.flush", context);
     if (state.isErr()) return errAsync(state.error);
     return attempt(
-      () => this.timed(Promise.all([this.driver.flush(), Promise.allSettled([...this.inFlight])]).then(() => undefined), context),
+      () => this.timed(Promise.all([this.#driver.flush(), Promise.allSettled([...this.inFlight])]).then(() => undefined), context),
       context,
       this.connector.classifyError,
     );
@@ -101,8 +105,8 @@ export class GuardedProducer implements IStreamingProducer {
     return attempt(
       () =>
         this.lifecycle.disconnect(async () => {
-          await this.timed(Promise.allSettled([this.driver.flush(), ...this.inFlight]), context).catch(() => undefined);
-          await this.driver.disconnect();
+          await this.timed(Promise.allSettled([this.#driver.flush(), ...this.inFlight]), context).catch(() => undefined);
+          await this.#driver.disconnect();
         }),
       context,
       this.connector.classifyError,
@@ -114,7 +118,7 @@ export class GuardedProducer implements IStreamingProducer {
   }
 
   getNativeClient(): unknown {
-    return this.driver.native();
+    return this.#driver.native();
   }
 
   /**
@@ -149,7 +153,7 @@ export class GuardedProducer implements IStreamingProducer {
     // The records are core's own fresh objects (normalizeOutgoing): set the partition in place.
     for (let i = 0; i < records.length; i++) (records[i] as { partition: number | undefined }).partition = partitions[i];
     const routed = records as RoutedRecord[];
-    const sent = this.driver.retriesWholeRequest === true && routed.length > 1 ? this.sendPerPartition(routed) : this.driver.send(routed);
+    const sent = this.#driver.retriesWholeRequest === true && routed.length > 1 ? this.sendPerPartition(routed) : this.#driver.send(routed);
     return sent.catch((error: unknown) => {
       if (STALE_METADATA.has(toQiError(error, {}, this.connector.classifyError).code)) for (const r of routed) this.router.invalidate(r.topic);
       throw error;
@@ -166,11 +170,11 @@ export class GuardedProducer implements IStreamingProducer {
       g.records.push(r);
       g.at.push(i);
     });
-    if (groups.size === 1) return this.driver.send(records);
+    if (groups.size === 1) return this.#driver.send(records);
     const out = new Array<ProduceResult>(records.length);
     return Promise.all(
       [...groups.values()].map((g) =>
-        promiseOf(() => this.driver.send(g.records)).then((results) => {
+        promiseOf(() => this.#driver.send(g.records)).then((results) => {
           results.forEach((result, j) => (out[g.at[j]!] = result));
         }),
       ),
