@@ -3,14 +3,26 @@
  * runs with and what the drivers receive (no driver repeats a default).
  */
 import type { QiError } from "../errors/qi-error.js";
-import type { ConsumerConfig, FailurePolicy, ProducerConfig } from "./types.js";
+import type { ConsumerConfig, FailurePolicy, HandlerRetryConfig, ProducerConfig } from "./types.js";
 
 /** The consumer defaults (also documented on `ConsumerConfig`). */
 export const CONSUMER_DEFAULTS = {
+  /** ms without a heartbeat before the broker drops the member. */
   sessionTimeout: 30_000,
+  /** Commit after each handled slice. */
   autoCommit: true,
+  /** Most messages handed to the handler per partition at a time. */
   maxBatchSize: 500,
-  retry: { attempts: 3, initialBackoffMs: 100, maxBackoffMs: 2000 },
+  /** Handler retries. */
+  retry: {
+    /** Attempts in all, the first included. */
+    attempts: 3,
+    /** First back-off, ms. */
+    initialBackoffMs: 100,
+    /** Longest back-off, ms. */
+    maxBackoffMs: 2000,
+  },
+  /** Stop consuming when the handler still fails. */
   onFailure: "stop",
 } as const;
 
@@ -37,7 +49,7 @@ export interface ResolvedConsumerConfig {
   /** Most messages handed to the handler per partition at a time. */
   readonly maxBatchSize: number;
   /** Handler retries. */
-  readonly retry: { readonly attempts: number; readonly initialBackoffMs: number; readonly maxBackoffMs: number };
+  readonly retry: Required<HandlerRetryConfig>;
   /** What to do when the handler still fails. */
   readonly onFailure: FailurePolicy;
   /** ms per handler attempt, or undefined for no limit. */

@@ -70,7 +70,10 @@ export interface StreamingConfig {
 /** `security` as connectors receive it: the password is a `Secret` (so are TLS `key`, `passphrase`, `pfx`). */
 export interface ResolvedSecurityConfig {
   /** SASL authentication; absent means none. */
-  readonly sasl?: Omit<SaslConfig, "password"> & { readonly password: Secret };
+  readonly sasl?: Omit<SaslConfig, "password"> & {
+    /** The password, held: `reveal()` it only to hand it to the client library. */
+    readonly password: Secret;
+  };
   /** `true` for TLS with the system's CAs, or TLS options. */
   readonly ssl?: boolean | TlsOptions;
 }

@@ -42,7 +42,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** A positive integer number of ms, when present. */
-export function checkPositiveInt(value: unknown, field: string, max = 2_147_483_647): Check {
+export function checkPositiveInt(value: unknown, field: string, max = 2_147_483_647): Result<void, QiError> {
   if (value === undefined) return pass;
   return typeof value === "number" && Number.isInteger(value) && value > 0 && value <= max ? pass : fail(field, `must be a positive integer (got ${String(value)})`);
 }
