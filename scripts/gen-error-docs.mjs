@@ -9,7 +9,7 @@ import { pathToFileURL } from "node:url";
 
 const root = join(import.meta.dirname, "..");
 const docPath = join(root, "docs", "errors.md");
-const { allKafkaErrorCodes } = await import(pathToFileURL(join(root, "packages", "core", "dist", "index.js")).href);
+const { allKafkaErrorCodes } = await import(pathToFileURL(join(root, "packages", "core", "dist", "connector-kit.js")).href);
 
 /** What to do about each non-protocol code; a code found in the sources without advice fails the check. */
 const ADVICE = {
