@@ -65,6 +65,9 @@ function sendByTopic(producer: NativeClient, records: readonly RoutedRecord[]): 
 }
 
 export class ConfluentProducerDriver implements ProducerDriver {
+  /** librdkafka gathers concurrent sends into batches itself (linger.ms, batch.size). */
+  readonly batchesAcrossCalls = true;
+
   private producer: NativeClient | undefined;
   private admin: NativeClient | undefined;
   private readonly session = new Session();

@@ -65,6 +65,12 @@ export interface ProducerDriver {
    * @default false
    */
   readonly retriesWholeRequest?: boolean;
+  /**
+   * True when the client gathers concurrent sends into batches itself (librdkafka, an
+   * in-process store). Otherwise core's accumulator does: one request per partition in flight,
+   * what arrives meanwhile goes in the next one. @default false
+   */
+  readonly batchesAcrossCalls?: boolean;
   /** Connects the client; core calls it once per `connect()` and never concurrently. */
   connect(): Promise<void>;
   /**

@@ -36,6 +36,10 @@ export interface ResolvedProducerConfig {
   readonly timeout: number;
   /** The codec, `none` for none. */
   readonly compression: "none" | "gzip" | "snappy" | "lz4" | "zstd";
+  /** ms a ready partition waits for more records (core's accumulator). */
+  readonly lingerMs: number;
+  /** Most bytes of one partition per request (core's accumulator). */
+  readonly batchSize: number;
 }
 
 /** A `ConsumerConfig` resolved. */
@@ -68,6 +72,8 @@ export function resolveProducerConfig(config: ProducerConfig | undefined, reques
     idempotent: config?.idempotent ?? false,
     timeout: config?.timeout ?? requestTimeout,
     compression: config?.compression ?? "none",
+    lingerMs: config?.lingerMs ?? 0,
+    batchSize: config?.batchSize ?? 1_048_576,
   };
 }
 

@@ -132,6 +132,14 @@ export interface ProducerConfig {
   readonly timeout?: number;
   /** @default "none" */
   readonly compression?: "none" | "gzip" | "snappy" | "lz4" | "zstd";
+  /**
+   * ms a partition with records waiting holds them for more before they go (Java's
+   * `linger.ms`). Only where core gathers the sends (kafkajs, platformatic); librdkafka gathers
+   * its own. @default 0
+   */
+  readonly lingerMs?: number;
+  /** Most bytes of one partition in one request where core gathers the sends (Java's `batch.size`). @default 1048576 */
+  readonly batchSize?: number;
 }
 
 /** Options of `client.getConsumer(config)`. */

@@ -4,6 +4,9 @@ import type { ProduceResult, RoutedRecord } from "../messages/types.js";
 import type { MemoryCluster } from "./cluster.js";
 
 export class MemoryProducerDriver implements ProducerDriver {
+  /** In process, a send is as cheap as a batch: nothing to gather. */
+  readonly batchesAcrossCalls = true;
+
   constructor(
     private readonly cluster: MemoryCluster,
     private readonly autoCreateTopics: boolean,

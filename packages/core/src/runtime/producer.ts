@@ -14,6 +14,7 @@ import { partitionKey, PartitionRouter } from "../partitioner/router.js";
 import { toQiError } from "../errors/classify.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import { attempt, promiseOf, settle } from "./attempt.js";
+import { SendAccumulator } from "./accumulator.js";
 import { DeadlineQueue } from "./deadlines.js";
 import { Lifecycle } from "./lifecycle.js";
 import { qiError } from "../errors/qi-error.js";
@@ -29,6 +30,8 @@ export class GuardedProducer implements IStreamingProducer {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly deadlines: DeadlineQueue;
   private readonly router: PartitionRouter;
+  /** Gathers concurrent sends where the client does not (see `ProducerDriver.batchesAcrossCalls`). */
+  private readonly accumulator: SendAccumulator | undefined;
 
   /** ES-private: printing the role (inspect, JSON) never reaches the driver or its client, which hold credentials. */
   readonly #driver: ProducerDriver;
@@ -46,6 +49,10 @@ export class GuardedProducer implements IStreamingProducer {
     this.sendTimeout = config.timeout + context.config.connectionTimeout;
     this.deadlines = new DeadlineQueue(this.sendTimeout);
     this.router = new PartitionRouter((topic) => this.#driver.partitionCount(topic));
+    if (!driver.batchesAcrossCalls) {
+      const perPartition = driver.retriesWholeRequest === true;
+      this.accumulator = new SendAccumulator({ send: (records) => this.#driver.send(records), batchSize: config.batchSize, lingerMs: config.lingerMs, perPartition });
+    }
 
   }
 
@@ -153,7 +160,11 @@ export class GuardedProducer implements IStreamingProducer {
     // The records are core's own fresh objects (normalizeOutgoing): set the partition in place.
     for (let i = 0; i < records.length; i++) (records[i] as { partition: number | undefined }).partition = partitions[i];
     const routed = records as RoutedRecord[];
-    const sent = this.#driver.retriesWholeRequest === true && routed.length > 1 ? this.sendPerPartition(routed) : this.#driver.send(routed);
+    const sent = this.accumulator
+      ? this.accumulator.add(routed)
+      : this.#driver.retriesWholeRequest === true && routed.length > 1
+        ? this.sendPerPartition(routed)
+        : this.#driver.send(routed);
     return sent.catch((error: unknown) => {
       if (STALE_METADATA.has(toQiError(error, {}, this.connector.classifyError).code)) for (const r of routed) this.router.invalidate(r.topic);
       throw error;
