@@ -17,6 +17,9 @@ export function routeLogs(logger: Logger): logCreator {
       // "Response <Api> ..." lines are protocol errors kafkajs retries itself (coordinator
       // loading, rebalancing): debug chatter, not failures. Real failures reach the caller.
       if (text.startsWith("kafkajs: Response ")) logger.debug(text, meta);
+      // Idempotence is our default. The broker's sequence check makes a retried write harmless;
+      // a send that runs out of retries is reported to the caller, within core's send timeout.
+      else if (text.startsWith("kafkajs: Limiting retries for the idempotent producer")) logger.debug(text, meta);
       else if (level === logLevel.ERROR) logger.error(text, meta);
       else if (level === logLevel.WARN) logger.warn(text, meta);
       else if (level === logLevel.INFO) logger.info(text, meta);

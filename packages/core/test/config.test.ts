@@ -89,3 +89,21 @@ describe("configFromEnv", () => {
     expect(createStreamingClient(configFromEnv({}))._unsafeUnwrap().connectorName).toBe("memory");
   });
 });
+
+describe("producer defaults", () => {
+  it("are idempotent with acks all where the connector supports it, and not where it does not", async () => {
+    const { resolveProducerConfig } = await import("../src/config/roles.js");
+    expect(resolveProducerConfig(undefined, 30_000, true)).toMatchObject({ acks: -1, idempotent: true, timeout: 30_000, lingerMs: 0 });
+    expect(resolveProducerConfig(undefined, 30_000, false)).toMatchObject({ acks: -1, idempotent: false });
+    expect(resolveProducerConfig({ acks: 1 }, 30_000, true)).toMatchObject({ acks: 1, idempotent: false });
+    expect(resolveProducerConfig({ idempotent: false }, 30_000, true)).toMatchObject({ idempotent: false });
+  });
+
+  it("refuse idempotent writes with acks other than all", async () => {
+    const { createStreamingClient } = await import("./both-surfaces.js");
+    const client = createStreamingClient()._unsafeUnwrap();
+    const r = await client.getProducer({ idempotent: true, acks: 1 });
+    expect(r._unsafeUnwrapErr()).toMatchObject({ category: "VALIDATION" });
+    expect(r._unsafeUnwrapErr().message).toContain('acks "all"');
+  });
+});

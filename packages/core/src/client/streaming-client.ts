@@ -116,7 +116,7 @@ export class StreamingClient {
       const unsupported = unsupportedProducerOption(connector, config ?? {});
       if (unsupported) return errAsync(unsupported);
       return attempt(() => {
-        const resolved = resolveProducerConfig(config, context.config.requestTimeout);
+        const resolved = resolveProducerConfig(config, context.config.requestTimeout, capabilitiesOf(connector).idempotentProducer);
         const value = new GuardedProducer(connector, connector.createProducer(context, resolved), context, resolved, telemetry);
         this.#producer = { key, value };
         return value;

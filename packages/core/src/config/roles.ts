@@ -64,12 +64,17 @@ export interface ResolvedConsumerConfig {
   readonly joinTimeoutMs: number;
 }
 
-/** Fills in the producer defaults (`config` is already validated). */
-export function resolveProducerConfig(config: ProducerConfig | undefined, requestTimeout: number): ResolvedProducerConfig {
+/**
+ * Fills in the producer defaults (`config` is already validated). Idempotence is on by default
+ * where the connector supports it and acks are `all`, as in Apache Kafka's own producer since
+ * 3.0 (KIP-679): a retry then never writes a record twice.
+ */
+export function resolveProducerConfig(config: ProducerConfig | undefined, requestTimeout: number, idempotentByDefault: boolean): ResolvedProducerConfig {
   const acks = config?.acks ?? "all";
+  const numeric = acks === "all" ? -1 : acks;
   return {
-    acks: acks === "all" ? -1 : acks,
-    idempotent: config?.idempotent ?? false,
+    acks: numeric,
+    idempotent: config?.idempotent ?? (idempotentByDefault && numeric === -1),
     timeout: config?.timeout ?? requestTimeout,
     compression: config?.compression ?? "none",
     lingerMs: config?.lingerMs ?? 0,

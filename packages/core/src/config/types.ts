@@ -126,7 +126,11 @@ export interface HandlerRetryConfig {
 export interface ProducerConfig {
   /** `all` (-1), leader only (1) or none (0). @default "all" */
   readonly acks?: "all" | 0 | 1 | -1;
-  /** Idempotent writes, where the client supports them. @default false */
+  /**
+   * Idempotent writes: the broker drops a record a retry sends again, so each is written once.
+   * Needs acks "all"; `false` for brokers before 2.8 without the `IDEMPOTENT_WRITE` ACL.
+   * @default true where the connector supports it (every built-in) and acks are "all"
+   */
   readonly idempotent?: boolean;
   /** ms a send may take before it fails with `TIMEOUT`. @default requestTimeout */
   readonly timeout?: number;

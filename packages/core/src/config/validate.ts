@@ -155,6 +155,7 @@ export function checkProducerConfig(config: unknown): Check {
   const c = config as ProducerConfig;
   if (c.acks !== undefined && !["all", 0, 1, -1].includes(c.acks)) return fail("producer.acks", 'must be "all", -1, 0 or 1');
   if (c.idempotent !== undefined && typeof c.idempotent !== "boolean") return fail("producer.idempotent", "must be a boolean");
+  if (c.idempotent === true && c.acks !== undefined && c.acks !== "all" && c.acks !== -1) return fail("producer.idempotent", 'idempotent writes need acks "all"');
   if (c.compression !== undefined && !COMPRESSIONS.has(c.compression)) return fail("producer.compression", "must be none, gzip, snappy, lz4 or zstd");
   if (c.lingerMs !== undefined && !(Number.isInteger(c.lingerMs) && c.lingerMs >= 0 && c.lingerMs <= 60_000)) return fail("producer.lingerMs", "must be an integer from 0 to 60000");
   const batchSize = checkPositiveInt(c.batchSize, "producer.batchSize", 64 * 1024 * 1024);

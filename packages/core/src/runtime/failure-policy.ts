@@ -3,7 +3,7 @@
  * commit), skip (report, commit), or publish to a dead-letter topic with the origin and the
  * error in headers, then go on. Kept out of the consumer so the policy reads in one place.
  */
-import type { ConnectorContext, IStreamingConnector } from "../connector.js";
+import { capabilitiesOf, type ConnectorContext, type IStreamingConnector } from "../connector.js";
 import { resolveProducerConfig, type ResolvedConsumerConfig } from "../config/roles.js";
 import { toQiError } from "../errors/classify.js";
 import type { QiError } from "../errors/qi-error.js";
@@ -81,7 +81,7 @@ export class FailurePolicyRunner {
 
   private async publish(topic: string, error: QiError, messages: readonly ConsumedMessage[]): Promise<void> {
     if (!this.deadLetter) {
-      const config = resolveProducerConfig({ acks: "all" }, this.context.config.requestTimeout);
+      const config = resolveProducerConfig({ acks: "all" }, this.context.config.requestTimeout, capabilitiesOf(this.connector).idempotentProducer);
       const producer = new GuardedProducer(this.connector, this.connector.createProducer(this.context, config), this.context, config);
       const connected = (async (): Promise<void> => {
         const r = await producer.connect();
