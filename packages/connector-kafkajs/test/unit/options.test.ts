@@ -66,8 +66,11 @@ describe("producer config", () => {
   test("idempotence, no auto-created topics, producer pass-through options", async () => {
     const { context, producer } = await resolve({ options: { maxInFlightRequests: 1, transactionTimeout: 999 } }, { idempotent: true });
     expect(producerOptions(context.config, producer)).toMatchObject({ idempotent: true, allowAutoTopicCreation: false, maxInFlightRequests: 1, transactionTimeout: 999 });
+    // Idempotent by default (docs/delivery.md); off when asked.
     const plain = await resolve();
-    expect(producerOptions(plain.context.config, plain.producer)).toMatchObject({ idempotent: false, allowAutoTopicCreation: false });
+    expect(producerOptions(plain.context.config, plain.producer)).toMatchObject({ idempotent: true, allowAutoTopicCreation: false });
+    const off = await resolve({}, { idempotent: false });
+    expect(producerOptions(off.context.config, off.producer)).toMatchObject({ idempotent: false });
   });
 
   test("kafkajs's partitioner keeps the partition core chose", async () => {

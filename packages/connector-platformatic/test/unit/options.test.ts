@@ -57,7 +57,12 @@ describe("every client", () => {
 
 describe("producer", () => {
   test("acks default to all (-1), where platformatic's default is leader only", async () => {
-    const { context, producer } = await resolve();
+    // Idempotent by default (docs/delivery.md): platformatic then forces acks all itself, and
+    // the broker's sequence check makes its whole-request resend harmless.
+    const defaults = await resolve();
+    expect(producerOptions(defaults.context.config, defaults.producer)).toMatchObject({ idempotent: true });
+    expect(platformaticConnector.createProducer(defaults.context, defaults.producer).retriesWholeRequest).toBe(false);
+    const { context, producer } = await resolve({}, { idempotent: false });
     expect(producerOptions(context.config, producer)).toMatchObject({ acks: -1, idempotent: false, compression: "none", timeout: context.config.requestTimeout });
     const d = platformaticConnector.createProducer(context, producer);
     expect(d.retriesWholeRequest).toBe(true);

@@ -44,7 +44,7 @@ test("one request, each record to the partition core chose, results in input ord
 
 test("acks go with every send (platformatic's send defaults to leader only)", async () => {
   for (const [acks, expected] of [[undefined, -1], ["all", -1], [1, 1]] as const) {
-    const { driver, sent } = await driverAnswering({ offsets: [{ topic: "a", partition: 0, offset: 3n }] }, acks === undefined ? undefined : { acks });
+    const { driver, sent } = await driverAnswering({ offsets: [{ topic: "a", partition: 0, offset: 3n }] }, acks === undefined ? { idempotent: false } : { acks, idempotent: false });
     await driver.send([record("a", 0, "x")]);
     expect(sent[0]!.acks).toBe(expected);
   }

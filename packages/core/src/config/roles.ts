@@ -40,6 +40,10 @@ export interface ResolvedProducerConfig {
   readonly lingerMs: number;
   /** Most bytes of one partition per request (core's accumulator). */
   readonly batchSize: number;
+  /** Most bytes of records waiting or in flight. */
+  readonly bufferMemory: number;
+  /** ms a send waits for room before `BUFFER_FULL`. */
+  readonly maxBlockMs: number;
 }
 
 /** A `ConsumerConfig` resolved. */
@@ -79,6 +83,8 @@ export function resolveProducerConfig(config: ProducerConfig | undefined, reques
     compression: config?.compression ?? "none",
     lingerMs: config?.lingerMs ?? 0,
     batchSize: config?.batchSize ?? 1_048_576,
+    bufferMemory: config?.bufferMemory ?? 32 * 1024 * 1024,
+    maxBlockMs: config?.maxBlockMs ?? 60_000,
   };
 }
 

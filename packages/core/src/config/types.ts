@@ -144,6 +144,10 @@ export interface ProducerConfig {
   readonly lingerMs?: number;
   /** Most bytes of one partition in one request where core gathers the sends (Java's `batch.size`). @default 1048576 */
   readonly batchSize?: number;
+  /** Most bytes of records waiting or in flight (Java's `buffer.memory`); a send beyond it waits for room. @default 33554432 (32 MiB) */
+  readonly bufferMemory?: number;
+  /** ms a send may wait for room in `bufferMemory`, then it fails with `BUFFER_FULL`, not written (Java's `max.block.ms`). @default 60000 */
+  readonly maxBlockMs?: number;
 }
 
 /** Options of `client.getConsumer(config)`. */

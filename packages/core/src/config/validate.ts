@@ -145,7 +145,7 @@ export function resolveConfig(userConfig: StreamingConfig, connectorName: string
   };
 }
 
-const PRODUCER_KEYS = new Set(["acks", "idempotent", "timeout", "compression", "lingerMs", "batchSize"]);
+const PRODUCER_KEYS = new Set(["acks", "idempotent", "timeout", "compression", "lingerMs", "batchSize", "bufferMemory", "maxBlockMs"]);
 const COMPRESSIONS = new Set(["none", "gzip", "snappy", "lz4", "zstd"]);
 
 export function checkProducerConfig(config: unknown): Check {
@@ -160,6 +160,10 @@ export function checkProducerConfig(config: unknown): Check {
   if (c.lingerMs !== undefined && !(Number.isInteger(c.lingerMs) && c.lingerMs >= 0 && c.lingerMs <= 60_000)) return fail("producer.lingerMs", "must be an integer from 0 to 60000");
   const batchSize = checkPositiveInt(c.batchSize, "producer.batchSize", 64 * 1024 * 1024);
   if (batchSize.isErr()) return batchSize;
+  const bufferMemory = checkPositiveInt(c.bufferMemory, "producer.bufferMemory", 2 ** 31 - 1);
+  if (bufferMemory.isErr()) return bufferMemory;
+  const maxBlockMs = checkPositiveInt(c.maxBlockMs, "producer.maxBlockMs");
+  if (maxBlockMs.isErr()) return maxBlockMs;
   return checkPositiveInt(c.timeout, "producer.timeout");
 }
 

@@ -7,7 +7,7 @@
  * concurrent sends pay one round trip per batch, not one each. Order per partition is kept:
  * a partition's records leave in the order they were given.
  */
-import type { ProduceResult, RoutedRecord } from "../messages/types.js";
+import type { OutgoingRecord, ProduceResult, RoutedRecord } from "../messages/types.js";
 import { qiError } from "../errors/qi-error.js";
 import { partitionKey } from "../partitioner/router.js";
 
@@ -50,7 +50,7 @@ export interface AccumulatorOptions {
 }
 
 /** Bytes a record takes in a request, roughly (key, value, headers). */
-export function recordBytes(r: RoutedRecord): number {
+export function recordBytes(r: OutgoingRecord): number {
   let n = (r.key?.length ?? 0) + (r.value?.length ?? 0) + 24;
   for (const k in r.headers) n += k.length + r.headers[k]!.length;
   return n;

@@ -14,7 +14,8 @@ import { partitionKey, PartitionRouter } from "../partitioner/router.js";
 import { toQiError } from "../errors/classify.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import { attempt, promiseOf, settle } from "./attempt.js";
-import { SendAccumulator } from "./accumulator.js";
+import { recordBytes, SendAccumulator } from "./accumulator.js";
+import { ProduceBuffer } from "./produce-buffer.js";
 import { DeadlineQueue } from "./deadlines.js";
 import { Lifecycle } from "./lifecycle.js";
 import { qiError } from "../errors/qi-error.js";
@@ -30,6 +31,8 @@ export class GuardedProducer implements IStreamingProducer {
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly deadlines: DeadlineQueue;
   private readonly router: PartitionRouter;
+  /** What may wait or be in flight (`bufferMemory`, `maxBlockMs`). */
+  private readonly buffer: ProduceBuffer;
   /** Gathers concurrent sends where the client does not (see `ProducerDriver.batchesAcrossCalls`). */
   private readonly accumulator: SendAccumulator | undefined;
 
@@ -49,6 +52,7 @@ export class GuardedProducer implements IStreamingProducer {
     this.sendTimeout = config.timeout + context.config.connectionTimeout;
     this.deadlines = new DeadlineQueue(this.sendTimeout);
     this.router = new PartitionRouter((topic) => this.#driver.partitionCount(topic));
+    this.buffer = new ProduceBuffer(config.bufferMemory, config.maxBlockMs);
     if (!driver.batchesAcrossCalls) {
       const perPartition = driver.retriesWholeRequest === true;
       this.accumulator = new SendAccumulator({ send: (records) => this.#driver.send(records), batchSize: config.batchSize, lingerMs: config.lingerMs, perPartition });
@@ -134,9 +138,25 @@ export class GuardedProducer implements IStreamingProducer {
    */
   private write(records: OutgoingRecord[], context: ErrorContext): Promise<readonly ProduceResult[]> {
     const end = this.telemetry?.startSend(records);
-    const sent = promiseOf(() => this.route(records));
-    this.inFlight.add(sent);
-    const written = this.timed(sent, context, () => this.inFlight.delete(sent));
+    let bytes = 0;
+    for (const r of records) bytes += recordBytes(r);
+    const go = (): Promise<readonly ProduceResult[]> => {
+      const sent = promiseOf(() => this.route(records));
+      this.inFlight.add(sent);
+      // The send's time bound starts once it has room (as Java's delivery timeout after max.block.ms).
+      return this.timed(sent, context, () => {
+        this.inFlight.delete(sent);
+        this.buffer.give(bytes);
+      });
+    };
+    const room = this.buffer.take(bytes);
+    let written: Promise<readonly ProduceResult[]>;
+    if (room === undefined) written = go();
+    else {
+      const waited = room.then(go);
+      this.inFlight.add(waited);
+      written = waited.finally(() => this.inFlight.delete(waited));
+    }
     if (!end) return written;
     return written.then(
       (results) => {

@@ -1,0 +1,36 @@
+import { describe, expect, it } from "vitest";
+import { ProduceBuffer } from "../src/runtime/produce-buffer.js";
+
+describe("ProduceBuffer", () => {
+  it("takes room at once while it fits, makes the next send wait, and lets waiters in order", async () => {
+    const buffer = new ProduceBuffer(100, 5_000);
+    expect(buffer.take(60)).toBeUndefined();
+    const order: string[] = [];
+    const a = buffer.take(30);
+    expect(a).toBeUndefined(); // 90 of 100
+    const b = buffer.take(50)!.then(() => order.push("b"));
+    const c = buffer.take(10)!.then(() => order.push("c")); // fits, but waits behind b: order is kept
+    buffer.give(60);
+    await b;
+    buffer.give(30);
+    await c;
+    expect(order).toEqual(["b", "c"]);
+  });
+
+  it("fails a send that found no room within maxBlockMs with BUFFER_FULL, not written", async () => {
+    const buffer = new ProduceBuffer(10, 50);
+    buffer.take(10);
+    await expect(buffer.take(5)).rejects.toMatchObject({ code: "BUFFER_FULL", category: "TIMEOUT", context: { written: "no" } });
+    buffer.give(10);
+    expect(buffer.take(5)).toBeUndefined(); // the timed-out waiter took nothing
+  });
+
+  it("lets a send larger than the whole budget go once nothing else is buffered", async () => {
+    const buffer = new ProduceBuffer(10, 5_000);
+    expect(buffer.take(1_000)).toBeUndefined();
+    const next = buffer.take(1);
+    expect(next).toBeInstanceOf(Promise);
+    buffer.give(1_000);
+    await next;
+  });
+});
