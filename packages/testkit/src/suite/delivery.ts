@@ -43,6 +43,7 @@ async function readBack(bed: TestBed, topics: readonly string[], expected: numbe
 }
 
 const IN_FLIGHT = 10_000;
+const FLOOD = 30_000;
 
 export const deliveryTests = defineGroup("delivery", ({ test }) => {
   test(`disconnect() with ${IN_FLIGHT} sends in flight flushes them: every send ok, and the log holds ${IN_FLIGHT}`, async (bed) => {
@@ -59,6 +60,19 @@ export const deliveryTests = defineGroup("delivery", ({ test }) => {
     expect(read.length).toBe(IN_FLIGHT);
     expect(new Set(read).size).toBe(IN_FLIGHT);
   }, { timeout: 120_000 });
+
+  test(`a loop that does not await: ${FLOOD} sends through a 256 KiB buffer all succeed, and the log holds each once`, async (bed) => {
+    const topic = await bed.topic(3);
+    const producer = await bed.producer({ bufferMemory: 256 * 1024 });
+    const sends = Array.from({ length: FLOOD }, (_, i) => producer.send(topic, { key: `k-${i % 101}`, value: `flood-${i}-${"x".repeat(64)}` }));
+    const results = await Promise.all(sends);
+    const failed = results.filter((r) => r.isErr());
+    expect(failed.map((r) => (r.isErr() ? r.error.code : "")).slice(0, 3), `${failed.length} sends failed`).toEqual([]);
+    const read = await readBack(bed, [topic], FLOOD);
+    bed.report(`${bed.options.name ?? bed.options.connector.name}: ${FLOOD} sends not awaited, ${read.length} in the log`);
+    expect(read.length).toBe(FLOOD);
+    expect(new Set(read).size).toBe(FLOOD);
+  }, { timeout: 150_000 });
 
   for (const [label, config] of [
     ["the default producer", undefined],
