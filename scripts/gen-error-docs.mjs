@@ -21,6 +21,7 @@ const ADVICE = {
   CONNECTION_RESET: "The broker closed the connection mid-request. Retriable; if it repeats, check the broker and listener (TLS or SASL mismatch).",
   REQUEST_TIMED_OUT: "A request got no answer within `requestTimeout`. Retriable; the write may still land, so expect at-least-once.",
   TIMEOUT: "A network operation timed out (`ETIMEDOUT`, or a health check past `connectionTimeout`). Retriable.",
+  BUFFER_FULL: "A send waited `maxBlockMs` for room in the producer's `bufferMemory` and was not written. Await sends (or batch them) so fewer are in flight, or raise `bufferMemory`; safe to send again.",
   GROUP_JOIN_TIMEOUT: "`run()` did not get an assignment within session + request timeout. Check the broker's group coordinator and that the group's members share an assignment protocol.",
   METADATA_NOT_PROPAGATED: "A topic just created or deleted was not visible on every broker in time. Retriable.",
   COMMIT_NOT_CONFIRMED: "The broker did not confirm a commit in time (confluent). Retriable; messages after the last confirmed commit may be handled again.",
