@@ -15,3 +15,4 @@ export * from "./harness/index.js";
 export type { KafkaTestInfo } from "./harness/global-setup.js";
 export { runReliabilitySuite, RELIABILITY_GROUPS, brokerCrashTests, consumerCrashTests, fuzzTests, hygieneTests, secretTests, securityTests } from "./reliability/index.js";
 export type { ReliabilityOptions } from "./reliability/options.js";
+export { resolvedFor, type ResolvedForConnector } from "./unit/resolve.js";

@@ -1,32 +1,9 @@
-// What core hands the kafkajs connector's factories for a given user config: a spy connector
-// around the real one captures the context and role config (no I/O happens: no connect is called).
-import { createStreamingClient, silentLogger, type ConsumerConfig, type ProducerConfig, type StreamingConfig } from "@qi/streaming";
-import type { ConnectorContext, IStreamingConnector, ResolvedConsumerConfig, ResolvedProducerConfig } from "@qi/streaming/connector";
+// What core hands this connector's factories for a given user config (the testkit's resolvedFor).
+import type { ConsumerConfig, ProducerConfig, StreamingConfig } from "@qi/streaming";
+import { resolvedFor, type ResolvedForConnector } from "@qi/streaming-testkit";
 import { kafkajsConnector } from "../../src/index.js";
 
-export interface Resolved {
-  readonly context: ConnectorContext;
-  readonly producer: ResolvedProducerConfig;
-  readonly consumer: ResolvedConsumerConfig;
-}
+export type Resolved = ResolvedForConnector;
 
-export async function resolve(config: Omit<StreamingConfig, "connector"> = {}, producer?: ProducerConfig, consumer: ConsumerConfig = { groupId: "g" }): Promise<Resolved> {
-  const seen: Partial<{ context: ConnectorContext; producer: ResolvedProducerConfig; consumer: ResolvedConsumerConfig }> = {};
-  const spy: IStreamingConnector = {
-    ...kafkajsConnector,
-    createProducer(context, resolved) {
-      seen.context = context;
-      seen.producer = resolved;
-      return kafkajsConnector.createProducer(context, resolved);
-    },
-    createConsumer(context, resolved) {
-      seen.consumer = resolved;
-      return kafkajsConnector.createConsumer(context, resolved);
-    },
-  };
-  const client = createStreamingClient({ brokers: ["127.0.0.1:1"], logger: silentLogger, ...config, connector: spy })._unsafeUnwrap();
-  (await client.getProducer(producer))._unsafeUnwrap();
-  (await client.getConsumer(consumer))._unsafeUnwrap();
-  await client.disconnect();
-  return seen as Resolved;
-}
+export const resolve = (config: Omit<StreamingConfig, "connector"> = {}, producer?: ProducerConfig, consumer?: ConsumerConfig): Promise<Resolved> =>
+  resolvedFor(kafkajsConnector, config, producer, consumer);
