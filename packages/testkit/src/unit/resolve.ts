@@ -44,6 +44,6 @@ export async function resolvedFor(
   const client = createStreamingClient({ brokers: ["127.0.0.1:1"], logger: silentLogger, ...config, connector: spy })._unsafeUnwrap();
   (await client.getProducer(producer))._unsafeUnwrap();
   (await client.getConsumer(consumer))._unsafeUnwrap();
-  await client.disconnect();
+  (await client.disconnect())._unsafeUnwrap();
   return seen as ResolvedForConnector;
 }
