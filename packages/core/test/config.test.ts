@@ -93,10 +93,13 @@ describe("configFromEnv", () => {
 describe("producer defaults", () => {
   it("are idempotent with acks all where the connector supports it, and not where it does not", async () => {
     const { resolveProducerConfig } = await import("../src/config/roles.js");
-    expect(resolveProducerConfig(undefined, 30_000, true)).toMatchObject({ acks: -1, idempotent: true, timeout: 30_000, lingerMs: 0 });
-    expect(resolveProducerConfig(undefined, 30_000, false)).toMatchObject({ acks: -1, idempotent: false });
-    expect(resolveProducerConfig({ acks: 1 }, 30_000, true)).toMatchObject({ acks: 1, idempotent: false });
-    expect(resolveProducerConfig({ idempotent: false }, 30_000, true)).toMatchObject({ idempotent: false });
+    const client = { requestTimeout: 30_000, retries: 5, idempotentCapable: true };
+    expect(resolveProducerConfig(undefined, client)).toMatchObject({ acks: -1, idempotent: true, timeout: 30_000, lingerMs: 0 });
+    expect(resolveProducerConfig(undefined, { ...client, idempotentCapable: false })).toMatchObject({ acks: -1, idempotent: false });
+    expect(resolveProducerConfig({ acks: 1 }, client)).toMatchObject({ acks: 1, idempotent: false });
+    expect(resolveProducerConfig({ idempotent: false }, client)).toMatchObject({ idempotent: false });
+    // As in Java (KIP-679): a conflicting setting turns the default off rather than failing.
+    expect(resolveProducerConfig(undefined, { ...client, retries: 0 })).toMatchObject({ idempotent: false });
   });
 
   it("refuse idempotent writes with acks other than all", async () => {
@@ -105,5 +108,7 @@ describe("producer defaults", () => {
     const r = await client.getProducer({ idempotent: true, acks: 1 });
     expect(r._unsafeUnwrapErr()).toMatchObject({ category: "VALIDATION" });
     expect(r._unsafeUnwrapErr().message).toContain('acks "all"');
+    const noRetries = createStreamingClient({ retry: { retries: 0 } })._unsafeUnwrap();
+    expect((await noRetries.getProducer({ idempotent: true }))._unsafeUnwrapErr()).toMatchObject({ category: "VALIDATION", context: { field: "producer.idempotent" } });
   });
 });

@@ -115,8 +115,15 @@ export class StreamingClient {
       }
       const unsupported = unsupportedProducerOption(connector, config ?? {});
       if (unsupported) return errAsync(unsupported);
+      if (config?.idempotent === true && context.config.retry.retries === 0) {
+        return errAsync(validationError("producer.idempotent", "idempotent writes need client retries (retry.retries above 0)", { connector: connector.name }));
+      }
       return attempt(() => {
-        const resolved = resolveProducerConfig(config, context.config.requestTimeout, capabilitiesOf(connector).idempotentProducer);
+        const resolved = resolveProducerConfig(config, {
+          requestTimeout: context.config.requestTimeout,
+          retries: context.config.retry.retries,
+          idempotentCapable: capabilitiesOf(connector).idempotentProducer,
+        });
         const value = new GuardedProducer(connector, connector.createProducer(context, resolved), context, resolved, telemetry);
         this.#producer = { key, value };
         return value;

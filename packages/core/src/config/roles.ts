@@ -68,17 +68,29 @@ export interface ResolvedConsumerConfig {
   readonly joinTimeoutMs: number;
 }
 
+/** What of the client config the producer defaults depend on. */
+export interface ProducerDefaultsInput {
+  /** The client's `requestTimeout`. */
+  readonly requestTimeout: number;
+  /** The client's `retry.retries`. */
+  readonly retries: number;
+  /** The connector supports idempotent writes. */
+  readonly idempotentCapable: boolean;
+}
+
 /**
  * Fills in the producer defaults (`config` is already validated). Idempotence is on by default
- * where the connector supports it and acks are `all`, as in Apache Kafka's own producer since
- * 3.0 (KIP-679): a retry then never writes a record twice.
+ * as in Apache Kafka's own producer since 3.0 (KIP-679), and off, as there, when a setting
+ * conflicts with it: acks other than `all`, or no client retries (idempotence is what makes a
+ * retry safe; without retries the clients refuse it or, platformatic, retry forever).
  */
-export function resolveProducerConfig(config: ProducerConfig | undefined, requestTimeout: number, idempotentByDefault: boolean): ResolvedProducerConfig {
+export function resolveProducerConfig(config: ProducerConfig | undefined, client: ProducerDefaultsInput): ResolvedProducerConfig {
   const acks = config?.acks ?? "all";
   const numeric = acks === "all" ? -1 : acks;
+  const requestTimeout = client.requestTimeout;
   return {
     acks: numeric,
-    idempotent: config?.idempotent ?? (idempotentByDefault && numeric === -1),
+    idempotent: config?.idempotent ?? (client.idempotentCapable && numeric === -1 && client.retries > 0),
     timeout: config?.timeout ?? requestTimeout,
     compression: config?.compression ?? "none",
     lingerMs: config?.lingerMs ?? 0,

@@ -129,7 +129,7 @@ export interface ProducerConfig {
   /**
    * Idempotent writes: the broker drops a record a retry sends again, so each is written once.
    * Needs acks "all"; `false` for brokers before 2.8 without the `IDEMPOTENT_WRITE` ACL.
-   * @default true where the connector supports it (every built-in) and acks are "all"
+   * @default true where the connector supports it (every built-in), acks are "all" and `retry.retries` is above 0
    */
   readonly idempotent?: boolean;
   /** ms a send may take before it fails with `TIMEOUT`. @default requestTimeout */

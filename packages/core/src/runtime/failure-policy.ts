@@ -81,7 +81,8 @@ export class FailurePolicyRunner {
 
   private async publish(topic: string, error: QiError, messages: readonly ConsumedMessage[]): Promise<void> {
     if (!this.deadLetter) {
-      const config = resolveProducerConfig({ acks: "all" }, this.context.config.requestTimeout, capabilitiesOf(this.connector).idempotentProducer);
+      const c = this.context.config;
+      const config = resolveProducerConfig({ acks: "all" }, { requestTimeout: c.requestTimeout, retries: c.retry.retries, idempotentCapable: capabilitiesOf(this.connector).idempotentProducer });
       const producer = new GuardedProducer(this.connector, this.connector.createProducer(this.context, config), this.context, config);
       const connected = (async (): Promise<void> => {
         const r = await producer.connect();
