@@ -55,11 +55,13 @@ export function baseOptions(config: ResolvedConfig, overrides: { retries?: numbe
 
 /**
  * The `Producer`'s options. `acks` defaults to all (-1), where platformatic's is leader only;
- * an idempotent producer is given none (platformatic requires all and sets it itself).
+ * an idempotent producer is given none (platformatic requires all and sets it itself). For an
+ * idempotent producer platformatic turns 0 or 1 retries into endless ones (a send or connect to
+ * a dead or refusing broker would never end), so it gets at least 2, the fewest it keeps.
  */
 export function producerOptions(config: ResolvedConfig, producer: ResolvedProducerConfig): ProducerOptions<Bytes, Bytes, Bytes, Bytes> {
   return {
-    ...baseOptions(config),
+    ...baseOptions(config, producer.idempotent ? { retries: Math.max(2, config.retry.retries) } : {}),
     ...pickOptions(config.options, PLATFORMATIC_OPTIONS.producer),
     idempotent: producer.idempotent,
     compression: producer.compression,

@@ -114,3 +114,13 @@ test("capabilities: everything but the network default is declared", () => {
   });
   expect(platformaticConnector.capabilities).not.toHaveProperty("network");
 });
+
+describe("idempotent producer retries", () => {
+  test("are never 0 or 1, which platformatic would turn into endless retries", async () => {
+    const one = await resolve({ retry: { retries: 1 } });
+    expect(one.producer.idempotent).toBe(true);
+    expect(producerOptions(one.context.config, one.producer)).toMatchObject({ retries: 2 });
+    const plain = await resolve({ retry: { retries: 1 } }, { idempotent: false });
+    expect(producerOptions(plain.context.config, plain.producer)).toMatchObject({ retries: 1 });
+  });
+});
