@@ -14,10 +14,6 @@ export class Lifecycle {
 
   constructor(private readonly role: string) {}
 
-  get current(): LifecycleState {
-    return this.state;
-  }
-
   isConnected(): boolean {
     return this.state === "connected";
   }
