@@ -44,6 +44,8 @@ export interface ResolvedProducerConfig {
   readonly bufferMemory: number;
   /** ms a send waits for room before `BUFFER_FULL`. */
   readonly maxBlockMs: number;
+  /** ms `disconnect()` waits for the sends in flight, or undefined for the send timeout. */
+  readonly closeTimeoutMs: number | undefined;
 }
 
 /** A `ConsumerConfig` resolved. */
@@ -97,6 +99,7 @@ export function resolveProducerConfig(config: ProducerConfig | undefined, client
     batchSize: config?.batchSize ?? 1_048_576,
     bufferMemory: config?.bufferMemory ?? 32 * 1024 * 1024,
     maxBlockMs: config?.maxBlockMs ?? 60_000,
+    closeTimeoutMs: config?.closeTimeoutMs,
   };
 }
 

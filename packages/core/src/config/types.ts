@@ -148,6 +148,12 @@ export interface ProducerConfig {
   readonly bufferMemory?: number;
   /** ms a send may wait for room in `bufferMemory`, then it fails with `BUFFER_FULL`, not written (Java's `max.block.ms`). @default 60000 */
   readonly maxBlockMs?: number;
+  /**
+   * ms `disconnect()` waits for the sends in flight before it closes. A send still unanswered
+   * then fails with `PRODUCER_CLOSED`, its messages reported "not written" (never handed to the
+   * client) or "unknown" (handed over, no answer). @default the send timeout (`timeout` + `connectionTimeout`)
+   */
+  readonly closeTimeoutMs?: number;
 }
 
 /** Options of `client.getConsumer(config)`. */

@@ -145,7 +145,7 @@ export function resolveConfig(userConfig: StreamingConfig, connectorName: string
   };
 }
 
-const PRODUCER_KEYS = new Set(["acks", "idempotent", "timeout", "compression", "lingerMs", "batchSize", "bufferMemory", "maxBlockMs"]);
+const PRODUCER_KEYS = new Set(["acks", "idempotent", "timeout", "compression", "lingerMs", "batchSize", "bufferMemory", "maxBlockMs", "closeTimeoutMs"]);
 const COMPRESSIONS = new Set(["none", "gzip", "snappy", "lz4", "zstd"]);
 
 export function checkProducerConfig(config: unknown): Check {
@@ -164,6 +164,8 @@ export function checkProducerConfig(config: unknown): Check {
   if (bufferMemory.isErr()) return bufferMemory;
   const maxBlockMs = checkPositiveInt(c.maxBlockMs, "producer.maxBlockMs");
   if (maxBlockMs.isErr()) return maxBlockMs;
+  const closeTimeoutMs = checkPositiveInt(c.closeTimeoutMs, "producer.closeTimeoutMs");
+  if (closeTimeoutMs.isErr()) return closeTimeoutMs;
   return checkPositiveInt(c.timeout, "producer.timeout");
 }
 
