@@ -27,3 +27,4 @@ export {
 export { freePort, freePorts, randomClusterId, renderServerProperties, type SaslCredentials, type BrokerPorts, type BrokerConfigInput } from "./config.js";
 export { tcpConnect, kafkaApiVersions } from "./probe.js";
 export { sweepStaleBrokers } from "./reaper.js";
+export { logEndOffsets, logRecordCount } from "./tools.js";

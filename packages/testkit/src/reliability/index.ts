@@ -2,6 +2,7 @@
 import { describe } from "vitest";
 import { brokerCrashTests } from "./broker-crash.js";
 import { consumerCrashTests } from "./consumer-crash.js";
+import { floodTests } from "./flood.js";
 import { fuzzTests } from "./fuzz.js";
 import { hygieneTests } from "./hygiene.js";
 import type { ReliabilityOptions } from "./options.js";
@@ -22,6 +23,8 @@ export const RELIABILITY_GROUPS = {
   "bad input": fuzzTests,
   /** The process exits by itself after disconnect; connect cycles leak nothing. */
   hygiene: hygieneTests,
+  /** A flood of sends into a broker that is killed: every send settles in time, nothing written twice. */
+  "producer flood": floodTests,
 } as const;
 
 /** Declares every reliability test for a connector, inside a vitest file. */
@@ -31,5 +34,5 @@ export function runReliabilitySuite(options: ReliabilityOptions): void {
   });
 }
 
-export { brokerCrashTests, consumerCrashTests, fuzzTests, hygieneTests, secretTests, securityTests };
+export { brokerCrashTests, consumerCrashTests, floodTests, fuzzTests, hygieneTests, secretTests, securityTests };
 export type { ReliabilityOptions };
