@@ -3,7 +3,7 @@
  * CRC32); the count comes from the admin API. acks, compression and the timeout are producer
  * settings (the client's `send` rejects them per call); `linger.ms` is 0 so that an awaited
  * send is not held back (librdkafka still batches what queues up while a request is in flight).
- * librdkafka retries per partition, never a whole request, so `retriesWholeRequest` stays unset.
+ * Core hands it one partition per `send`; librdkafka batches concurrent sends itself.
  */
 import type { ProduceResult } from "@qi/streaming";
 import { offsetsFromBase, type BaseOffsetReport, type ProducerDriver, type ResolvedConfig, type ResolvedProducerConfig, type RoutedRecord } from "@qi/streaming/connector";

@@ -10,19 +10,12 @@ import { isUnknownTopic } from "./errors.js";
 import { kafkaConfig, producerOptions, sendOptions, type SendOptions } from "./options.js";
 
 export class KafkajsProducerDriver implements ProducerDriver {
-  /**
-   * Without idempotence, kafkajs resends a whole produce request to a broker when one of its
-   * partitions fails, which writes the partitions that had succeeded twice; with it, the broker
-   * drops the duplicates.
-   */
-  readonly retriesWholeRequest: boolean;
   private readonly producer: Producer;
   /** Metadata only, with one retry: a missing topic is reported at once. */
   private readonly metadata: Admin;
   private readonly options: SendOptions;
 
   constructor(config: ResolvedConfig, producerConfig: ResolvedProducerConfig) {
-    this.retriesWholeRequest = !producerConfig.idempotent;
     this.producer = new Kafka(kafkaConfig(config)).producer(producerOptions(config, producerConfig));
     this.metadata = new Kafka(kafkaConfig(config, { retries: 1 })).admin();
     this.options = sendOptions(producerConfig);

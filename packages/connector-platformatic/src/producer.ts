@@ -5,8 +5,8 @@
  *
  * Without idempotence platformatic answers a partition-level "stale metadata" error
  * (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, common right after a topic is created) by
- * sending the whole request again, which writes the partitions that had succeeded twice: it says
- * so (`retriesWholeRequest`), and core hands it one partition per `send`.
+ * sending the whole request again; core hands every driver one partition per `send`, so that
+ * repeats only what failed.
  */
 import type { ProduceResult } from "@qi/streaming";
 import { offsetsFromBase, type ProducerDriver, type ResolvedConfig, type ResolvedProducerConfig, type RoutedRecord } from "@qi/streaming/connector";
@@ -30,7 +30,6 @@ export function toMessage(r: RoutedRecord): Message {
 }
 
 export class PlatformaticProducerDriver implements ProducerDriver {
-  readonly retriesWholeRequest: boolean;
   private producer: Producer<Buffer, Buffer, Buffer, Buffer> | undefined;
   private unroute: (() => void) | undefined;
   /** platformatic's `send` takes leader-only acks unless told otherwise, whatever the producer's options say. */
@@ -40,7 +39,6 @@ export class PlatformaticProducerDriver implements ProducerDriver {
     private readonly config: ResolvedConfig,
     private readonly producerConfig: ResolvedProducerConfig,
   ) {
-    this.retriesWholeRequest = !producerConfig.idempotent;
     this.sendOptions = producerConfig.idempotent ? {} : { acks: producerConfig.acks };
   }
 

@@ -59,13 +59,6 @@ export interface ConnectorContext {
 /** A connector's producer primitives; core's guarded producer calls them. Methods may throw. */
 export interface ProducerDriver {
   /**
-   * True when the client resends a whole produce request after one partition of it failed
-   * (kafkajs, platformatic without idempotence): that writes the partitions that had succeeded
-   * twice. Core then hands `send` one partition at a time, so a retry repeats only what failed.
-   * @default false
-   */
-  readonly retriesWholeRequest?: boolean;
-  /**
    * True when the client gathers concurrent sends into batches itself (librdkafka, an
    * in-process store). Otherwise core's accumulator does: one request per partition in flight,
    * what arrives meanwhile goes in the next one. @default false
@@ -79,9 +72,12 @@ export interface ProducerDriver {
    */
   partitionCount(topic: string): Promise<number | undefined>;
   /**
-   * Writes records whose partition core has chosen (possibly for several topics) and resolves
-   * with one result per record, in input order, once the broker acknowledged them
-   * (`offsetsFromBase` builds them from the client's per-partition base offsets).
+   * Writes records of one partition, which core has chosen, as one request, and resolves with
+   * one result per record, in input order, once the broker acknowledged them (`offsetsFromBase`
+   * builds them from the client's base offset). Core never mixes partitions in one call: the
+   * outcome of a call is then a fact about its own records, and a client that resends a whole
+   * request after a failure repeats only what failed. Reject with the client's error as it is:
+   * core classifies it and tells "not written" from "unknown".
    */
   send(records: readonly RoutedRecord[]): Promise<readonly ProduceResult[]>;
   /** Resolves once everything the client buffers is acknowledged (core waits for its own sends in flight). */

@@ -34,7 +34,8 @@ export type {
   TopicMetadata,
   PartitionMetadata,
 } from "./interfaces.js";
-export type { StreamingMessage, MessageBatch, ProduceResult, ConsumedMessage, ConsumedBatch, TopicPartition, TopicPartitionOffset } from "./messages/types.js";
+export type { StreamingMessage, MessageBatch, ProduceResult, MessageOutcome, ConsumedMessage, ConsumedBatch, TopicPartition, TopicPartitionOffset } from "./messages/types.js";
+export { messagesToResend, mayHaveBeenWritten, type ResendOptions } from "./messages/resend.js";
 export type { IStreamingConnector } from "./connector.js";
 
 export { isQiError, ERROR_CATEGORIES } from "./errors/qi-error.js";

@@ -8,8 +8,8 @@ describe("ProduceBuffer", () => {
     const order: string[] = [];
     const a = buffer.take(30);
     expect(a).toBeUndefined(); // 90 of 100
-    const b = buffer.take(50)!.then(() => order.push("b"));
-    const c = buffer.take(10)!.then(() => order.push("c")); // fits, but waits behind b: order is kept
+    const b = buffer.take(50)!.room.then(() => order.push("b"));
+    const c = buffer.take(10)!.room.then(() => order.push("c")); // fits, but waits behind b: order is kept
     buffer.give(60);
     await b;
     buffer.give(30);
@@ -20,7 +20,7 @@ describe("ProduceBuffer", () => {
   it("fails a send that found no room within maxBlockMs with BUFFER_FULL, not written", async () => {
     const buffer = new ProduceBuffer(10, 50);
     buffer.take(10);
-    await expect(buffer.take(5)).rejects.toMatchObject({ code: "BUFFER_FULL", category: "TIMEOUT", context: { written: "no" } });
+    await expect(buffer.take(5)!.room).rejects.toMatchObject({ code: "BUFFER_FULL", category: "TIMEOUT" });
     buffer.give(10);
     expect(buffer.take(5)).toBeUndefined(); // the timed-out waiter took nothing
   });
@@ -29,8 +29,19 @@ describe("ProduceBuffer", () => {
     const buffer = new ProduceBuffer(10, 5_000);
     expect(buffer.take(1_000)).toBeUndefined();
     const next = buffer.take(1);
-    expect(next).toBeInstanceOf(Promise);
+    expect(next?.room).toBeInstanceOf(Promise);
     buffer.give(1_000);
-    await next;
+    await next!.room;
+  });
+
+  it("a cancelled wait takes no room and lets the next waiter in", async () => {
+    const buffer = new ProduceBuffer(10, 5_000);
+    buffer.take(10);
+    const gaveUp = buffer.take(8)!;
+    const next = buffer.take(2)!;
+    expect(gaveUp.cancel()).toBe(true);
+    buffer.give(10);
+    await next.room;
+    expect(buffer.take(8)).toBeUndefined(); // 2 + 8: the cancelled 8 took nothing
   });
 });

@@ -1,8 +1,7 @@
 // The connector's declaration (capabilities, option keys) and what its drivers tell core. No broker needed.
-import { capabilitiesOf, DEFAULT_CAPABILITIES, type ProducerDriver } from "@qi/streaming/connector";
+import { capabilitiesOf, DEFAULT_CAPABILITIES } from "@qi/streaming/connector";
 import { describe, expect, test } from "vitest";
 import { connector, KAFKAJS_CONNECTOR_NAME, KAFKAJS_OPTION_KEYS, KAFKAJS_OPTIONS, kafkajsConnector } from "../../src/index.js";
-import { resolve } from "./resolve.js";
 
 describe("connector", () => {
   test("name and exports", () => {
@@ -32,14 +31,5 @@ describe("connector", () => {
   test("option keys: every pass-through group, once", () => {
     expect([...KAFKAJS_OPTION_KEYS].sort()).toEqual([...new Set(Object.values(KAFKAJS_OPTIONS).flat())].sort());
     expect(kafkajsConnector.optionKeys).toBe(KAFKAJS_OPTION_KEYS);
-  });
-
-  test("the producer resends whole requests only without idempotence", async () => {
-    const make = async (idempotent: boolean): Promise<ProducerDriver> => {
-      const { context, producer } = await resolve({}, { idempotent });
-      return kafkajsConnector.createProducer(context, producer);
-    };
-    expect((await make(false)).retriesWholeRequest).toBe(true);
-    expect((await make(true)).retriesWholeRequest).toBe(false);
   });
 });

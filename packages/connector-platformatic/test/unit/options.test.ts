@@ -61,11 +61,8 @@ describe("producer", () => {
     // the broker's sequence check makes its whole-request resend harmless.
     const defaults = await resolve();
     expect(producerOptions(defaults.context.config, defaults.producer)).toMatchObject({ idempotent: true });
-    expect(platformaticConnector.createProducer(defaults.context, defaults.producer).retriesWholeRequest).toBe(false);
     const { context, producer } = await resolve({}, { idempotent: false });
     expect(producerOptions(context.config, producer)).toMatchObject({ acks: -1, idempotent: false, compression: "none", timeout: context.config.requestTimeout });
-    const d = platformaticConnector.createProducer(context, producer);
-    expect(d.retriesWholeRequest).toBe(true);
   });
 
   test("acks, compression and the send timeout pass through", async () => {
@@ -74,12 +71,11 @@ describe("producer", () => {
     expect((await resolve({}, { acks: 0 })).producer.acks).toBe(0);
   });
 
-  test("idempotent: no acks given (platformatic sets all), and no whole-request retries", async () => {
+  test("idempotent: no acks given (platformatic sets all)", async () => {
     const { context, producer } = await resolve({}, { idempotent: true });
     const o = producerOptions(context.config, producer);
     expect(o.idempotent).toBe(true);
     expect(o).not.toHaveProperty("acks");
-    expect(platformaticConnector.createProducer(context, producer).retriesWholeRequest).toBe(false);
   });
 });
 

@@ -1,3 +1,5 @@
+import type { MessageOutcome } from "../messages/types.js";
+
 /**
  * The one error type of the library. Every operation returns `Result<T, QiError>`; nothing
  * throws. Errors are plain objects (not `Error` subclasses) so they serialise and compare
@@ -71,6 +73,11 @@ export interface QiError {
   readonly context: ErrorContext;
   /** The underlying client error, if any. */
   readonly cause?: unknown;
+  /**
+   * On an error of `send` or `sendBatch`: what became of each message, in input order (one
+   * for `send`). See `messagesToResend` and docs/delivery.md.
+   */
+  readonly outcomes?: readonly MessageOutcome[];
 }
 
 /** Optional parts of a `QiError`, for `qiError()`. */

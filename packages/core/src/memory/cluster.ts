@@ -3,7 +3,7 @@
  * consumer groups, and a change signal for waiting consumers. Clients that name the same
  * cluster (`options.cluster`, default "default") share it, as clients of one Kafka cluster do.
  */
-import { partitionNotFound, topicAlreadyExists, topicNotFound } from "../errors/qi-error.js";
+import { partitionNotFound, qiError, topicAlreadyExists, topicNotFound } from "../errors/qi-error.js";
 import type { ResolvedTopicConfig } from "../connector.js";
 import type { TopicMetadata } from "../interfaces.js";
 import type { ConsumedMessage, ProduceResult, RoutedRecord } from "../messages/types.js";
@@ -21,6 +21,16 @@ interface MemoryTopic {
   readonly name: string;
   readonly partitions: StoredRecord[][];
   readonly configs: Readonly<Record<string, string>>;
+}
+
+/** A broker's `message.max.bytes` default, which a topic's `max.message.bytes` overrides. */
+const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+
+/** A record's size in a batch of its own, about as Kafka counts it (61 bytes of batch header, the record's own framing). */
+function batchBytes(r: RoutedRecord): number {
+  let n = 61 + 21 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const k in r.headers) n += 2 + Buffer.byteLength(k) + r.headers[k]!.length;
+  return n;
 }
 
 /**
@@ -82,6 +92,13 @@ export class MemoryCluster {
     if (!topic) throw topicNotFound(record.topic);
     const count = topic.partitions.length;
     if (record.partition >= count) throw partitionNotFound(record.topic, record.partition, count);
+    const max = Number(topic.configs["max.message.bytes"] ?? DEFAULT_MAX_MESSAGE_BYTES);
+    const size = batchBytes(record);
+    if (size > max) {
+      throw qiError("VALIDATION", "MESSAGE_TOO_LARGE", `the message is ${size} bytes in a record batch, more than the topic's max.message.bytes (${max})`, {
+        context: { topic: record.topic, partition: record.partition, kafkaCode: "MESSAGE_TOO_LARGE", kafkaErrorCode: 10 },
+      });
+    }
   }
 
   /** Appends one record to the partition core chose (`check` it first). @internal */

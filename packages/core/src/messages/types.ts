@@ -32,6 +32,20 @@ export interface ProduceResult {
   readonly offset: string;
 }
 
+/**
+ * What became of one message of a failed `send` or `sendBatch` (`QiError.outcomes`, in input
+ * order). Kafka writes partitions independently, so one failed call can have written some of
+ * its messages: resend the `not-written`, and the `unknown` only when the producer is
+ * idempotent or duplicates are acceptable (`messagesToResend` does that).
+ */
+export type MessageOutcome =
+  /** In the log at this partition and offset. */
+  | { readonly status: "written"; readonly topic: string; readonly partition: number; readonly offset: string }
+  /** Certainly not in the log: refused, or never handed to the client. */
+  | { readonly status: "not-written"; readonly topic: string; readonly partition?: number }
+  /** Handed to the client with no answer (a timeout, a lost connection, a close): it may be in the log. */
+  | { readonly status: "unknown"; readonly topic: string; readonly partition?: number };
+
 /** A consumed message, the same shape on every connector. */
 export interface ConsumedMessage {
   /** The topic it was read from. */

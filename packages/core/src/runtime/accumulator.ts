@@ -2,31 +2,27 @@
  * The send accumulator, for clients that do not batch across calls (kafkajs, platformatic):
  * what Java's producer does with `linger.ms` and `batch.size`. One request per partition is in
  * flight at a time; records for a partition that arrive meanwhile wait, and go out together as
- * one request when it completes. Partitions that become ready together share one request. So
- * an awaited single send pays no extra latency (nothing in flight: it goes at once) and
- * concurrent sends pay one round trip per batch, not one each. Order per partition is kept:
- * a partition's records leave in the order they were given.
+ * one request when it completes. So an awaited single send pays no extra latency (nothing in
+ * flight: it goes at once) and concurrent sends pay one round trip per batch, not one each.
+ * Order per partition is kept: a partition's records leave in the order they were given.
+ *
+ * A request never spans partitions: its outcome is then a fact about its own records (see
+ * delivery.ts), and a client that resends a whole request after one partition of it failed
+ * (kafkajs, platformatic without idempotence) cannot write the others twice. kafkajs's
+ * idempotent producer also rolls back the sequence numbers of every partition of a failed
+ * request, written ones included.
  */
 import type { OutgoingRecord, ProduceResult, RoutedRecord } from "../messages/types.js";
 import { qiError } from "../errors/qi-error.js";
 import { partitionKey } from "../partitioner/router.js";
 
-/** A caller's records, waiting for one result per record. */
-interface Entry {
-  readonly results: ProduceResult[];
-  /** Partitions of it not yet written. */
-  remaining: number;
-  failed: boolean;
+/** Records of one caller for one partition, waiting for their results. */
+interface Part {
+  readonly records: readonly RoutedRecord[];
+  readonly bytes: number;
   readonly resolve: (results: readonly ProduceResult[]) => void;
   readonly reject: (error: unknown) => void;
-}
-
-/** The records of one entry for one partition, and where their results go in the entry. */
-interface Part {
-  readonly entry: Entry;
-  readonly records: RoutedRecord[];
-  readonly at: number[];
-  readonly bytes: number;
+  state: "waiting" | "sent" | "cancelled";
 }
 
 interface PartitionQueue {
@@ -36,17 +32,12 @@ interface PartitionQueue {
 
 /** How the accumulator sends and how much it gathers. */
 export interface AccumulatorOptions {
-  /** Writes records (of one or several partitions) as one request. */
+  /** Writes records of one partition as one request. */
   readonly send: (records: readonly RoutedRecord[]) => Promise<readonly ProduceResult[]>;
   /** Most bytes of one partition per request (Java's `batch.size`, but larger by default). */
   readonly batchSize: number;
   /** ms a ready partition waits for more records before it goes (Java's `linger.ms`). */
   readonly lingerMs: number;
-  /**
-   * One request per partition (a client that resends whole requests): a failure then fails
-   * only that partition's records; else the ready partitions share one request.
-   */
-  readonly perPartition: boolean;
 }
 
 /** Bytes a record takes in a request, roughly (key, value, headers). */
@@ -54,6 +45,12 @@ export function recordBytes(r: OutgoingRecord): number {
   let n = (r.key?.length ?? 0) + (r.value?.length ?? 0) + 24;
   for (const k in r.headers) n += k.length + r.headers[k]!.length;
   return n;
+}
+
+/** A caller's records in the accumulator: `cancel` takes them back while they still wait. */
+export interface Queued {
+  readonly promise: Promise<readonly ProduceResult[]>;
+  cancel(): boolean;
 }
 
 export class SendAccumulator {
@@ -64,28 +61,26 @@ export class SendAccumulator {
 
   constructor(private readonly options: AccumulatorOptions) {}
 
-  /** Queues the records (their partitions chosen) and resolves with one result per record, in input order. */
-  add(records: readonly RoutedRecord[]): Promise<readonly ProduceResult[]> {
-    return new Promise((resolve, reject) => {
-      const entry: Entry = { results: new Array<ProduceResult>(records.length), remaining: 0, failed: false, resolve, reject };
-      const parts = new Map<string, { records: RoutedRecord[]; at: number[]; bytes: number }>();
-      records.forEach((r, i) => {
-        const key = partitionKey(r.topic, r.partition);
-        let p = parts.get(key);
-        if (!p) parts.set(key, (p = { records: [], at: [], bytes: 0 }));
-        p.records.push(r);
-        p.at.push(i);
-        p.bytes += recordBytes(r);
-      });
-      entry.remaining = parts.size;
-      for (const [key, p] of parts) {
-        let q = this.queues.get(key);
-        if (!q) this.queues.set(key, (q = { busy: false, waiting: [] }));
-        q.waiting.push({ entry, ...p });
-        if (!q.busy) this.ready.add(key);
-      }
-      this.schedule();
+  /** Queues records of one partition; resolves with one result per record, in order. */
+  add(records: readonly RoutedRecord[], bytes: number): Queued {
+    const key = partitionKey(records[0]!.topic, records[0]!.partition);
+    let part!: Part;
+    const promise = new Promise<readonly ProduceResult[]>((resolve, reject) => {
+      part = { records, bytes, resolve, reject, state: "waiting" };
     });
+    let q = this.queues.get(key);
+    if (!q) this.queues.set(key, (q = { busy: false, waiting: [] }));
+    q.waiting.push(part);
+    if (!q.busy) this.ready.add(key);
+    this.schedule();
+    return {
+      promise,
+      cancel: () => {
+        if (part.state !== "waiting") return part.state === "cancelled";
+        part.state = "cancelled";
+        return true;
+      },
+    };
   }
 
   private schedule(): void {
@@ -99,30 +94,32 @@ export class SendAccumulator {
     else queueMicrotask(go);
   }
 
-  /** Sends one request with what every ready partition has waiting (up to `batchSize` bytes each). */
+  /** Sends, for every ready partition, one request with what it has waiting (up to `batchSize` bytes). */
   private flush(): void {
-    const taken: { key: string; parts: Part[] }[] = [];
     for (const key of this.ready) {
       const q = this.queues.get(key)!;
       const parts: Part[] = [];
       let bytes = 0;
       while (q.waiting.length > 0 && (parts.length === 0 || bytes + q.waiting[0]!.bytes <= this.options.batchSize)) {
         const part = q.waiting.shift()!;
+        if (part.state === "cancelled") continue;
+        part.state = "sent";
         bytes += part.bytes;
         parts.push(part);
       }
+      if (parts.length === 0) {
+        this.queues.delete(key);
+        continue;
+      }
       q.busy = true;
-      taken.push({ key, parts });
+      this.request(key, parts);
     }
     this.ready.clear();
-    if (taken.length === 0) return;
-    if (this.options.perPartition) for (const t of taken) this.request([t]);
-    else this.request(taken);
   }
 
-  /** One request for the taken partitions; their parts settle with its outcome. */
-  private request(taken: readonly { key: string; parts: Part[] }[]): void {
-    const records = taken.flatMap((t) => t.parts.flatMap((p) => p.records));
+  /** One request for one partition; its parts settle with its outcome. */
+  private request(key: string, parts: readonly Part[]): void {
+    const records = parts.length === 1 ? parts[0]!.records : parts.flatMap((p) => p.records);
     let sent: Promise<readonly ProduceResult[]>;
     try {
       sent = this.options.send(records);
@@ -132,32 +129,30 @@ export class SendAccumulator {
     sent.then(
       (results) => {
         if (results.length !== records.length) {
-          this.done(taken, qiError("INTERNAL", "NO_DELIVERY_REPORT", `the connector returned ${results.length} reports for ${records.length} messages`));
-          return;
+          const error = qiError("INTERNAL", "NO_DELIVERY_REPORT", `the connector returned ${results.length} reports for ${records.length} messages`);
+          for (const p of parts) p.reject(error);
+        } else if (parts.length === 1) parts[0]!.resolve(results);
+        else {
+          let i = 0;
+          for (const p of parts) {
+            p.resolve(results.slice(i, i + p.records.length));
+            i += p.records.length;
+          }
         }
-        let i = 0;
-        for (const t of taken) for (const p of t.parts) for (const at of p.at) p.entry.results[at] = results[i++]!;
-        this.done(taken, undefined);
+        this.done(key);
       },
-      (error: unknown) => this.done(taken, error),
+      (error: unknown) => {
+        for (const p of parts) p.reject(error);
+        this.done(key);
+      },
     );
   }
 
-  private done(taken: readonly { key: string; parts: Part[] }[], error: unknown): void {
-    for (const t of taken) {
-      for (const p of t.parts) {
-        const e = p.entry;
-        if (e.failed) continue;
-        if (error !== undefined) {
-          e.failed = true;
-          e.reject(error);
-        } else if (--e.remaining === 0) e.resolve(e.results);
-      }
-      const q = this.queues.get(t.key)!;
-      q.busy = false;
-      if (q.waiting.length > 0) this.ready.add(t.key);
-      else this.queues.delete(t.key);
-    }
+  private done(key: string): void {
+    const q = this.queues.get(key)!;
+    q.busy = false;
+    if (q.waiting.length > 0) this.ready.add(key);
+    else this.queues.delete(key);
     this.schedule();
   }
 }

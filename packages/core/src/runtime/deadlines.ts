@@ -24,23 +24,29 @@ export class DeadlineQueue {
    */
   bound<T>(promise: Promise<T>, onTimeout: () => QiError, onSettled?: () => void): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const entry: Entry = { deadline: Date.now() + this.ms, expire: () => reject(onTimeout()) };
-      this.queue.push(entry);
-      this.live++;
-      this.timer ??= setTimeout(() => this.expire(), this.ms);
+      const done = this.start(() => reject(onTimeout()));
       promise.then(
         (value) => {
-          this.done(entry);
+          done();
           onSettled?.();
           resolve(value);
         },
         (error: unknown) => {
-          this.done(entry);
+          done();
           onSettled?.();
           reject(error);
         },
       );
     });
+  }
+
+  /** Calls `expire` once the time-out passes, unless the returned `done` was called first. */
+  start(expire: () => void): () => void {
+    const entry: Entry = { deadline: Date.now() + this.ms, expire };
+    this.queue.push(entry);
+    this.live++;
+    this.timer ??= setTimeout(() => this.expire(), this.ms);
+    return () => this.done(entry);
   }
 
   private done(entry: Entry): void {

@@ -12,6 +12,7 @@ interface Waiter {
   readonly bytes: number;
   readonly go: () => void;
   cancelled: boolean;
+  granted: boolean;
 }
 
 export class ProduceBuffer {
@@ -26,27 +27,34 @@ export class ProduceBuffer {
     this.deadlines = new DeadlineQueue(maxBlockMs);
   }
 
-  /** Takes room for `bytes`: undefined when taken at once (no promise on the hot path), else a promise. */
-  take(bytes: number): Promise<void> | undefined {
+  /**
+   * Takes room for `bytes`: undefined when taken at once (no promise on the hot path), else the
+   * wait for room and a way to give up waiting (then no room is taken).
+   */
+  take(bytes: number): { readonly room: Promise<void>; readonly cancel: () => boolean } | undefined {
     if (this.waiting.length === 0 && this.fits(bytes)) {
       this.used += bytes;
       return undefined;
     }
     let waiter!: Waiter;
     const room = new Promise<void>((resolve) => {
-      waiter = { bytes, cancelled: false, go: resolve };
+      waiter = { bytes, cancelled: false, granted: false, go: resolve };
     });
     this.waiting.push(waiter);
-    return this.deadlines.bound(
-      room,
-      () => {
+    const bounded = this.deadlines.bound(room, () => {
+      waiter.cancelled = true;
+      return qiError("TIMEOUT", "BUFFER_FULL", `no room in the producer's ${this.capacity}-byte buffer within ${this.maxBlockMs} ms; the message was not written`, { retriable: true });
+    });
+    return {
+      room: bounded,
+      /** True when it was still waiting; false when the room was already given (the caller holds it). */
+      cancel: () => {
+        if (waiter.granted) return false;
         waiter.cancelled = true;
-        return qiError("TIMEOUT", "BUFFER_FULL", `no room in the producer's ${this.capacity}-byte buffer within ${this.maxBlockMs} ms; the message was not written`, {
-          retriable: true,
-          context: { written: "no" },
-        });
+        this.give(0);
+        return true;
       },
-    );
+    };
   }
 
   /** Gives back what a settled send took, and lets waiting sends in, in order. */
@@ -61,6 +69,7 @@ export class ProduceBuffer {
       if (!this.fits(next.bytes)) return;
       this.waiting.shift();
       this.used += next.bytes;
+      next.granted = true;
       next.go();
     }
   }

@@ -1,7 +1,8 @@
 /**
  * The public producer: validation, lifecycle and Results around a connector's `ProducerDriver`.
- * The send path is core -> driver -> client -> core: core normalises, routes (every record's
- * partition is chosen here), bounds the time, and turns the outcome into a Result.
+ * The send path is core -> driver -> client -> core: core normalises, holds the buffer room,
+ * routes (every record's partition is chosen here), hands the client one request per
+ * partition, bounds the time, and turns the outcome of each message into a Result.
  */
 import { err, errAsync, ok, okAsync, type ResultAsync } from "neverthrow";
 import type { ConnectorContext, IStreamingConnector, ProducerDriver } from "../connector.js";
@@ -10,11 +11,12 @@ import type { ErrorContext, QiError } from "../errors/qi-error.js";
 import type { IStreamingProducer } from "../interfaces.js";
 import { normalizeBatch, normalizeOutgoing } from "../messages/normalize.js";
 import type { MessageBatch, OutgoingRecord, ProduceResult, RoutedRecord, StreamingMessage } from "../messages/types.js";
-import { partitionKey, PartitionRouter } from "../partitioner/router.js";
+import { PartitionRouter } from "../partitioner/router.js";
 import { toQiError } from "../errors/classify.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import { attempt, promiseOf, settle } from "./attempt.js";
 import { recordBytes, SendAccumulator } from "./accumulator.js";
+import { Delivery, partsOf, refusedCall, type DeliveryPart } from "./delivery.js";
 import { ProduceBuffer } from "./produce-buffer.js";
 import { DeadlineQueue } from "./deadlines.js";
 import { Lifecycle } from "./lifecycle.js";
@@ -27,8 +29,10 @@ export class GuardedProducer implements IStreamingProducer {
   private readonly lifecycle = new Lifecycle("producer");
   private readonly base: ErrorContext;
   private readonly sendTimeout: number;
-  /** Sends not yet acknowledged: `flush` waits for them, whatever the client buffers. */
-  private readonly inFlight = new Set<Promise<unknown>>();
+  /** How long `disconnect()` waits for the sends in flight. */
+  private readonly closeTimeout: number;
+  /** Calls not yet settled with the client: `flush` and `disconnect` wait for them. */
+  private readonly inFlight = new Set<Delivery>();
   private readonly deadlines: DeadlineQueue;
   private readonly router: PartitionRouter;
   /** What may wait or be in flight (`bufferMemory`, `maxBlockMs`). */
@@ -48,16 +52,16 @@ export class GuardedProducer implements IStreamingProducer {
   ) {
     this.#driver = driver;
     this.base = { connector: connector.name };
-    // A send never hangs: past this it is a retriable TIMEOUT (the write may still land).
+    // A send never hangs: past this it fails with TIMEOUT, its messages "unknown" where the
+    // client has them (the write may still land), "not written" where core still held them.
     this.sendTimeout = config.timeout + context.config.connectionTimeout;
+    this.closeTimeout = config.closeTimeoutMs ?? this.sendTimeout;
     this.deadlines = new DeadlineQueue(this.sendTimeout);
     this.router = new PartitionRouter((topic) => this.#driver.partitionCount(topic));
     this.buffer = new ProduceBuffer(config.bufferMemory, config.maxBlockMs);
     if (!driver.batchesAcrossCalls) {
-      const perPartition = driver.retriesWholeRequest === true;
-      this.accumulator = new SendAccumulator({ send: (records) => this.#driver.send(records), batchSize: config.batchSize, lingerMs: config.lingerMs, perPartition });
+      this.accumulator = new SendAccumulator({ send: (records) => this.#driver.send(records), batchSize: config.batchSize, lingerMs: config.lingerMs });
     }
-
   }
 
   private ctx(operation: string, topic?: string): ErrorContext {
@@ -71,9 +75,9 @@ export class GuardedProducer implements IStreamingProducer {
   send(topic: string, message: StreamingMessage): ResultAsync<ProduceResult, QiError> {
     const context = this.ctx("producer.send", typeof topic === "string" ? topic : undefined);
     const state = this.lifecycle.require("producer.send", context);
-    if (state.isErr()) return errAsync(state.error);
+    if (state.isErr()) return errAsync(refusedCall(state.error, { topic }));
     const record = normalizeOutgoing(topic, message, context);
-    if (record.isErr()) return errAsync(record.error);
+    if (record.isErr()) return errAsync(refusedCall(record.error, { topic }));
     return settle(
       () => this.write([record.value], context),
       ([result]) => (result === undefined ? err(qiError("INTERNAL", "NO_DELIVERY_REPORT", "the connector returned no delivery report", { context })) : ok(result)),
@@ -85,18 +89,11 @@ export class GuardedProducer implements IStreamingProducer {
   sendBatch(batch: MessageBatch): ResultAsync<readonly ProduceResult[], QiError> {
     const context = this.ctx("producer.sendBatch");
     const state = this.lifecycle.require("producer.sendBatch", context);
-    if (state.isErr()) return errAsync(state.error);
+    if (state.isErr()) return errAsync(refusedCall(state.error, batch));
     const records = normalizeBatch(batch, context);
-    if (records.isErr()) return errAsync(records.error);
-    const count = records.value.length;
-    if (count === 0) return okAsync([]);
-    return settle(
-      () => this.write(records.value, context),
-      (results) =>
-        results.length === count ? ok(results) : err(qiError("INTERNAL", "NO_DELIVERY_REPORT", `the connector returned ${results.length} reports for ${count} messages`, { context })),
-      context,
-      this.connector.classifyError,
-    );
+    if (records.isErr()) return errAsync(refusedCall(records.error, batch));
+    if (records.value.length === 0) return okAsync([]);
+    return settle(() => this.write(records.value, context), (results) => ok(results), context, this.connector.classifyError);
   }
 
   flush(): ResultAsync<void, QiError> {
@@ -104,19 +101,25 @@ export class GuardedProducer implements IStreamingProducer {
     const state = this.lifecycle.require("producer.flush", context);
     if (state.isErr()) return errAsync(state.error);
     return attempt(
-      () => this.timed(Promise.all([this.#driver.flush(), Promise.allSettled([...this.inFlight])]).then(() => undefined), context),
+      () => this.timed(Promise.all([this.#driver.flush(), this.released()]).then(() => undefined), context),
       context,
       this.connector.classifyError,
     );
   }
 
-  /** Flushes (waits for the sends in flight, bounded like a send) and closes. */
+  /**
+   * Flushes (waits for the sends in flight, up to `closeTimeoutMs`) and closes. A send still
+   * unanswered then fails with `PRODUCER_CLOSED`, each message "not written" (core still held
+   * it) or "unknown" (the client had it).
+   */
   disconnect(): ResultAsync<void, QiError> {
     const context = this.ctx("producer.disconnect");
     return attempt(
       () =>
         this.lifecycle.disconnect(async () => {
-          await this.timed(Promise.allSettled([this.#driver.flush(), ...this.inFlight]), context).catch(() => undefined);
+          await this.bounded(Promise.all([this.#driver.flush(), this.released()]), this.closeTimeout).catch(() => undefined);
+          const closing = qiError("STATE", "PRODUCER_CLOSED", `the producer closed before the send was acknowledged (it waited ${this.closeTimeout} ms)`, { context: this.ctx("producer.send") });
+          for (const delivery of [...this.inFlight]) delivery.abandon(closing);
           await this.#driver.disconnect();
         }),
       context,
@@ -132,33 +135,46 @@ export class GuardedProducer implements IStreamingProducer {
     return this.#driver.native();
   }
 
+  /** Resolves once no call has anything with the client. */
+  private released(): Promise<unknown> {
+    return Promise.all([...this.inFlight].map((d) => d.whenReleased()));
+  }
+
   /**
-   * Sends through the driver: tracked for flush, bounded in time, traced when telemetry is on.
-   * Plain promise chaining, no async frame: it runs for every send.
+   * One call through the buffer, the router and the client: tracked for flush and close,
+   * bounded in time, traced when telemetry is on. Plain promise chaining, no async frame: it
+   * runs for every send.
    */
   private write(records: OutgoingRecord[], context: ErrorContext): Promise<readonly ProduceResult[]> {
     const end = this.telemetry?.startSend(records);
     let bytes = 0;
     for (const r of records) bytes += recordBytes(r);
-    const go = (): Promise<readonly ProduceResult[]> => {
-      const sent = promiseOf(() => this.route(records));
-      this.inFlight.add(sent);
-      // The send's time bound starts once it has room (as Java's delivery timeout after max.block.ms).
-      return this.timed(sent, context, () => {
-        this.inFlight.delete(sent);
-        this.buffer.give(bytes);
-      });
-    };
-    const room = this.buffer.take(bytes);
-    let written: Promise<readonly ProduceResult[]>;
-    if (room === undefined) written = go();
-    else {
-      const waited = room.then(go);
-      this.inFlight.add(waited);
-      written = waited.finally(() => this.inFlight.delete(waited));
+    const delivery = new Delivery(records, context, this.connector.classifyError, (d) => {
+      this.inFlight.delete(d);
+      if (d.holdsRoom) this.buffer.give(bytes);
+    });
+    this.inFlight.add(delivery);
+    const wait = this.buffer.take(bytes);
+    if (wait === undefined) {
+      delivery.holdsRoom = true;
+      this.go(delivery, records, context);
+    } else {
+      delivery.cancelWait = wait.cancel;
+      wait.room.then(
+        () => {
+          delivery.cancelWait = undefined;
+          delivery.holdsRoom = true;
+          if (delivery.done) delivery.refuse(undefined);
+          else this.go(delivery, records, context);
+        },
+        (error: unknown) => {
+          delivery.cancelWait = undefined;
+          delivery.refuse(error);
+        },
+      );
     }
-    if (!end) return written;
-    return written.then(
+    if (!end) return delivery.promise;
+    return delivery.promise.then(
       (results) => {
         end({ results });
         return results;
@@ -170,53 +186,62 @@ export class GuardedProducer implements IStreamingProducer {
     );
   }
 
-  /** Chooses every record's partition (at once when the counts are cached), then writes. */
-  private route(records: OutgoingRecord[]): Promise<readonly ProduceResult[]> {
-    const partitions = this.router.route(records);
-    return Array.isArray(partitions) ? this.dispatch(records, partitions) : partitions.then((p) => this.dispatch(records, p));
+  /** Starts the call's clock (it starts once the call has room, as Java's delivery timeout), routes and hands over. */
+  private go(delivery: Delivery, records: OutgoingRecord[], context: ErrorContext): void {
+    delivery.stopClock = this.deadlines.start(() =>
+      delivery.abandon(qiError("TIMEOUT", "REQUEST_TIMED_OUT", `${String(context.operation)} was not acknowledged within ${this.sendTimeout} ms`, { retriable: true, context })),
+    );
+    let partitions: readonly number[] | Promise<readonly number[]>;
+    try {
+      partitions = this.router.route(records);
+    } catch (error) {
+      delivery.refuse(error);
+      return;
+    }
+    if (Array.isArray(partitions)) this.handOver(delivery, records, partitions);
+    else
+      (partitions as Promise<readonly number[]>).then(
+        (p) => (delivery.done ? delivery.refuse(undefined) : this.handOver(delivery, records, p)),
+        (error: unknown) => delivery.refuse(error),
+      );
   }
 
-  private dispatch(records: OutgoingRecord[], partitions: readonly number[]): Promise<readonly ProduceResult[]> {
+  /** One request per partition: to the accumulator, or to a client that batches across calls. */
+  private handOver(delivery: Delivery, records: OutgoingRecord[], partitions: readonly number[]): void {
     // The records are core's own fresh objects (normalizeOutgoing): set the partition in place.
     for (let i = 0; i < records.length; i++) (records[i] as { partition: number | undefined }).partition = partitions[i];
-    const routed = records as RoutedRecord[];
-    const sent = this.accumulator
-      ? this.accumulator.add(routed)
-      : this.#driver.retriesWholeRequest === true && routed.length > 1
-        ? this.sendPerPartition(routed)
-        : this.#driver.send(routed);
-    return sent.catch((error: unknown) => {
-      if (STALE_METADATA.has(toQiError(error, {}, this.connector.classifyError).code)) for (const r of routed) this.router.invalidate(r.topic);
-      throw error;
-    });
+    const parts = partsOf(records as RoutedRecord[]);
+    delivery.handOver(parts);
+    for (const part of parts) {
+      let sent: Promise<readonly ProduceResult[]>;
+      if (this.accumulator) {
+        let bytes = 0;
+        for (const r of part.records) bytes += recordBytes(r);
+        const queued = this.accumulator.add(part.records, bytes);
+        part.cancel = queued.cancel;
+        sent = queued.promise;
+      } else sent = promiseOf(() => this.#driver.send(part.records));
+      sent.then(
+        (results) => delivery.written(part, results),
+        (error: unknown) => this.failed(delivery, part, error),
+      );
+    }
   }
 
-  /** One driver call per partition, concurrently; the results back in input order. */
-  private sendPerPartition(records: readonly RoutedRecord[]): Promise<readonly ProduceResult[]> {
-    const groups = new Map<string, { records: RoutedRecord[]; at: number[] }>();
-    records.forEach((r, i) => {
-      const key = partitionKey(r.topic, r.partition);
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = { records: [], at: [] }));
-      g.records.push(r);
-      g.at.push(i);
-    });
-    if (groups.size === 1) return this.#driver.send(records);
-    const out = new Array<ProduceResult>(records.length);
-    return Promise.all(
-      [...groups.values()].map((g) =>
-        promiseOf(() => this.#driver.send(g.records)).then((results) => {
-          results.forEach((result, j) => (out[g.at[j]!] = result));
-        }),
-      ),
-    ).then(() => out);
+  private failed(delivery: Delivery, part: DeliveryPart, error: unknown): void {
+    if (STALE_METADATA.has(toQiError(error, {}, this.connector.classifyError).code)) this.router.invalidate(part.records[0]!.topic);
+    delivery.failed(part, error);
   }
 
-  private timed<T>(promise: Promise<T>, context: ErrorContext, onSettled?: () => void): Promise<T> {
-    return this.deadlines.bound(
-      promise,
-      () => qiError("TIMEOUT", "REQUEST_TIMED_OUT", `${String(context.operation)} was not acknowledged within ${this.sendTimeout} ms`, { retriable: true, context }),
-      onSettled,
+  private timed<T>(promise: Promise<T>, context: ErrorContext): Promise<T> {
+    return this.deadlines.bound(promise, () =>
+      qiError("TIMEOUT", "REQUEST_TIMED_OUT", `${String(context.operation)} was not acknowledged within ${this.sendTimeout} ms`, { retriable: true, context }),
     );
+  }
+
+  /** Resolves like `promise`, or after `ms` at the latest. */
+  private bounded(promise: Promise<unknown>, ms: number): Promise<unknown> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
   }
 }
