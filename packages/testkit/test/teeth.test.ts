@@ -40,6 +40,7 @@ const EXPECTED: Record<string, RegExp> = {
   "throws-instead-of-error": /TOPIC_ALREADY_EXISTS|deleting a missing topic is NOT_FOUND/,
   "commit-before-handler": /nothing is committed before its handler succeeded/,
   "resends-whole-request": /written exactly once/,
+  "failed-batch-all-not-written": /the error says which were written/,
 };
 
 describe("the conformance suite has teeth", () => {

@@ -2,6 +2,7 @@
  * Deliberately broken variants of the memory connector. The suite must fail on each: that is
  * how it proves it has teeth.
  */
+import type { ProduceResult } from "@qi/streaming";
 import { memoryConnector, type BatchSink, type ConsumerDriver, type IStreamingConnector, type ProducerDriver, type RoutedRecord } from "@qi/streaming/connector";
 
 /** Replaces some methods of a driver instance, keeping the rest bound to it. */
@@ -59,14 +60,39 @@ export const BROKEN_VARIANTS: Readonly<Record<string, IStreamingConnector>> = {
       );
     },
   })),
-  /** Writes a request that spans several partitions twice, as a client that resends a whole request after one partition failed. */
+  /**
+   * Writes a request of several records twice, as a client that resends a request whose answer
+   * it lost (core hands one partition per request, so this is what a whole-request resend is).
+   */
   "resends-whole-request": withProducer("broken-resend", (d) => ({
     send: async (records: readonly RoutedRecord[]) => {
       const results = await d.send(records);
-      if (new Set(records.map((r) => `${r.partition}:${r.topic}`)).size > 1) await d.send(records);
+      if (records.length > 1) await d.send(records);
       return results;
     },
   })),
+  /**
+   * Reports a failed batch as all not written: when one request of a call is refused, the
+   * others sent with it (written) fail with the same refusal, as a client that answers a
+   * multi-partition request with its first error.
+   */
+  "failed-batch-all-not-written": (() => {
+    let refusal: { error: unknown; at: number } | undefined;
+    return withProducer("broken-all-not-written", (d) => ({
+      send: async (records: readonly RoutedRecord[]) => {
+        let results: readonly ProduceResult[] | undefined;
+        try {
+          results = await d.send(records);
+        } catch (error) {
+          refusal = { error, at: Date.now() };
+          throw error;
+        }
+        await new Promise((r) => setTimeout(r, 20));
+        if (refusal && Date.now() - refusal.at < 100) throw refusal.error;
+        return results;
+      },
+    }));
+  })(),
   /** Throws a plain Error where it should report the broker's error (so it is misclassified). */
   "throws-instead-of-error": {
     ...memoryConnector,
