@@ -3,20 +3,23 @@
  * against one harness broker, with Kafka's perf tools as the ceiling. Writes reports/bench.json,
  * docs/benchmarks.md and docs/benchmarks.svg.
  *
- * Flags (for profiling one part): --only=kafkajs,confluent  --scenarios=single,batch100,pipelined,consume,latency,settings
+ * Flags (for profiling one part): --only=kafkajs,confluent
+ * --scenarios=single,batch100,pipelined,consume,latency,settings,idempotence,flood,consume-memory
  * --rounds=N  --no-ceiling  --no-memory  --no-write (print only, keep the committed report);
  * --report-only rewrites docs/benchmarks.md and the chart from reports/bench.json (after editing bench/FINDINGS.md).
  */
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IStreamingConnector } from "@qi/streaming";
 import { memoryConnector } from "@qi/streaming/connector";
-import { kafkaFromEnv, startKafka } from "@qi/streaming-testkit/harness";
+import { kafkaFromEnv, logRecordCount, startKafka } from "@qi/streaming-testkit/harness";
+import type { ChildJob, ConsumeResult, FloodResult } from "./child.js";
 import { consumerPerformance, producerPerformance } from "./ceiling.js";
 import { RAW_CLIENTS, type RawClient, type RawConsumer, type RawProducer } from "./raw.js";
-import { writeReport, type BenchReport, type Run, type Setting } from "./report.js";
+import { writeReport, type BenchReport, type ConsumeMemory, type Flood, type Idempotence, type Run, type Setting } from "./report.js";
 import { consumeAll, latency, messages, produceBatched, producePipelined, produceSingle, produceSinglePaired, type ConsumeStats } from "./scenarios.js";
 import { wrappedConsumer, wrappedProducer } from "./wrapped.js";
 
@@ -24,15 +27,15 @@ const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 const quick = args.includes("--quick");
 const only = flag("only")?.split(",");
-const scenarios = new Set(flag("scenarios")?.split(",") ?? ["single", "batch100", "pipelined", "consume", "latency", "settings"]);
+const scenarios = new Set(flag("scenarios")?.split(",") ?? ["single", "batch100", "pipelined", "consume", "latency", "settings", "idempotence", "flood", "consume-memory"]);
 const root = fileURLToPath(new URL("../..", import.meta.url));
 if (args.includes("--report-only")) {
   writeReport(root, JSON.parse(readFileSync(join(root, "reports", "bench.json"), "utf8")) as BenchReport);
   process.exit(0);
 }
 const COUNTS = quick
-  ? { rounds: 1, single: 300, bulk: 5_000, pipelined: 5_000, consume: 50_000, latency: 100 }
-  : { rounds: 5, single: 1_000, bulk: 50_000, pipelined: 20_000, consume: 1_000_000, latency: 1_000 };
+  ? { rounds: 1, single: 300, bulk: 5_000, pipelined: 5_000, consume: 50_000, latency: 100, flood: 30_000, processRounds: 1 }
+  : { rounds: 5, single: 1_000, bulk: 50_000, pipelined: 20_000, consume: 1_000_000, latency: 1_000, flood: 300_000, processRounds: 2 };
 if (flag("rounds")) COUNTS.rounds = Number(flag("rounds"));
 const TARGETS: Record<string, number> = { single: 0.9, batch100: 0.97, pipelined: 0.97, consume: 0.97 };
 
@@ -115,6 +118,27 @@ async function produceOnce(scenario: string, p: RawProducer, t: string, count: n
 
 const countOf = (scenario: string): number => (scenario === "single" ? COUNTS.single : scenario === "pipelined" ? COUNTS.pipelined : COUNTS.bulk);
 
+/** Runs one measurement in a process of its own (dist/child.js); resolves with what it printed. */
+function inChild<T>(job: ChildJob, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--expose-gc", fileURLToPath(new URL("./child.js", import.meta.url))], {
+      env: { ...process.env, QI_BENCH_JOB: JSON.stringify(job) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      const last = stdout.trim().split("\n").pop() ?? "";
+      if (code === 0 && last.startsWith("{")) resolve(JSON.parse(last) as T);
+      else reject(new Error(`${job.kind} child for ${job.connector} ${signal === "SIGKILL" ? `killed after ${timeoutMs} ms` : `exited ${code ?? signal}`}: ${stderr.trim().split("\n").slice(-3).join(" / ")}`));
+    });
+  });
+}
+
 /**
  * The consume topic: filled once by Kafka's ProducerPerformance (fast, and the same bytes for
  * every connector), read by a fresh group per round and side, and by ConsumerPerformance.
@@ -132,6 +156,9 @@ progress(`broker ${brokers.join(",")} (kafka ${kafka.version ?? "external"})`);
 const runs: Run[] = [];
 const skipped: Record<string, string> = {};
 const settings: Setting[] = [];
+const idempotence: Idempotence[] = [];
+const floods: Flood[] = [];
+const consumeMemory: ConsumeMemory[] = [];
 const latencyReport: Record<string, unknown> = {};
 const consumeResources: Record<string, unknown> = {};
 const report = (): BenchReport => ({
@@ -153,6 +180,9 @@ const report = (): BenchReport => ({
   consumeResources,
   settings,
   skipped,
+  idempotence,
+  flood: floods,
+  consumeMemory,
 });
 const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
 const ceiling: Record<string, number> = {};
@@ -281,6 +311,66 @@ try {
         clearStatus();
         progress(`${name} setting ${label} on ${scenario}: defaults ${Math.round(s.defaults.msgsPerSec)} msg/s, with it ${Math.round(s.withSetting.msgsPerSec)} msg/s (×${s.ratio.toFixed(2)})`);
       }
+    }
+
+    if (scenarios.has("idempotence")) {
+      // The same scenario with idempotence on (the default) and off, interleaved; our side only.
+      const rounds = Math.max(1, Math.min(COUNTS.rounds, 3));
+      for (const scenario of ["batch100", "pipelined"] as const) {
+        const on: number[] = [];
+        const off: number[] = [];
+        for (let round = 0; round <= rounds; round++) {
+          for (const idempotent of round % 2 === 0 ? [true, false] : [false, true]) {
+            status(`${name} idempotent: ${idempotent} (${scenario} 100 B), round ${round === 0 ? "warm-up" : round}/${rounds}`);
+            const p = await wrappedProducer(connector, brokers, opts(scenario), { idempotent });
+            const rate = await produceOnce(scenario, p, await topic(), countOf(scenario), 100);
+            await p.close();
+            if (round > 0) (idempotent ? on : off).push(rate);
+          }
+        }
+        const row: Idempotence = { connector: name, scenario, messageBytes: 100, on: { msgsPerSec: median(on), spread: spread(on), rounds: on }, off: { msgsPerSec: median(off), spread: spread(off), rounds: off }, ratio: median(on) / median(off) };
+        idempotence.push(row);
+        clearStatus();
+        progress(`${name} idempotence on ${scenario} 100 B: on ${Math.round(row.on.msgsPerSec)} msg/s, off ${Math.round(row.off.msgsPerSec)} msg/s (on ÷ off ${row.ratio.toFixed(2)})`);
+      }
+    }
+
+    if (scenarios.has("flood")) {
+      // COUNTS.flood sends not awaited, then Promise.all, in a process of its own; the log counted by GetOffsetShell.
+      const row: Flood = { connector: name, sends: COUNTS.flood, messageBytes: 100, rounds: [] };
+      for (let round = 1; round <= COUNTS.processRounds; round++) {
+        status(`${name} flood of ${COUNTS.flood.toLocaleString("en")} sends, round ${round}/${COUNTS.processRounds} (own process)`);
+        const t = await topic();
+        try {
+          const r = await inChild<FloodResult>({ kind: "flood", connector: name, side: "qi", brokers, topic: t, count: COUNTS.flood, bytes: 100 }, 300_000);
+          row.rounds.push({ ...r, inLog: await logRecordCount(brokers, t) });
+        } catch (error) {
+          progress(`${name} flood round ${round} failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      floods.push(row);
+      clearStatus();
+      progress(`${name} flood of ${COUNTS.flood}: ${JSON.stringify(row.rounds)}`);
+    }
+
+    if (scenarios.has("consume-memory")) {
+      // The pre-filled topic read by one consumer in a process of its own, raw and ours alternating.
+      const rows = { raw: { connector: name, side: "raw", messages: COUNTS.consume, rounds: [] }, qi: { connector: name, side: "qi-streaming", messages: COUNTS.consume, rounds: [] } } satisfies Record<string, ConsumeMemory>;
+      const t = await prefilled();
+      for (let round = 1; round <= COUNTS.processRounds; round++) {
+        for (const side of round % 2 === 1 ? (["raw", "qi"] as const) : (["qi", "raw"] as const)) {
+          status(`${name} consume ${COUNTS.consume.toLocaleString("en")} in a process of its own, ${side}, round ${round}/${COUNTS.processRounds}`);
+          try {
+            const r = await inChild<ConsumeResult>({ kind: "consume", connector: name, side, brokers, topic: t, count: COUNTS.consume, groupId: `bench-m-${Date.now().toString(36)}-${n++}` }, 660_000);
+            (rows[side].rounds as ConsumeResult[]).push(r);
+          } catch (error) {
+            progress(`${name} consume-memory ${side} round ${round} failed: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
+      }
+      consumeMemory.push(rows.raw, rows.qi);
+      clearStatus();
+      progress(`${name} consume in its own process: raw ${JSON.stringify(rows.raw.rounds)}, qi ${JSON.stringify(rows.qi.rounds)}`);
     }
   }
 

@@ -23,6 +23,33 @@ export interface Setting {
   ratio: number;
 }
 
+/** qi-streaming with `idempotent: true` against `idempotent: false`, same scenario, interleaved. */
+export interface Idempotence {
+  connector: string;
+  scenario: string;
+  messageBytes: number;
+  on: { msgsPerSec: number; spread: [number, number]; rounds: number[] };
+  off: { msgsPerSec: number; spread: [number, number]; rounds: number[] };
+  /** on ÷ off */
+  ratio: number;
+}
+
+/** `sends` calls of `send()` not awaited, then Promise.all, each round in a process of its own. */
+export interface Flood {
+  connector: string;
+  sends: number;
+  messageBytes: number;
+  rounds: { ms: number; ok: number; errors: Record<string, number>; inLog: number; maxRssMb: number }[];
+}
+
+/** A consumer reading `messages` of a pre-filled topic, each round in a process of its own. */
+export interface ConsumeMemory {
+  connector: string;
+  side: "raw" | "qi-streaming";
+  messages: number;
+  rounds: { msgsPerSec: number; maxRssMb: number }[];
+}
+
 export interface BenchReport {
   machine: Record<string, unknown>;
   quick: boolean;
@@ -34,7 +61,16 @@ export interface BenchReport {
   consumeResources: Record<string, unknown>;
   settings: Setting[];
   skipped: Record<string, string>;
+  /** Absent in reports written before these rows existed. */
+  idempotence?: Idempotence[];
+  flood?: Flood[];
+  consumeMemory?: ConsumeMemory[];
 }
+
+/** Targets of the producer and consumer memory rows (issue 24). */
+export const PIPELINED_TO_BATCH_TARGET = 0.8;
+export const FLOOD_PEAK_RSS_MB = 500;
+export const CONSUME_PEAK_RSS_MB = 250;
 
 const fmt = (n: number): string => (Number.isFinite(n) ? Math.round(n).toLocaleString("en") : "n/a");
 const esc = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
@@ -109,6 +145,49 @@ export function writeReport(root: string, report: BenchReport): void {
     ["connector", "setting", "scenario", "defaults msg/s", "with the setting msg/s", "×"],
     report.settings.map((s) => [s.connector, `\`${s.setting}\``, `${s.scenario} ${s.messageBytes} B`, fmt(s.defaults.msgsPerSec), fmt(s.withSetting.msgsPerSec), s.ratio.toFixed(2)]),
   );
+  const rate = (r: Run | undefined, side: "raw" | "wrapped"): number => r?.[side].msgsPerSec ?? NaN;
+  const pipelinedToBatch = table(
+    ["connector", "bytes", "qi-streaming pipelined msg/s", "qi-streaming batch100 msg/s", "pipelined ÷ batch100", "target", "raw pipelined ÷ batch100"],
+    [...new Set(report.runs.map((r) => `${r.connector}|${r.messageBytes}`))].flatMap((key) => {
+      const [connector, bytes] = key.split("|") as [string, string];
+      const find = (scenario: string): Run | undefined => report.runs.find((r) => r.connector === connector && r.messageBytes === Number(bytes) && r.scenario === scenario);
+      const pipelined = find("pipelined");
+      const batch = find("batch100");
+      if (!pipelined || !batch) return [];
+      const ratio = rate(pipelined, "wrapped") / rate(batch, "wrapped");
+      return [[connector, bytes, fmt(rate(pipelined, "wrapped")), fmt(rate(batch, "wrapped")), `**${ratio.toFixed(2)}**`, ratio >= PIPELINED_TO_BATCH_TARGET ? `≥ ${PIPELINED_TO_BATCH_TARGET} ✓` : `≥ ${PIPELINED_TO_BATCH_TARGET} ✗`, (rate(pipelined, "raw") / rate(batch, "raw")).toFixed(2)]];
+    }),
+  );
+  const idempotence = table(
+    ["connector", "scenario", "`idempotent: true` msg/s (min–max)", "`idempotent: false` msg/s (min–max)", "on ÷ off"],
+    (report.idempotence ?? []).map((r) => [r.connector, `${r.scenario} ${r.messageBytes} B`, `${fmt(r.on.msgsPerSec)} (${fmt(r.on.spread[0])}–${fmt(r.on.spread[1])})`, `${fmt(r.off.msgsPerSec)} (${fmt(r.off.spread[0])}–${fmt(r.off.spread[1])})`, r.ratio.toFixed(2)]),
+  );
+  const range = (xs: number[], f: (n: number) => string = fmt): string => (xs.length === 0 ? "n/a" : Math.min(...xs) === Math.max(...xs) ? f(xs[0]!) : `${f(Math.min(...xs))}–${f(Math.max(...xs))}`);
+  const flood = table(
+    ["connector", "time s", "ok", "errors", "records in the log", "peak RSS MB", "target"],
+    (report.flood ?? []).map((f) => {
+      const errors = f.rounds.flatMap((r) => Object.entries(r.errors).map(([code, n]) => `${code} ${fmt(n)}`));
+      const met = f.rounds.every((r) => r.ok === f.sends && r.inLog === f.sends && r.maxRssMb < FLOOD_PEAK_RSS_MB);
+      return [
+        f.connector,
+        range(f.rounds.map((r) => r.ms / 1000), (n) => n.toFixed(1)),
+        range(f.rounds.map((r) => r.ok)),
+        errors.length === 0 ? "none" : errors.join(", "),
+        range(f.rounds.map((r) => r.inLog)),
+        range(f.rounds.map((r) => r.maxRssMb)),
+        `all ok, ${fmt(f.sends)} in the log, < ${FLOOD_PEAK_RSS_MB} MB ${met ? "✓" : "✗"}`,
+      ];
+    }),
+  );
+  const consumeMemory = table(
+    ["connector", "side", "msg/s", "peak RSS MB", "target"],
+    (report.consumeMemory ?? []).map((m) => {
+      const peaks = m.rounds.map((r) => r.maxRssMb);
+      return [m.connector, m.side, range(m.rounds.map((r) => r.msgsPerSec)), range(peaks), m.side === "raw" ? "" : `< ${CONSUME_PEAK_RSS_MB} MB ${Math.max(...peaks) < CONSUME_PEAK_RSS_MB ? "✓" : "✗"}`];
+    }),
+  );
+  const floodSends = report.flood?.[0]?.sends;
+  const consumed = report.consumeMemory?.[0]?.messages;
   const md = `# Benchmarks
 
 What qi-streaming costs over each raw client, measured by \`pnpm bench\` in **one run against one
@@ -127,6 +206,39 @@ first, a fresh topic (6 partitions) and group each time; acks all. Counts: ${fmt
 sends, ${fmt(c.bulk ?? NaN)} messages per batched round, ${fmt(c.pipelined ?? NaN)} per pipelined round, ${fmt(c.consume ?? NaN)} messages consumed per round.
 
 ${throughput}
+
+## Pipelined sends ÷ \`sendBatch\` of 100 (qi-streaming)
+
+The same connector's pipelined rate (windows of 1,000 single sends in flight) against its
+\`sendBatch\` of 100, from the throughput rows above: how much of a batch's rate concurrent sends
+reach once core gathers them (target ≥ ${PIPELINED_TO_BATCH_TARGET}). The raw clients' own ratio for comparison.
+
+${pipelinedToBatch}
+
+## Idempotence: on against off (qi-streaming)
+
+The same scenario with \`idempotent: true\` (the default) and \`idempotent: false\`, interleaved,
+a fresh topic each round; the median of rounds and their range.
+
+${report.idempotence?.length ? idempotence : "Not measured in this run."}
+
+## A flood: ${floodSends === undefined ? "" : `${fmt(floodSends)} `}sends not awaited, then \`Promise.all\`
+
+\`producer.send()\` of 100 B ${floodSends === undefined ? "" : `${fmt(floodSends)} times `}in a loop that does not await, then
+\`Promise.all\`, in a process that does nothing else (one per round); the producer's defaults
+(\`bufferMemory\` 32 MiB, \`maxBlockMs\` 60 s). Records in the log counted by Kafka's
+\`GetOffsetShell\`; peak RSS is the process's high-water mark (\`process.resourceUsage().maxRSS\`).
+Ranges over the rounds.
+
+${report.flood?.length ? flood : "Not measured in this run."}
+
+## Consuming ${consumed === undefined ? "" : `${fmt(consumed)} `}messages of 100 B in a process of its own
+
+A group consumer with an empty handler reading the pre-filled topic from the beginning, one
+process per round and side, nothing else in it; peak RSS is the process's high-water mark.
+Ranges over the rounds.
+
+${report.consumeMemory?.length ? consumeMemory : "Not measured in this run."}
 
 ## Resources while consuming ${fmt(c.consume ?? NaN)} messages
 

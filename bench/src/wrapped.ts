@@ -1,10 +1,11 @@
 /** The same operations through qi-streaming, on the connector under test. */
-import { createStreamingClient, type IStreamingConnector, type StreamingClient } from "@qi/streaming";
+import { createStreamingClient, type IStreamingConnector, type ProducerConfig, type StreamingClient } from "@qi/streaming";
 import type { Msg, RawConsumer, RawProducer } from "./raw.js";
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
-function client(connector: IStreamingConnector, brokers: string[], options: Record<string, unknown>): StreamingClient {
+/** A client as the benchmark uses it: telemetry off, a silent logger, `options` for the client library. */
+export function client(connector: IStreamingConnector, brokers: string[], options: Record<string, unknown>): StreamingClient {
   return createStreamingClient({ connector, ...(brokers.length > 0 ? { brokers } : {}), clientId: "bench-qi", logger: quiet, telemetry: false, options })._unsafeUnwrap();
 }
 
@@ -12,9 +13,9 @@ export interface WrappedProducer extends RawProducer {
   sendOne(topic: string, message: Msg): Promise<void>;
 }
 
-export async function wrappedProducer(connector: IStreamingConnector, brokers: string[], options: Record<string, unknown>): Promise<WrappedProducer> {
+export async function wrappedProducer(connector: IStreamingConnector, brokers: string[], options: Record<string, unknown>, producer?: ProducerConfig): Promise<WrappedProducer> {
   const c = client(connector, brokers, options);
-  const p = (await c.getProducer())._unsafeUnwrap();
+  const p = (await c.getProducer(producer))._unsafeUnwrap();
   (await p.connect())._unsafeUnwrap();
   return {
     async sendOne(topic, message) {
