@@ -106,7 +106,18 @@ export interface IStreamingProducer {
   sendBatch(batch: MessageBatch): ResultAsync<readonly ProduceResult[], QiError>;
   /** Resolves once everything sent so far is acknowledged. */
   flush(): ResultAsync<void, QiError>;
-  /** Flushes and closes; idempotent. */
+  /**
+   * Resolves once the producer's buffer (`bufferMemory`) has room and no send waits for it: the
+   * `drain` of a loop that does not await its sends (`if (!producer.hasRoom()) await
+   * producer.waitForRoom()`). `BUFFER_FULL` after `maxBlockMs` without room.
+   */
+  waitForRoom(): ResultAsync<void, QiError>;
+  /** True when a send now would get buffer room at once (nothing waits, the buffer is not full). */
+  hasRoom(): boolean;
+  /**
+   * Flushes (waits for the sends in flight, up to `closeTimeoutMs`) and closes; idempotent. A
+   * send still unanswered then fails with `PRODUCER_CLOSED` and its messages' outcomes.
+   */
   disconnect(): ResultAsync<void, QiError>;
   /** True between a successful `connect()` and `disconnect()`. */
   isConnected(): boolean;

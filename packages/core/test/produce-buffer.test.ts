@@ -44,4 +44,24 @@ describe("ProduceBuffer", () => {
     await next.room;
     expect(buffer.take(8)).toBeUndefined(); // 2 + 8: the cancelled 8 took nothing
   });
+
+  it("whenRoom resolves once the buffer is below capacity and nothing waits ahead (a loop's drain)", async () => {
+    const buffer = new ProduceBuffer(100, 5_000);
+    expect(buffer.take(100)).toBeUndefined();
+    expect(buffer.hasRoom()).toBe(false);
+    let drained = false;
+    const drain = buffer.whenRoom().then(() => (drained = true));
+    await new Promise((r) => setImmediate(r));
+    expect(drained).toBe(false);
+    buffer.give(40);
+    await drain;
+    expect(buffer.hasRoom()).toBe(true);
+    expect(buffer.take(40)).toBeUndefined(); // the drain took nothing
+  });
+
+  it("whenRoom fails with BUFFER_FULL after maxBlockMs without room", async () => {
+    const buffer = new ProduceBuffer(10, 30);
+    buffer.take(10);
+    await expect(buffer.whenRoom()).rejects.toMatchObject({ code: "BUFFER_FULL" });
+  });
 });

@@ -13,6 +13,8 @@ interface Waiter {
   readonly go: () => void;
   cancelled: boolean;
   granted: boolean;
+  /** A `whenRoom` waiter: goes once the buffer is below capacity, takes nothing. */
+  belowCapacity?: boolean;
 }
 
 export class ProduceBuffer {
@@ -57,6 +59,27 @@ export class ProduceBuffer {
     };
   }
 
+  /** True when a send now gets room at once (nothing waits, the buffer is below capacity). */
+  hasRoom(): boolean {
+    return this.waiting.length === 0 && this.used < this.capacity;
+  }
+
+  /** Resolves once `hasRoom()` holds; `BUFFER_FULL` after `maxBlockMs`. */
+  whenRoom(): Promise<void> {
+    if (this.hasRoom()) return Promise.resolve();
+    let waiter!: Waiter;
+    // A waiter for zero bytes: let in, in order, once what is ahead of it fits and the buffer is below capacity.
+    const room = new Promise<void>((resolve) => {
+      waiter = { bytes: 0, cancelled: false, granted: false, go: resolve, belowCapacity: true };
+    });
+    this.waiting.push(waiter);
+    return this.deadlines.bound(room, () => {
+      waiter.cancelled = true;
+      this.give(0);
+      return qiError("TIMEOUT", "BUFFER_FULL", `no room in the producer's ${this.capacity}-byte buffer within ${this.maxBlockMs} ms`, { retriable: true });
+    });
+  }
+
   /** Gives back what a settled send took, and lets waiting sends in, in order. */
   give(bytes: number): void {
     this.used -= bytes;
@@ -66,7 +89,7 @@ export class ProduceBuffer {
         this.waiting.shift();
         continue;
       }
-      if (!this.fits(next.bytes)) return;
+      if (next.belowCapacity ? this.used >= this.capacity : !this.fits(next.bytes)) return;
       this.waiting.shift();
       this.used += next.bytes;
       next.granted = true;

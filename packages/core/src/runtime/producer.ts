@@ -107,6 +107,17 @@ export class GuardedProducer implements IStreamingProducer {
     );
   }
 
+  waitForRoom(): ResultAsync<void, QiError> {
+    const context = this.ctx("producer.waitForRoom");
+    const state = this.lifecycle.require("producer.waitForRoom", context);
+    if (state.isErr()) return errAsync(state.error);
+    return attempt(() => this.buffer.whenRoom(), context, this.connector.classifyError);
+  }
+
+  hasRoom(): boolean {
+    return this.buffer.hasRoom();
+  }
+
   /**
    * Flushes (waits for the sends in flight, up to `closeTimeoutMs`) and closes. A send still
    * unanswered then fails with `PRODUCER_CLOSED`, each message "not written" (core still held

@@ -222,6 +222,28 @@ export const deliveryTests = defineGroup("delivery", ({ test, caps }) => {
     expect(new Set(read).size).toBe(FLOOD);
   }, { timeout: 150_000 });
 
+  test(`a loop that waits for room (hasRoom / waitForRoom) sends ${FLOOD}, each finding room at once, each in the log once`, async (bed) => {
+    const topic = await bed.topic(3);
+    const producer = await bed.producer({ bufferMemory: 256 * 1024 });
+    const sends: Promise<SendResult>[] = [];
+    let waits = 0;
+    for (let i = 0; i < FLOOD; i++) {
+      if (!producer.hasRoom()) {
+        waits++;
+        must(await producer.waitForRoom());
+        expect(producer.hasRoom(), "room once waitForRoom resolved").toBe(true);
+      }
+      sends.push(Promise.resolve(producer.send(topic, { key: `k-${i % 101}`, value: `drain-${i}-${"x".repeat(64)}` })));
+    }
+    const results = await Promise.all(sends);
+    expect(results.filter((r) => r.isErr()).length).toBe(0);
+    if (!inProcess) expect(waits, "the 256 KiB buffer filled at least once").toBeGreaterThan(0);
+    const read = await readBack(bed, [topic], FLOOD);
+    bed.report(`${name(bed)}: ${FLOOD} sends, the loop waited for room ${waits} times, ${read.length} in the log`);
+    expect(read.length).toBe(FLOOD);
+    expect(new Set(read).size).toBe(FLOOD);
+  }, { timeout: 150_000 });
+
   for (const [label, config] of [
     ["the default producer", undefined],
     ["idempotent: false", { idempotent: false }],
