@@ -34,7 +34,7 @@ export type {
   TopicMetadata,
   PartitionMetadata,
 } from "./interfaces.js";
-export type { StreamingMessage, MessageBatch, ProduceResult, MessageOutcome, ConsumedMessage, ConsumedBatch, TopicPartition, TopicPartitionOffset } from "./messages/types.js";
+export type { StreamingMessage, MessageBatch, ProduceResult, MessageOutcome, WrittenOutcome, NotWrittenOutcome, UnknownOutcome, ConsumedMessage, ConsumedBatch, TopicPartition, TopicPartitionOffset } from "./messages/types.js";
 export { messagesToResend, mayHaveBeenWritten, type ResendOptions } from "./messages/resend.js";
 export type { IStreamingConnector } from "./connector.js";
 

@@ -38,13 +38,39 @@ export interface ProduceResult {
  * its messages: resend the `not-written`, and the `unknown` only when the producer is
  * idempotent or duplicates are acceptable (`messagesToResend` does that).
  */
-export type MessageOutcome =
-  /** In the log at this partition and offset. */
-  | { readonly status: "written"; readonly topic: string; readonly partition: number; readonly offset: string }
-  /** Certainly not in the log: refused, or never handed to the client. */
-  | { readonly status: "not-written"; readonly topic: string; readonly partition?: number }
-  /** Handed to the client with no answer (a timeout, a lost connection, a close): it may be in the log. */
-  | { readonly status: "unknown"; readonly topic: string; readonly partition?: number };
+export type MessageOutcome = WrittenOutcome | NotWrittenOutcome | UnknownOutcome;
+
+/** A message in the log at this partition and offset. */
+export interface WrittenOutcome {
+  /** `written`. */
+  readonly status: "written";
+  /** The message's topic. */
+  readonly topic: string;
+  /** The partition it was written to. */
+  readonly partition: number;
+  /** Its offset there (`"-1"` with acks 0). */
+  readonly offset: string;
+}
+
+/** A message certainly not in the log: refused, or never handed to the client. Send it again once the cause is fixed. */
+export interface NotWrittenOutcome {
+  /** `not-written`. */
+  readonly status: "not-written";
+  /** The message's topic. */
+  readonly topic: string;
+  /** The partition core had chosen, when it got that far. */
+  readonly partition?: number;
+}
+
+/** A message handed to the client with no answer (a time-out, a lost connection, a close): it may be in the log. */
+export interface UnknownOutcome {
+  /** `unknown`. */
+  readonly status: "unknown";
+  /** The message's topic. */
+  readonly topic: string;
+  /** The partition core had chosen. */
+  readonly partition?: number;
+}
 
 /** A consumed message, the same shape on every connector. */
 export interface ConsumedMessage {
