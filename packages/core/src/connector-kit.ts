@@ -6,8 +6,8 @@
 export type * from "./connector.js";
 export { DEFAULT_CAPABILITIES, capabilitiesOf } from "./connector.js";
 export type { ResolvedConfig, ResolvedSecurityConfig } from "./config/types.js";
-export { CONSUMER_DEFAULTS, resolveConsumerConfig, resolveProducerConfig } from "./config/roles.js";
-export type { ProducerDefaultsInput, ResolvedConsumerConfig, ResolvedProducerConfig } from "./config/roles.js";
+export { CONSUMER_DEFAULTS, fetchBudget, resolveConsumerConfig, resolveProducerConfig } from "./config/roles.js";
+export type { FetchBudget, ProducerDefaultsInput, ResolvedConsumerConfig, ResolvedProducerConfig } from "./config/roles.js";
 export { checkPositiveInt } from "./config/validate.js";
 export { pickOptions, allOptionKeys } from "./config/options.js";
 export { Secret, isSecret, revealSecret, revealSecrets, holdSecrets } from "./config/secrets.js";

@@ -112,3 +112,25 @@ describe("producer defaults", () => {
     expect((await noRetries.getProducer({ idempotent: true }))._unsafeUnwrapErr()).toMatchObject({ category: "VALIDATION", context: { field: "producer.idempotent" } });
   });
 });
+
+describe("consumer memory budget", () => {
+  it("defaults to 4 MiB, split into fetch sizes: an eighth per partition, 16 KiB to 1 MiB", async () => {
+    const { fetchBudget, resolveConsumerConfig } = await import("../src/config/roles.js");
+    const resolved = resolveConsumerConfig({ groupId: "g" }, 30_000);
+    expect(resolved.maxBufferedBytes).toBe(4 * 1024 * 1024);
+    expect(fetchBudget(resolved)).toEqual({ maxBytes: 4_194_304, maxBytesPerPartition: 524_288 });
+    expect(fetchBudget({ maxBufferedBytes: 64 * 1024 * 1024 })).toEqual({ maxBytes: 67_108_864, maxBytesPerPartition: 1_048_576 });
+    expect(fetchBudget({ maxBufferedBytes: 65_536 })).toEqual({ maxBytes: 65_536, maxBytesPerPartition: 16_384 });
+    expect(fetchBudget({ maxBufferedBytes: 1000 })).toEqual({ maxBytes: 1000, maxBytesPerPartition: 1000 });
+  });
+
+  it("accepts a positive integer, and names the field otherwise", async () => {
+    const { createStreamingClient } = await import("./both-surfaces.js");
+    const client = createStreamingClient()._unsafeUnwrap();
+    expect((await client.getConsumer({ groupId: "g", maxBufferedBytes: 1_048_576 })).isOk()).toBe(true);
+    for (const bad of [0, -1, 1.5, "4mb", 2 ** 31]) {
+      const r = await client.getConsumer({ groupId: "g", maxBufferedBytes: bad as number });
+      expect(r._unsafeUnwrapErr()).toMatchObject({ category: "VALIDATION", context: { field: "consumer.maxBufferedBytes" } });
+    }
+  });
+});

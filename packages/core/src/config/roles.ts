@@ -13,6 +13,11 @@ export const CONSUMER_DEFAULTS = {
   autoCommit: true,
   /** Most messages handed to the handler per partition at a time. */
   maxBatchSize: 500,
+  /**
+   * Most bytes of fetched records held ahead of the handler (4 MiB). Measured on one broker,
+   * 1,000,000 records of 100 B, empty handler: see docs/configuration.md for the figures.
+   */
+  maxBufferedBytes: 4 * 1024 * 1024,
   /** Handler retries. */
   retry: {
     /** Attempts in all, the first included. */
@@ -58,6 +63,8 @@ export interface ResolvedConsumerConfig {
   readonly autoCommit: boolean;
   /** Most messages handed to the handler per partition at a time. */
   readonly maxBatchSize: number;
+  /** Most bytes of fetched records held ahead of the handler (the memory budget). */
+  readonly maxBufferedBytes: number;
   /** Handler retries. */
   readonly retry: Required<HandlerRetryConfig>;
   /** What to do when the handler still fails. */
@@ -111,10 +118,30 @@ export function resolveConsumerConfig(config: ConsumerConfig, requestTimeout: nu
     sessionTimeout,
     autoCommit: config.autoCommit ?? CONSUMER_DEFAULTS.autoCommit,
     maxBatchSize: config.maxBatchSize ?? CONSUMER_DEFAULTS.maxBatchSize,
+    maxBufferedBytes: config.maxBufferedBytes ?? CONSUMER_DEFAULTS.maxBufferedBytes,
     retry: { ...CONSUMER_DEFAULTS.retry, ...config.retry },
     onFailure: config.onFailure ?? CONSUMER_DEFAULTS.onFailure,
     handlerTimeoutMs: config.handlerTimeoutMs,
     onError: config.onError,
     joinTimeoutMs: sessionTimeout + requestTimeout,
   };
+}
+
+/** The fetch sizes a consumer's memory budget gives: what every driver maps to its client's names. */
+export interface FetchBudget {
+  /** Most bytes of fetched records held at once, and so most bytes one fetch request asks for: the budget. */
+  readonly maxBytes: number;
+  /** Most bytes one partition contributes to a fetch: an eighth of the budget, at least 16 KiB, at most 1 MiB (Java's default). */
+  readonly maxBytesPerPartition: number;
+}
+
+/**
+ * Splits `maxBufferedBytes` into fetch sizes, once, for every connector: one fetch of at most the
+ * budget, of which one partition takes at most an eighth (so a fetch spans several partitions),
+ * never more than Java's 1 MiB per partition and never less than 16 KiB. A broker still returns
+ * a record batch larger than these whole, so a single large record is never stuck.
+ */
+export function fetchBudget(consumer: Pick<ResolvedConsumerConfig, "maxBufferedBytes">): FetchBudget {
+  const maxBytes = consumer.maxBufferedBytes;
+  return { maxBytes, maxBytesPerPartition: Math.min(maxBytes, 1_048_576, Math.max(16_384, Math.floor(maxBytes / 8))) };
 }

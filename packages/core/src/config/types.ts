@@ -166,6 +166,17 @@ export interface ConsumerConfig {
   readonly autoCommit?: boolean;
   /** Most messages handed to the handler per partition at a time; bigger fetches are sliced, with a commit after each slice. @default 500 */
   readonly maxBatchSize?: number;
+  /**
+   * The consumer's memory budget: most bytes of fetched records the consumer holds ahead of the
+   * handler (fetched or prefetched, not yet handled). Each connector maps it to its client's
+   * fetch and prefetch sizes (kafkajs `maxBytes`/`maxBytesPerPartition`, librdkafka
+   * `fetch.max.bytes`/`max.partition.fetch.bytes`/`queued.max.messages.kbytes`, platformatic's
+   * request sizes); a partition's share is an eighth of it, at most 1 MiB. When the budget is
+   * full, fetching waits for the handler: nothing is dropped. Larger is faster on fast handlers
+   * and costs memory (a decoded record takes several times its bytes); see docs/configuration.md.
+   * @default 4194304 (4 MiB)
+   */
+  readonly maxBufferedBytes?: number;
   /** Retries of a failing handler before `onFailure` applies. @default 3 attempts, 100 ms to 2 s back-off */
   readonly retry?: HandlerRetryConfig;
   /** @default "stop" */

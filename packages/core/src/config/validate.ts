@@ -169,7 +169,7 @@ export function checkProducerConfig(config: unknown): Check {
   return checkPositiveInt(c.timeout, "producer.timeout");
 }
 
-const CONSUMER_KEYS = new Set(["groupId", "sessionTimeout", "autoCommit", "maxBatchSize", "retry", "onFailure", "onError", "handlerTimeoutMs"]);
+const CONSUMER_KEYS = new Set(["groupId", "sessionTimeout", "autoCommit", "maxBatchSize", "maxBufferedBytes", "retry", "onFailure", "onError", "handlerTimeoutMs"]);
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 
 function checkFailurePolicy(policy: unknown): Check {
@@ -192,6 +192,7 @@ export function checkConsumerConfig(config: unknown): Check {
   return [
     checkPositiveInt(c.sessionTimeout, "consumer.sessionTimeout"),
     checkPositiveInt(c.maxBatchSize, "consumer.maxBatchSize", 1_000_000),
+    checkPositiveInt(c.maxBufferedBytes, "consumer.maxBufferedBytes", 1_073_741_824),
     checkPositiveInt(c.handlerTimeoutMs, "consumer.handlerTimeoutMs"),
     checkPositiveInt(c.retry?.attempts, "consumer.retry.attempts", 1000),
     checkPositiveInt(c.retry?.initialBackoffMs, "consumer.retry.initialBackoffMs"),
