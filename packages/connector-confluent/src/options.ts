@@ -23,6 +23,7 @@ export const CONFLUENT_OPTION_KEYS: readonly string[] = [
   "fetch.min.bytes",
   "fetch.max.bytes",
   "max.partition.fetch.bytes",
+  "queued.max.messages.kbytes",
   "max.poll.interval.ms",
   "heartbeat.interval.ms",
   "statistics.interval.ms",
@@ -32,6 +33,7 @@ export const CONFLUENT_OPTION_KEYS: readonly string[] = [
   "client.rack",
   "isolation.level",
   "js.consumer.max.batch.size",
+  "js.consumer.max.cache.size.per.worker.ms",
   "debug",
 ];
 

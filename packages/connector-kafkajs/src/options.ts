@@ -4,7 +4,7 @@
  * does not name are passed through explicitly, by the object they belong to; any other key is a
  * `VALIDATION` error (core checks the keys against `KAFKAJS_OPTION_KEYS`).
  */
-import { allOptionKeys, pickOptions, revealSecrets, type ResolvedConfig, type ResolvedConsumerConfig, type ResolvedProducerConfig } from "@qi/streaming/connector";
+import { allOptionKeys, fetchBudget, pickOptions, revealSecrets, type ResolvedConfig, type ResolvedConsumerConfig, type ResolvedProducerConfig } from "@qi/streaming/connector";
 import { CompressionTypes, type ConsumerConfig, type KafkaConfig, type ProducerBatch, type ProducerConfig, type SASLOptions } from "kafkajs";
 import { KAFKAJS_ASSIGNERS } from "./assigner.js";
 import { KAFKAJS_LOG_LEVEL, routeLogs } from "./logs.js";
@@ -81,6 +81,9 @@ export function consumerOptions(config: ResolvedConfig, consumer: ResolvedConsum
     partitionAssigners: KAFKAJS_ASSIGNERS,
     // Java's fetch.max.wait.ms; kafkajs's 5 s default makes every stop wait up to 5 s.
     maxWaitTimeInMs: 500,
+    // The memory budget: kafkajs fetches once per broker and waits until the batches of that
+    // fetch are handled, so one response (at most `maxBytes`) is what it holds per broker.
+    ...fetchBudget(consumer),
     ...options,
   };
 }

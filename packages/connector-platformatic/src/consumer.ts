@@ -87,7 +87,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
       positions: this.positions,
       membership: this.membership,
       topics: this.topics,
-      settings: fetchSettings(this.config),
+      settings: fetchSettings(this.config, this.consumerConfig),
       config: this.config,
       groupId: this.consumerConfig.groupId,
     });

@@ -3,8 +3,10 @@
  * only as a whole, so this driver fetches itself over the public `Consumer.fetch()`: one request
  * per leader for the partitions that have a position and are neither paused nor waiting, record
  * batches decoded into `ConsumedMessage`s, and one batch per partition prefetched while the
- * previous one is being delivered. Core slices what it is handed, and repositions the driver
- * (a seek) when it stops early.
+ * previous one is being delivered. The memory budget (`maxBufferedBytes`) bounds what is held:
+ * batches being delivered plus those prefetched; at the budget no fetch starts until a delivery
+ * ends, and a fetch asks for at most what is left of it. Core slices what it is handed, and
+ * repositions the driver (a seek) when it stops early.
  */
 import type { ConsumedMessage } from "@qi/streaming";
 import { normalizeIncoming, toQiError, type BatchSink, type ResolvedConfig } from "@qi/streaming/connector";
@@ -29,10 +31,13 @@ type Requested = Map<string, { epoch: number; offset: bigint }>;
  * it), and the next offset to fetch. Control batches (transaction markers) are skipped; a batch
  * with LOG_APPEND_TIME gives every record the broker's time.
  */
-export function decodeBatches(topic: string, partition: number, batches: readonly RecordsBatch[], from: bigint): { messages: ConsumedMessage[]; next: bigint } {
+export function decodeBatches(topic: string, partition: number, batches: readonly RecordsBatch[], from: bigint): { messages: ConsumedMessage[]; next: bigint; bytes: number } {
   const messages: ConsumedMessage[] = [];
   let next = from;
+  let bytes = 0;
   for (const batch of batches) {
+    // `length` counts from the partition leader epoch on; the offset and the length field are 12 bytes more.
+    bytes += batch.length + 12;
     const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
     if (last + 1n > next) next = last + 1n;
     if (batch.attributes & IS_CONTROL) continue;
@@ -43,7 +48,7 @@ export function decodeBatches(topic: string, partition: number, batches: readonl
       messages.push(normalizeIncoming({ topic, partition, offset, key: r.key, value: r.value, headers: r.headers, timestamp }));
     }
   }
-  return { messages, next };
+  return { messages, next, bytes };
 }
 
 export interface FetcherOptions {
@@ -112,7 +117,8 @@ export class Fetcher {
       const ready = membership.revoking
         ? []
         : membership.owned.map((tp) => positions.get(tp.topic, tp.partition)).filter((s): s is PartitionState => !!s && s.position !== undefined && !s.paused && !s.prefetched);
-      if (ready.length === 0) {
+      // At the budget: wait for a delivery to end (it wakes the loop).
+      if (ready.length === 0 || this.held() >= this.o.settings.maxBufferedBytes) {
         await this.idle(1000);
         continue;
       }
@@ -129,6 +135,16 @@ export class Fetcher {
         await this.idle(Math.min(config.retry.maxRetryTimeMs, config.retry.initialRetryTimeMs * 2 ** Math.min(failures - 1, 10)));
       }
     }
+  }
+
+  /** Bytes of fetched records held: batches being delivered and batches prefetched. */
+  private held(): number {
+    let bytes = 0;
+    for (const tp of this.o.membership.owned) {
+      const s = this.o.positions.get(tp.topic, tp.partition);
+      if (s) bytes += s.deliveringBytes + (s.prefetched?.bytes ?? 0);
+    }
+    return bytes;
   }
 
   /** One fetch request per leader of the `ready` partitions. */
@@ -159,9 +175,12 @@ export class Fetcher {
       await this.idle(100);
       return;
     }
+    // What is left of the budget, shared by the leaders asked at once (the broker still returns
+    // a first batch larger than this whole).
+    const maxBytes = Math.max(1, Math.floor(Math.min(settings.maxBytes, settings.maxBufferedBytes - this.held()) / byNode.size));
     const results = await Promise.allSettled(
       [...byNode].map(([node, topics]) =>
-        consumer.fetch({ node, topics: [...topics].map(([topicId, partitions]) => ({ topicId, partitions })), maxWaitTime: settings.maxWaitTime, connectionPool: this.pool }),
+        consumer.fetch({ node, topics: [...topics].map(([topicId, partitions]) => ({ topicId, partitions })), maxWaitTime: settings.maxWaitTime, maxBytes, connectionPool: this.pool }),
       ),
     );
     let failure: unknown;
@@ -212,10 +231,10 @@ export class Fetcher {
         if (!s || !req || p.errorCode !== 0 || !p.records || p.records.length === 0) continue;
         // Seeked, paused or given away since the request was made: the data is stale.
         if (s.epoch !== req.epoch || s.position !== req.offset || !this.deliverable(s)) continue;
-        const { messages, next } = decodeBatches(topic, p.partitionIndex, p.records, req.offset);
+        const { messages, next, bytes } = decodeBatches(topic, p.partitionIndex, p.records, req.offset);
         s.position = next;
         if (messages.length === 0) continue;
-        const fetched: Fetched = { epoch: s.epoch, messages, highWatermark: String(p.highWatermark) };
+        const fetched: Fetched = { epoch: s.epoch, messages, highWatermark: String(p.highWatermark), bytes };
         if (s.busy) s.prefetched = fetched;
         else this.deliver(s, fetched);
       }
@@ -225,11 +244,13 @@ export class Fetcher {
   /** Hands a fetched batch to core, whole; then the batch prefetched meanwhile, if still current. */
   private deliver(s: PartitionState, fetched: Fetched): void {
     s.busy = true;
+    s.deliveringBytes = fetched.bytes;
     void this.o.sink
       .deliver({ topic: s.topic, partition: s.partition, messages: fetched.messages, highWatermark: fetched.highWatermark })
       .catch((error: unknown) => this.o.sink.error(error))
       .finally(() => {
         s.busy = false;
+        s.deliveringBytes = 0;
         const next = s.prefetched;
         s.prefetched = undefined;
         if (next && next.epoch === s.epoch) {

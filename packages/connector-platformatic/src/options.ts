@@ -3,7 +3,7 @@
  * are passed through explicitly, by where they belong; any other key is a `VALIDATION` error
  * (core checks the keys against `PLATFORMATIC_OPTION_KEYS`).
  */
-import { allOptionKeys, pickOptions, revealSecrets, type ResolvedConfig, type ResolvedConsumerConfig, type ResolvedProducerConfig } from "@qi/streaming/connector";
+import { allOptionKeys, fetchBudget, pickOptions, revealSecrets, type ResolvedConfig, type ResolvedConsumerConfig, type ResolvedProducerConfig } from "@qi/streaming/connector";
 import type { BaseOptions, ConsumerOptions, ProducerOptions, SASLOptions } from "@platformatic/kafka";
 
 /** Pass-through options, by the platformatic client they go to. */
@@ -74,13 +74,29 @@ export function producerOptions(config: ResolvedConfig, producer: ResolvedProduc
 export interface FetchSettings {
   /** Java's fetch.max.wait.ms: a partition that becomes ready waits at most this for a fetch in flight. @default 500 */
   readonly maxWaitTime: number;
-  /** Bytes fetched per partition per request. @default 1048576 */
+  /** Most bytes of fetched records held (delivered and not yet handled, or prefetched); no fetch starts beyond it. @default the consumer's `maxBufferedBytes` */
+  readonly maxBufferedBytes: number;
+  /** Most bytes one fetch request asks for. @default the consumer's `maxBufferedBytes` */
+  readonly maxBytes: number;
+  /** Bytes fetched per partition per request. @default an eighth of `maxBufferedBytes`, at most 1 MiB */
   readonly maxBytesPerPartition: number;
 }
 
-export function fetchSettings(config: ResolvedConfig): FetchSettings {
+/** The fetch sizes from the consumer's memory budget (core's split), unless `options` name their own. */
+export function fetchSettings(config: ResolvedConfig, consumer: Pick<ResolvedConsumerConfig, "maxBufferedBytes">): FetchSettings {
   const o = config.options;
-  return { maxWaitTime: (o.maxWaitTime as number | undefined) ?? 500, maxBytesPerPartition: (o.maxBytesPerPartition as number | undefined) ?? 1_048_576 };
+  const budget = fetchBudget(consumer);
+  return {
+    maxWaitTime: (o.maxWaitTime as number | undefined) ?? 500,
+    maxBufferedBytes: budget.maxBytes,
+    maxBytes: (o.maxBytes as number | undefined) ?? budget.maxBytes,
+    maxBytesPerPartition: (o.maxBytesPerPartition as number | undefined) ?? budget.maxBytesPerPartition,
+  };
+}
+
+/** The fetch settings under platformatic's own names (`maxBufferedBytes` is ours: the fetch loop's). */
+function platformaticFetchOptions({ maxWaitTime, maxBytes, maxBytesPerPartition }: FetchSettings): Pick<FetchSettings, "maxWaitTime" | "maxBytes" | "maxBytesPerPartition"> {
+  return { maxWaitTime, maxBytes, maxBytesPerPartition };
 }
 
 /**
@@ -97,7 +113,7 @@ export function consumerOptions(config: ResolvedConfig, consumer: ResolvedConsum
     rebalanceTimeout: Math.max(sessionTimeout, 60_000),
     heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
     autocommit: false,
-    ...fetchSettings(config),
+    ...platformaticFetchOptions(fetchSettings(config, consumer)),
     ...pickOptions(config.options, PLATFORMATIC_OPTIONS.consumer),
     protocolsMetadata: () => beforeJoin().then(() => Buffer.alloc(0)),
   } as ConsumerOptions<Bytes, Bytes, Bytes, Bytes>;

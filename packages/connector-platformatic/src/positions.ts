@@ -18,6 +18,8 @@ export interface Fetched {
   readonly epoch: number;
   readonly messages: readonly ConsumedMessage[];
   readonly highWatermark: string;
+  /** Bytes of the record batches the messages came from (what the broker counts against a fetch's sizes). */
+  readonly bytes: number;
 }
 
 export interface PartitionState {
@@ -35,6 +37,8 @@ export interface PartitionState {
   busy: boolean;
   /** The next batch, fetched while the previous one was being delivered. */
   prefetched: Fetched | undefined;
+  /** Bytes of the batch being delivered to core (0 when none): counted against the memory budget. */
+  deliveringBytes: number;
 }
 
 /** The two look-ups a position starts from (platformatic's `Consumer` has both). */
@@ -102,7 +106,7 @@ export class Positions {
     const key = partitionKey(tp.topic, tp.partition);
     let s = this.parts.get(key);
     if (!s) {
-      s = { topic: tp.topic, partition: tp.partition, key, position: undefined, epoch: 0, paused: false, seeked: false, busy: false, prefetched: undefined };
+      s = { topic: tp.topic, partition: tp.partition, key, position: undefined, epoch: 0, paused: false, seeked: false, busy: false, prefetched: undefined, deliveringBytes: 0 };
       this.parts.set(key, s);
     }
     return s;

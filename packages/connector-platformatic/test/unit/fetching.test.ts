@@ -97,7 +97,7 @@ describe("decoding", () => {
   });
 
   test("a control batch alone moves the position and yields nothing", () => {
-    expect(decodeBatches("a", 0, [batch(5n, [{ delta: 0, value: "" }], CONTROL)], 5n)).toEqual({ messages: [], next: 6n });
+    expect(decodeBatches("a", 0, [batch(5n, [{ delta: 0, value: "" }], CONTROL)], 5n)).toEqual({ messages: [], next: 6n, bytes: 12 });
   });
 });
 
@@ -159,7 +159,7 @@ async function setUp(partitions: number[] = [0]) {
   membership.joined({ groupId: "g", memberId: "m", generationId: 1, assignments: [{ topic: "a", partitions }] });
   await positions.ready;
   const start = () => {
-    fetcher = new Fetcher({ consumer: fake.consumer as never, sink: k.sink, positions, membership, topics: ["a"], settings: { maxWaitTime: 10, maxBytesPerPartition: 1000 }, config: context.config, groupId: cc.groupId });
+    fetcher = new Fetcher({ consumer: fake.consumer as never, sink: k.sink, positions, membership, topics: ["a"], settings: { maxWaitTime: 10, maxBufferedBytes: 1_000_000, maxBytes: 1_000_000, maxBytesPerPartition: 1000 }, config: context.config, groupId: cc.groupId });
     running.push(fetcher);
     return fetcher;
   };

@@ -83,9 +83,17 @@ describe("consumer", () => {
   test("group, session, heartbeat and rebalance timeouts; manual commits; fetch defaults", async () => {
     const { context, consumer } = await resolve({}, undefined, { groupId: "grp", sessionTimeout: 6000 });
     const o = consumerOptions(context.config, consumer, async () => {});
-    expect(o).toMatchObject({ groupId: "grp", sessionTimeout: 6000, heartbeatInterval: 2000, rebalanceTimeout: 60_000, autocommit: false, maxWaitTime: 500, maxBytesPerPartition: 1_048_576 });
+    expect(o).toMatchObject({ groupId: "grp", sessionTimeout: 6000, heartbeatInterval: 2000, rebalanceTimeout: 60_000, autocommit: false, maxWaitTime: 500, maxBytes: 4_194_304, maxBytesPerPartition: 524_288 });
     expect(consumerOptions(context.config, (await resolve({}, undefined, { groupId: "g", sessionTimeout: 90_000 })).consumer, async () => {})).toMatchObject({ heartbeatInterval: 3000, rebalanceTimeout: 90_000 });
-    expect(fetchSettings(context.config)).toEqual({ maxWaitTime: 500, maxBytesPerPartition: 1_048_576 });
+    expect(fetchSettings(context.config, consumer)).toEqual({ maxWaitTime: 500, maxBufferedBytes: 4_194_304, maxBytes: 4_194_304, maxBytesPerPartition: 524_288 });
+  });
+
+  test("the memory budget sets the fetch sizes; options naming their own win", async () => {
+    const { context, consumer } = await resolve({}, undefined, { groupId: "grp", maxBufferedBytes: 64 * 1024 * 1024 });
+    expect(fetchSettings(context.config, consumer)).toEqual({ maxWaitTime: 500, maxBufferedBytes: 67_108_864, maxBytes: 67_108_864, maxBytesPerPartition: 1_048_576 });
+    const own = await resolve({ options: { maxBytesPerPartition: 100_000 } }, undefined, { groupId: "grp", maxBufferedBytes: 65_536 });
+    expect(fetchSettings(own.context.config, own.consumer)).toEqual({ maxWaitTime: 500, maxBufferedBytes: 65_536, maxBytes: 65_536, maxBytesPerPartition: 100_000 });
+    expect(consumerOptions(own.context.config, own.consumer, async () => {})).toMatchObject({ maxBytes: 65_536, maxBytesPerPartition: 100_000 });
   });
 
   test("the pre-join hook is platformatic's protocolsMetadata: awaited, then empty metadata", async () => {

@@ -79,7 +79,7 @@ describe("seek, rewind, out of range", () => {
   test("a rewind sets the position, bumps the epoch and drops the queued batch", () => {
     const { p } = positions(source({}, {}, {}).source);
     const s = p.state(tp("a", 0));
-    s.prefetched = { epoch: 0, messages: [], highWatermark: "9" };
+    s.prefetched = { epoch: 0, messages: [], highWatermark: "9", bytes: 0 };
     p.rewind(s, "12");
     expect(s).toMatchObject({ position: 12n, epoch: 1, prefetched: undefined });
   });
@@ -152,7 +152,7 @@ describe("membership", () => {
     await p.ready;
     const queued = p.get("a", 1)!;
     queued.position = 20n;
-    queued.prefetched = { epoch: queued.epoch, messages: [{ offset: "10" } as never], highWatermark: "30" };
+    queued.prefetched = { epoch: queued.epoch, messages: [{ offset: "10" } as never], highWatermark: "30", bytes: 0 };
 
     const hook = m.beforeJoin(1);
     expect(m.revoking).toBe(true);
