@@ -1,12 +1,13 @@
 // A child process for the reliability suite: it loads a connector module, and either consumes a
 // topic (printing every handled offset, so the parent can kill it mid-stream) or runs the
 // hygiene check (connect/disconnect cycles, then ends without process.exit: the parent checks
-// that it exits by itself). Arguments come as JSON in QI_CHILD.
+// that it exits by itself), or measures a consumer's memory (kind "memory": consume a pre-filled
+// topic, sampling RSS, and print the peak). Arguments come as JSON in QI_CHILD.
 import { createStreamingClient } from "@qi/streaming";
 
 const job = JSON.parse(process.env.QI_CHILD ?? "{}");
 const connector = (await import(job.module))[job.exportName ?? "connector"];
-const base = { connector, brokers: job.brokers, clientId: "qi-child", logger: { debug() {}, info() {}, warn() {}, error() {} } };
+const base = { connector, brokers: job.brokers, clientId: "qi-child", logger: { debug() {}, info() {}, warn() {}, error() {} }, ...(job.options ? { options: job.options } : {}) };
 const client = createStreamingClient(base)._unsafeUnwrap();
 const must = (r) => {
   if (r.isErr()) {
@@ -53,4 +54,49 @@ if (job.kind === "consume") {
   must(await client.disconnect());
   process.stdout.write(JSON.stringify({ before, after }) + "\n");
   // No process.exit: the parent asserts that nothing keeps the event loop alive.
+} else if (job.kind === "memory") {
+  // One consumer, nothing else in the process: handle `expected` messages (or run for
+  // `durationMs`), sampling RSS every `sampleMs`; print what was handled and the peak RSS.
+  const rssSamples = [];
+  const started = Date.now();
+  const sampler = setInterval(() => rssSamples.push({ ms: Date.now() - started, rss: process.memoryUsage.rss() }), job.sampleMs ?? 250);
+  const consumer = must(await client.getConsumer({ groupId: job.groupId, ...job.consumer }));
+  let count = 0;
+  let first = 0;
+  let last = 0;
+  let reached;
+  const done = new Promise((r) => (reached = r));
+  // Per partition, the next offset expected: a message out of that order (a gap, a duplicate) is counted.
+  const next = new Map();
+  let outOfOrder = 0;
+  const delay = job.delayMs ?? 0;
+  must(await consumer.connect());
+  must(await consumer.subscribe({ topics: [job.topic], fromBeginning: true }));
+  must(
+    await consumer.run({
+      eachMessage: async (m) => {
+        if (count === 0) first = Date.now();
+        count++;
+        const offset = Number(m.offset);
+        if (offset !== (next.get(m.partition) ?? 0)) outOfOrder++;
+        next.set(m.partition, offset + 1);
+        last = Date.now();
+        if (count >= job.expected) reached();
+        if (delay > 0) await new Promise((r) => setTimeout(r, delay));
+      },
+    }),
+  );
+  const timer = job.durationMs ? setTimeout(() => reached(), job.durationMs) : undefined;
+  await done;
+  clearTimeout(timer);
+  // Anything past the expected count (a duplicate) shows in `count`.
+  if (!job.durationMs) await new Promise((r) => setTimeout(r, 500));
+  clearInterval(sampler);
+  const handled = count;
+  const seconds = (last - first) / 1000;
+  must(await client.disconnect());
+  process.stdout.write(
+    JSON.stringify({ count: handled, outOfOrder, next: Object.fromEntries(next), msgPerSec: seconds > 0 ? Math.round(handled / seconds) : 0, peakRss: process.resourceUsage().maxRSS * 1024, samples: rssSamples }) + "\n",
+  );
+  process.exit(0);
 }

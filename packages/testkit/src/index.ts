@@ -13,6 +13,6 @@ export { runPairsSuite } from "./suite/pairs.js";
 export { kafkaTestBrokers, kafkaTestConfig, kafkaTestSasl, BROKER_ENV } from "./broker-env.js";
 export * from "./harness/index.js";
 export type { KafkaTestInfo } from "./harness/global-setup.js";
-export { runReliabilitySuite, RELIABILITY_GROUPS, brokerCrashTests, consumerCrashTests, floodTests, fuzzTests, hygieneTests, secretTests, securityTests } from "./reliability/index.js";
+export { runReliabilitySuite, RELIABILITY_GROUPS, brokerCrashTests, consumerCrashTests, floodTests, fuzzTests, hygieneTests, memoryBudgetTests, secretTests, securityTests } from "./reliability/index.js";
 export type { ReliabilityOptions } from "./reliability/options.js";
 export { resolvedFor, type ResolvedForConnector } from "./unit/resolve.js";

@@ -5,6 +5,7 @@ import { consumerCrashTests } from "./consumer-crash.js";
 import { floodTests } from "./flood.js";
 import { fuzzTests } from "./fuzz.js";
 import { hygieneTests } from "./hygiene.js";
+import { memoryBudgetTests } from "./memory-budget.js";
 import type { ReliabilityOptions } from "./options.js";
 import { secretTests } from "./secrets.js";
 import { securityTests } from "./security.js";
@@ -23,6 +24,8 @@ export const RELIABILITY_GROUPS = {
   "bad input": fuzzTests,
   /** The process exits by itself after disconnect; connect cycles leak nothing. */
   hygiene: hygieneTests,
+  /** A consumer of 1,000,000 records of 100 B in a process of its own stays under a peak RSS; a slow handler keeps RSS flat. */
+  "memory budget": memoryBudgetTests,
   /** A flood of sends into a broker that is killed: every send settles in time, nothing written twice. */
   "producer flood": floodTests,
 } as const;
@@ -34,5 +37,5 @@ export function runReliabilitySuite(options: ReliabilityOptions): void {
   });
 }
 
-export { brokerCrashTests, consumerCrashTests, floodTests, fuzzTests, hygieneTests, secretTests, securityTests };
+export { brokerCrashTests, consumerCrashTests, floodTests, fuzzTests, hygieneTests, memoryBudgetTests, secretTests, securityTests };
 export type { ReliabilityOptions };
