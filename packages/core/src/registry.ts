@@ -9,6 +9,7 @@ import { pathToFileURL } from "node:url";
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
 import { DEFAULT_CAPABILITIES, type IStreamingConnector } from "./connector.js";
 import { qiError, validationError, type QiError } from "./errors/qi-error.js";
+import { processWide } from "./process-wide.js";
 
 /** A built-in connector: where its module is, and whether it needs brokers (known before loading). */
 interface Builtin {
@@ -31,7 +32,17 @@ export const BUILTINS: Record<string, Builtin> = {
 /** The built-in connectors' names. */
 export const BUILTIN_CONNECTORS: readonly string[] = Object.keys(BUILTINS);
 
-const registered = new Map<string, IStreamingConnector>();
+/**
+ * Third-party connectors registered by `registerConnector`, by name: one map per process, shared
+ * by every copy of this package (the ESM and CJS builds loaded side by side), so a connector
+ * registered through `require("@qi/streaming")` is found through `import`. It holds only objects
+ * that passed `checkConnector` (the public connector interface), hence layout 1 for as long as
+ * `IStreamingConnector` stays compatible.
+ */
+const registered = processWide("connectors", 1, () => new Map<string, IStreamingConnector>(), (v): v is Map<string, IStreamingConnector> => v instanceof Map);
+
+/** Built-ins once loaded: this copy's own (each copy's memory connector is its own code; the clusters it serves are shared). */
+const loaded = new Map<string, IStreamingConnector>();
 const NAME = /^[a-z][a-z0-9-]{0,63}$/;
 
 /** Checks that a value has the connector shape, so a third-party mistake is a clear error. */
@@ -110,7 +121,7 @@ export function resolveConnector(spec: string | IStreamingConnector): ResultAsyn
     const checked = checkConnector(spec);
     return checked.isErr() ? errAsync(checked.error) : okAsync(checked.value);
   }
-  const found = registered.get(spec);
+  const found = registered.get(spec) ?? loaded.get(spec);
   if (found) return okAsync(found);
   const builtin = BUILTINS[spec];
   if (builtin === undefined) {
@@ -122,7 +133,7 @@ export function resolveConnector(spec: string | IStreamingConnector): ResultAsyn
     qiError("NOT_FOUND", "CONNECTOR_NOT_INSTALLED", `connector "${spec}" needs the package ${pkg} (and its client library): install it`, { cause }),
   ).andThen((mod) => {
     const c = fromModule(mod, pkg);
-    if (c.isOk()) registered.set(spec, c.value);
+    if (c.isOk()) loaded.set(spec, c.value);
     return c;
   });
 }

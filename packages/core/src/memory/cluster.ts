@@ -9,6 +9,7 @@ import type { TopicMetadata } from "../interfaces.js";
 import type { ConsumedMessage, ProduceResult, RoutedRecord } from "../messages/types.js";
 import { MemoryGroup } from "./group.js";
 import { Signal } from "./signal.js";
+import { processWide } from "../process-wide.js";
 
 interface StoredRecord {
   readonly key: Buffer | null;
@@ -42,6 +43,8 @@ export class MemoryCluster {
   private readonly groups = new Map<string, MemoryGroup>();
   /** Consumers' wake-up signals, notified on every produce call and topic change. */
   private readonly watchers = new Set<Signal>();
+  /** Members that joined a group of this cluster so far (a consumer's member id is unique in its cluster). */
+  private members = 0;
 
   /** @internal Use `memoryCluster(name)`. */
   constructor(
@@ -142,6 +145,11 @@ export class MemoryCluster {
     return out;
   }
 
+  /** The number of the next group member, unique in this cluster whichever copy of the package asks. @internal */
+  nextMemberNumber(): number {
+    return ++this.members;
+  }
+
   /** @internal */
   group(groupId: string): MemoryGroup {
     let g = this.groups.get(groupId);
@@ -163,7 +171,17 @@ export class MemoryCluster {
   }
 }
 
-const clusters = new Map<string, MemoryCluster>();
+/**
+ * The layout of what the process-wide cluster map holds: `MemoryCluster` objects and the
+ * `MemoryGroup` and `Signal` objects in them, called by whichever copy of this package (ESM or
+ * CJS build) reads the map. Bump it whenever those classes change in a way an older copy
+ * could not use: copies of different layouts then keep separate maps instead of misusing each
+ * other's objects.
+ */
+const CLUSTERS_LAYOUT = 1;
+
+/** Clusters by name: one map per process, shared by every copy of this package (see `processWide`). */
+const clusters = processWide("memory-clusters", CLUSTERS_LAYOUT, () => new Map<string, MemoryCluster>(), (v): v is Map<string, MemoryCluster> => v instanceof Map);
 
 /** The process-wide cluster of that name, created on first use. */
 export function memoryCluster(name = "default"): MemoryCluster {

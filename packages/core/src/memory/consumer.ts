@@ -11,8 +11,6 @@ import type { MemoryCluster } from "./cluster.js";
 import type { GroupMember, MemoryGroup } from "./group.js";
 import { Signal } from "./signal.js";
 
-let nextMemberId = 0;
-
 export class MemoryConsumerDriver implements ConsumerDriver {
   private readonly group: MemoryGroup;
   private readonly memberId: string;
@@ -36,7 +34,7 @@ export class MemoryConsumerDriver implements ConsumerDriver {
     config: ResolvedConsumerConfig,
   ) {
     this.group = cluster.group(config.groupId);
-    this.memberId = `${clientId}-${String(++nextMemberId).padStart(9, "0")}`;
+    this.memberId = `${clientId}-${String(cluster.nextMemberNumber()).padStart(9, "0")}`;
     // A fetch reads at most one slice, as a client fetches a bounded number of bytes.
     this.maxBatch = config.maxBatchSize;
   }
@@ -54,7 +52,8 @@ export class MemoryConsumerDriver implements ConsumerDriver {
     this.unwatch = this.cluster.watch(this.wake);
     this.joined = true;
     await this.group.join(this.member());
-    this.loop = this.fetchLoop();
+    // Core's sink never rejects; should the loop fail all the same, it is reported, never unhandled.
+    this.loop = this.fetchLoop().catch((error: unknown) => this.sink?.error(error));
   }
 
   private member(): GroupMember {

@@ -165,3 +165,14 @@ export function offsetsOf(messages: readonly ConsumedMessage[], partition = 0): 
 export function valuesOf(messages: readonly ConsumedMessage[]): string[] {
   return messages.map((m) => m.value?.toString("utf8") ?? "<null>");
 }
+
+/**
+ * How busy this thread's event loop is over `ms` (0 to 1, Node's event-loop utilisation): a
+ * consumer that has nothing to do must leave it idle, whatever its client does in the background.
+ */
+export async function eventLoopBusy(ms: number): Promise<number> {
+  const { performance } = await import("node:perf_hooks");
+  const start = performance.eventLoopUtilization();
+  await sleep(ms);
+  return performance.eventLoopUtilization(start).utilization;
+}

@@ -1,6 +1,6 @@
 /** Consumer: run() semantics, fromBeginning, handler failures and policies, eachBatch, seek, pause. */
 import { expect } from "vitest";
-import { must, mustFail, offsetsOf, sleep, valuesOf } from "./bed.js";
+import { eventLoopBusy, must, mustFail, offsetsOf, sleep, valuesOf } from "./bed.js";
 import { defineGroup } from "./group.js";
 
 export const consumerTests = defineGroup("consumer", ({ test }) => {
@@ -171,6 +171,43 @@ export const consumerTests = defineGroup("consumer", ({ test }) => {
     await sleep(bed.t(200));
     expect(offsetsOf(received)).toEqual(Array.from({ length: 100 }, (_, i) => String(i)));
   }, { needs: ["pauseResume"] });
+
+  test("a consumer with every partition paused is idle (its event loop under 30 % busy for 2 s)", async (bed) => {
+    const topic = await bed.topic(2);
+    await bed.produce(topic, 200, (i) => ({ value: `v${i}`, partition: i % 2 }));
+    const { consumer, received } = await bed.consumer([topic], { groupId: bed.name("g") }, { fromBeginning: true });
+    must(await consumer.pause([{ topic, partition: 0 }, { topic, partition: 1 }]));
+    const before = received.length;
+    const busy = await eventLoopBusy(bed.t(2000));
+    bed.report(`${bed.options.name ?? bed.options.connector.name}: event loop ${Math.round(busy * 100)} % busy with every partition paused`);
+    expect(busy).toBeLessThan(0.3);
+    expect(received.length).toBe(before);
+    must(await consumer.resume([{ topic, partition: 0 }, { topic, partition: 1 }]));
+    await bed.waitFor(() => received.length >= 200, "200 messages after resume");
+  }, { needs: ["pauseResume"] });
+
+  test("after the stop policy stopped it, a consumer is idle and handles nothing more", async (bed) => {
+    const topic = await bed.topic();
+    await bed.produce(topic, 50);
+    const calls: string[] = [];
+    const errors: string[] = [];
+    await bed.consumer([topic], { groupId: bed.name("g"), retry: { attempts: 1 }, onFailure: "stop", onError: (e) => void errors.push(e.code) }, {
+      fromBeginning: true,
+      run: () => ({
+        eachMessage: (m) => {
+          calls.push(m.value!.toString());
+          if (m.value!.toString() === "m-5") throw new Error("handler bug");
+        },
+      }),
+    });
+    await bed.waitFor(() => errors.length >= 1, "the failure report");
+    await sleep(bed.t(300));
+    const busy = await eventLoopBusy(bed.t(2000));
+    await bed.produce(topic, 10, (i) => ({ value: `late-${i}` }));
+    await sleep(bed.t(1000));
+    expect(calls).toEqual(["m-0", "m-1", "m-2", "m-3", "m-4", "m-5"]);
+    expect(busy).toBeLessThan(0.3);
+  });
 
   test("run() without a handler, or twice, is an error, never a throw", async (bed) => {
     const topic = await bed.topic();

@@ -47,6 +47,21 @@ export const groupTests = defineGroup("groups", ({ test }) => {
     await bed.waitFor(() => a.received.length >= 40, "40 messages on the remaining member");
   }, { timeout: 60_000 });
 
+  test("a paused partition taken away by a rebalance and handed back is consumed again (a pause ends with the assignment)", async (bed) => {
+    const topic = await bed.topic(4);
+    const groupId = bed.name("g");
+    const a = await bed.consumer([topic], { groupId });
+    const all = [0, 1, 2, 3].map((partition) => ({ topic, partition }));
+    must(await a.consumer.pause(all));
+    const b = await bed.consumer([topic], { groupId });
+    await bed.waitFor(() => b.consumer.assignment().length > 0 && a.consumer.assignment().length + b.consumer.assignment().length === 4, "a split assignment");
+    const moved = b.consumer.assignment().map((tp) => tp.partition);
+    must(await b.consumer.disconnect());
+    await bed.waitFor(() => a.consumer.assignment().length === 4, "all 4 partitions back on the first member");
+    await bed.produce(topic, 40, (i) => ({ value: `v${i}`, partition: moved[i % moved.length]! }));
+    await bed.waitFor(() => a.received.length >= 40, `the 40 messages of the partitions handed back (${moved.join(", ")})`, 30_000);
+  }, { needs: ["pauseResume"], timeout: 90_000 });
+
   test("disconnect finishes in-flight work, commits and leaves, so a new member takes over quickly", async (bed) => {
     const topic = await bed.topic();
     const groupId = bed.name("g");

@@ -69,6 +69,19 @@ export const producerTests = defineGroup("producer", ({ test }) => {
     }
   });
 
+  test("key-less messages spread over every partition, where the log has them", async (bed) => {
+    const topic = await bed.topic(3);
+    const producer = await bed.producer();
+    must(await producer.sendBatch(Array.from({ length: 150 }, (_, i) => ({ topic, message: { value: `batch-${i}` } }))));
+    for (let i = 0; i < 150; i++) must(await producer.send(topic, { value: `single-${i}` }));
+    const { received } = await bed.consumer([topic], { groupId: bed.name("g") }, { fromBeginning: true });
+    await bed.waitFor(() => received.length >= 300, "300 messages");
+    for (const kind of ["batch", "single"]) {
+      const counts = [0, 1, 2].map((p) => received.filter((m) => m.partition === p && m.value!.toString().startsWith(kind)).length);
+      expect(counts.every((c) => c >= 25), `${kind}: ${counts.join(" / ")} per partition`).toBe(true);
+    }
+  });
+
   test("order per key is kept", async (bed) => {
     const topic = await bed.topic(4);
     await bed.produce(topic, 200, (i) => ({ key: `key-${i % 5}`, value: `${i % 5}:${Math.floor(i / 5)}` }));

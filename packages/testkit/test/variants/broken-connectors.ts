@@ -3,7 +3,7 @@
  * how it proves it has teeth.
  */
 import type { ProduceResult } from "@qi/streaming";
-import { memoryConnector, type BatchSink, type ConsumerDriver, type IStreamingConnector, type ProducerDriver, type RoutedRecord } from "@qi/streaming/connector";
+import { memoryConnector, type AdminDriver, type BatchSink, type ConsumerDriver, type IStreamingConnector, type ProducerDriver, type RoutedRecord } from "@qi/streaming/connector";
 
 /** Replaces some methods of a driver instance, keeping the rest bound to it. */
 function patch<T extends object>(target: T, overrides: Partial<T>): T {
@@ -22,6 +22,17 @@ function withConsumer(name: string, wrap: (driver: ConsumerDriver) => Partial<Co
     name,
     createConsumer(context, config) {
       const driver = memoryConnector.createConsumer(context, config);
+      return patch(driver, wrap(driver));
+    },
+  };
+}
+
+function withAdmin(name: string, wrap: (driver: AdminDriver) => Partial<AdminDriver>): IStreamingConnector {
+  return {
+    ...memoryConnector,
+    name,
+    createAdmin(context) {
+      const driver = memoryConnector.createAdmin(context);
       return patch(driver, wrap(driver));
     },
   };
@@ -124,5 +135,29 @@ export const BROKEN_VARIANTS: Readonly<Record<string, IStreamingConnector>> = {
           return sink.deliver(b);
         },
       }),
+  })),
+  /** Ignores `pause`: keeps fetching what core has paused (core refuses each batch; the loop spins). */
+  "ignores-pause": withConsumer("broken-pause", () => ({ pause: async () => {} })),
+  /** Never tells core that partitions were revoked (core's pause and delivery state for them goes stale). */
+  "never-reports-revoked": withConsumer("broken-revoke", (d) => ({
+    start: (sink: BatchSink) => d.start({ ...sink, revoked: async () => {} }),
+  })),
+  /** Sends every key-less record to partition 0, whatever core chose. */
+  "keyless-one-partition": withProducer("broken-keyless", (d) => ({
+    send: (records: readonly RoutedRecord[]) => d.send(records.map((r) => (r.key === null ? { ...r, partition: 0 } : r))),
+  })),
+  /** `stop()` does nothing: the fetch loop goes on after core stopped it. */
+  "stop-does-nothing": withConsumer("broken-stop", () => ({ stop: async () => {} })),
+  /** Lists Kafka's internal topic with the others (core must drop it). */
+  "lists-internal-topics": withAdmin("broken-list", (d) => ({
+    listTopics: async () => [...(await d.listTopics()), "__consumer_offsets"],
+  })),
+  /** Reports a topic's partitions in reverse order (core must sort them). */
+  "unsorted-partitions": withAdmin("broken-metadata", (d) => ({
+    getTopicMetadata: async (topics) => (await d.getTopicMetadata(topics)).map((m) => ({ ...m, partitions: [...m.partitions].reverse() })),
+  })),
+  /** Answers `fetchCommittedOffsets(group, topic)` with every topic of the group (core must keep the one asked for). */
+  "committed-ignores-topic": withAdmin("broken-committed", (d) => ({
+    fetchCommittedOffsets: async (groupId) => d.fetchCommittedOffsets(groupId),
   })),
 };
