@@ -140,7 +140,10 @@ export interface IStreamingConsumer {
   commitOffsets(offsets?: readonly TopicPartitionOffset[]): ResultAsync<void, QiError>;
   /** The next message read from the partition is the one at `offset`. */
   seek(topic: string, partition: number, offset: string): ResultAsync<void, QiError>;
-  /** Stops delivering the partitions' messages (at a message boundary) until `resume`; `STATE` before `run()`. */
+  /**
+   * Stops delivering the partitions' messages (at a message boundary) until `resume`, or until
+   * the partition is revoked (as in Java: handed back later, it is consumed again); `STATE` before `run()`.
+   */
   pause(partitions: readonly TopicPartition[]): ResultAsync<void, QiError>;
   /** Delivers paused partitions again, from where they stopped. */
   resume(partitions: readonly TopicPartition[]): ResultAsync<void, QiError>;
