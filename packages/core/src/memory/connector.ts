@@ -18,8 +18,9 @@ import { MEMORY_CONNECTOR_NAME } from "./name.js";
  */
 export const memoryConnector: IStreamingConnector = {
   name: MEMORY_CONNECTOR_NAME,
-  // Nothing is compressed in process, so asking for a codec is UNSUPPORTED rather than ignored.
-  capabilities: { network: false, seek: true, pauseResume: true, eachBatch: true, idempotentProducer: true },
+  // Every codec a Kafka connector accepts, so a program tested on memory runs the same on Kafka:
+  // the records are stored uncompressed, which no consumer can tell apart.
+  capabilities: { network: false, seek: true, pauseResume: true, eachBatch: true, idempotentProducer: true, compression: ["gzip", "snappy", "lz4", "zstd"] },
   optionKeys: MEMORY_OPTION_KEYS,
   createProducer(context) {
     const options = memoryOptions(context.config);

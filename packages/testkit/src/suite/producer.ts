@@ -8,7 +8,7 @@ export { JAVA_MURMUR2_VECTORS };
 
 const ONE_MIB = 1024 * 1024;
 
-export const producerTests = defineGroup("producer", ({ test }) => {
+export const producerTests = defineGroup("producer", ({ test, caps }) => {
   test("a round trip keeps key, value (binary, UTF-8, empty, 1 MiB), headers and timestamp", async (bed) => {
     const topic = await bed.topic();
     const binary = Buffer.from([0, 1, 2, 253, 254, 255]);
@@ -81,6 +81,20 @@ export const producerTests = defineGroup("producer", ({ test }) => {
       expect(counts.every((c) => c >= 25), `${kind}: ${counts.join(" / ")} per partition`).toBe(true);
     }
   });
+
+  test("every codec the connector declares round-trips (compression)", async (bed) => {
+    const topic = await bed.topic(1);
+    for (const compression of caps.compression) {
+      const producer = must(await bed.client().getProducer({ compression }));
+      must(await producer.connect());
+      must(await producer.sendBatch(Array.from({ length: 20 }, (_, i) => ({ topic, message: { key: `${compression}-${i}`, value: `${compression}:${"z".repeat(200)}:${i}` } }))));
+    }
+    const { received } = await bed.consumer([topic], { groupId: bed.name("g") }, { fromBeginning: true });
+    await bed.waitFor(() => received.length >= 20 * caps.compression.length, `${20 * caps.compression.length} messages`);
+    for (const compression of caps.compression) {
+      expect(received.filter((m) => m.value!.toString().startsWith(`${compression}:`)).map((m) => m.key!.toString())).toEqual(Array.from({ length: 20 }, (_, i) => `${compression}-${i}`));
+    }
+  }, { when: caps.compression.length > 0 });
 
   test("order per key is kept", async (bed) => {
     const topic = await bed.topic(4);
