@@ -9,6 +9,7 @@ import { pathToFileURL } from "node:url";
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
 import { DEFAULT_CAPABILITIES, type IStreamingConnector } from "./connector.js";
 import { qiError, validationError, type QiError } from "./errors/qi-error.js";
+import { plainCopy, readInput } from "./input/read.js";
 import { processWide } from "./process-wide.js";
 
 /** A built-in connector: where its module is, and whether it needs brokers (known before loading). */
@@ -45,13 +46,49 @@ const registered = processWide("connectors", 1, () => new Map<string, IStreaming
 const loaded = new Map<string, IStreamingConnector>();
 const NAME = /^[a-z][a-z0-9-]{0,63}$/;
 
-/** Checks that a value has the connector shape, so a third-party mistake is a clear error. */
+const METHODS = ["createProducer", "createConsumer", "createAdmin", "healthCheck", "acceptsOption", "classifyError"] as const;
+
+/**
+ * A connector object read once, defensively: its name, a copy of its capabilities and option
+ * keys, and its methods read once and bound to it (`acceptsOption` answers false where it throws).
+ */
+function readConnectorObject(value: object): Record<string, unknown> {
+  const c = value as Record<string, unknown>;
+  const out: Record<string, unknown> = { name: c.name, capabilities: plainCopy(c.capabilities), optionKeys: plainCopy(c.optionKeys) };
+  for (const m of METHODS) {
+    const fn = c[m];
+    if (typeof fn !== "function") out[m] = fn;
+    else if (m === "acceptsOption") {
+      out[m] = (key: string): boolean => {
+        try {
+          return Reflect.apply(fn, value, [key]) === true;
+        } catch {
+          return false;
+        }
+      };
+    } else out[m] = (...args: unknown[]): unknown => Reflect.apply(fn, value, args);
+  }
+  return out;
+}
+
+/**
+ * Checks that a value has the connector shape, so a third-party mistake is a clear error, and
+ * returns the connector read once (see `readConnectorObject`): what core uses from then on.
+ */
 export function checkConnector(value: unknown): Result<IStreamingConnector, QiError> {
-  const c = value as Partial<IStreamingConnector> | null;
-  if (typeof c !== "object" || c === null) return err(validationError("connector", "must be a connector object"));
+  if (typeof value !== "object" || value === null) return err(validationError("connector", "must be a connector object"));
+  const read = readInput("connector", () => readConnectorObject(value));
+  if (read.isErr()) return err(read.error);
+  const c = read.value as Partial<IStreamingConnector>;
   if (typeof c.name !== "string" || !NAME.test(c.name)) return err(validationError("connector.name", "must be lower case [a-z0-9-], starting with a letter"));
   for (const f of ["createProducer", "createConsumer", "createAdmin", "healthCheck"] as const) {
     if (typeof c[f] !== "function") return err(validationError(`connector.${f}`, "must be a function"));
+  }
+  for (const f of ["acceptsOption", "classifyError"] as const) {
+    if (c[f] !== undefined && typeof c[f] !== "function") return err(validationError(`connector.${f}`, "must be a function when present"));
+  }
+  if (c.optionKeys !== undefined && (!Array.isArray(c.optionKeys) || c.optionKeys.some((k) => typeof k !== "string"))) {
+    return err(validationError("connector.optionKeys", "must be an array of strings when present"));
   }
   const caps = c.capabilities as unknown as Record<string, unknown> | null | undefined;
   if (typeof caps !== "object" || caps === null) return err(validationError("connector.capabilities", "must be an object"));
@@ -63,7 +100,9 @@ export function checkConnector(value: unknown): Result<IStreamingConnector, QiEr
       return err(validationError(`connector.capabilities.${flag}`, Array.isArray(fallback) ? "must be an array of codec names" : "must be a boolean"));
     }
   }
-  return ok(c as IStreamingConnector);
+  if (c.optionKeys === undefined) delete (c as { optionKeys?: unknown }).optionKeys;
+  for (const f of ["acceptsOption", "classifyError"] as const) if (c[f] === undefined) delete c[f];
+  return ok(Object.freeze(c) as IStreamingConnector);
 }
 
 /** Registers a third-party connector under its name; a built-in name cannot be taken. */
@@ -71,7 +110,7 @@ export function registerConnector(connector: IStreamingConnector): Result<void, 
   const checked = checkConnector(connector);
   if (checked.isErr()) return err(checked.error);
   const { name } = checked.value;
-  if (name in BUILTINS) {
+  if (Object.hasOwn(BUILTINS, name)) {
     return err(qiError("CONFLICT", "CONNECTOR_NAME_TAKEN", `"${name}" is a built-in connector name`, { context: { field: "connector.name" } }));
   }
   registered.set(name, checked.value);
@@ -80,14 +119,14 @@ export function registerConnector(connector: IStreamingConnector): Result<void, 
 
 /** Removes a registered connector (for tests). */
 export function unregisterConnector(name: string): void {
-  if (!(name in BUILTINS)) registered.delete(name);
+  if (typeof name === "string" && !Object.hasOwn(BUILTINS, name)) registered.delete(name);
 }
 
 /** Whether the connector named `name` needs brokers, without loading it; undefined when unknown. */
 export function connectorNeedsNetwork(name: string): boolean | undefined {
   const found = registered.get(name);
   if (found) return found.capabilities.network ?? DEFAULT_CAPABILITIES.network;
-  return BUILTINS[name]?.network;
+  return Object.hasOwn(BUILTINS, name) ? BUILTINS[name]!.network : undefined;
 }
 
 function fromModule(mod: unknown, pkg: string): Result<IStreamingConnector, QiError> {
@@ -123,7 +162,7 @@ export function resolveConnector(spec: string | IStreamingConnector): ResultAsyn
   }
   const found = registered.get(spec) ?? loaded.get(spec);
   if (found) return okAsync(found);
-  const builtin = BUILTINS[spec];
+  const builtin = Object.hasOwn(BUILTINS, spec) ? BUILTINS[spec] : undefined;
   if (builtin === undefined) {
     const known = [...new Set([...BUILTIN_CONNECTORS, ...registered.keys()])].join(", ");
     return errAsync(validationError("connector", `unknown connector "${spec.slice(0, 60)}" (known: ${known}; or registerConnector() your own)`));

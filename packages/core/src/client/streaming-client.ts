@@ -8,8 +8,11 @@ import { capabilitiesOf, type ConnectorContext, type IStreamingConnector } from 
 import { resolveConsumerConfig, resolveProducerConfig } from "../config/roles.js";
 import type { ConsumerConfig, ProducerConfig, StreamingConfig } from "../config/types.js";
 import { holdSecrets } from "../config/secrets.js";
-import { CONFIG_DEFAULTS, checkConfig, checkConsumerConfig, checkProducerConfig, resolveConfig } from "../config/validate.js";
-import { stateError, unsupportedError, validationError, type QiError } from "../errors/qi-error.js";
+import { CONFIG_DEFAULTS, readConfig, readConsumerConfig, readProducerConfig, resolveConfig } from "../config/validate.js";
+import type { ResolvedConfig } from "../config/types.js";
+import { toQiError } from "../errors/classify.js";
+import { isQiError, stateError, unsupportedError, validationError, type QiError } from "../errors/qi-error.js";
+import { readInput } from "../input/read.js";
 import type { IStreamingAdmin, IStreamingConsumer, IStreamingProducer } from "../interfaces.js";
 import { checkConnector, connectorNeedsNetwork, resolveConnector } from "../registry.js";
 import { attempt, withTimeout } from "../runtime/attempt.js";
@@ -43,6 +46,9 @@ function unsupportedProducerOption(connector: IStreamingConnector, config: Produ
   return undefined;
 }
 
+/** Clients whose constructor refused the config, and why. */
+const refused = new WeakMap<StreamingClient, QiError>();
+
 /**
  * The entry point: hands out the producer (cached), consumers (tracked) and the admin (cached)
  * of one connector, and `disconnect()` closes them all. Create it with `createStreamingClient`.
@@ -60,12 +66,20 @@ export class StreamingClient {
 
   // An ES #private field: util.inspect, JSON and structuredClone do not reach it, and what it
   // holds has its secrets in `Secret`s anyway.
+  // The validated snapshot taken at creation: the caller's object is never read again.
   readonly #config: StreamingConfig;
+  /** Why the config given to the constructor was refused (`createStreamingClient` returns it instead). */
+  readonly #invalid: QiError | undefined;
+  #resolved: ResolvedConfig | undefined;
 
-  /** Use `createStreamingClient`. */
+  /** Use `createStreamingClient`. Never throws: with a bad config, every method returns its error. */
   constructor(config: StreamingConfig) {
-    this.#config = holdSecrets(config);
-    this.connectorName = typeof config.connector === "object" ? config.connector.name : (config.connector ?? "memory");
+    const prepared = prepareConfig(config);
+    this.#invalid = prepared.isErr() ? prepared.error : undefined;
+    if (this.#invalid) refused.set(this, this.#invalid);
+    this.#config = prepared.isOk() ? prepared.value : Object.freeze({});
+    const spec = this.#config.connector;
+    this.connectorName = prepared.isErr() ? "invalid" : typeof spec === "object" ? spec.name : (spec ?? "memory");
   }
 
   /** The client's config (frozen), its secrets held as `Secret`s: it prints `[hidden]` for them. */
@@ -93,19 +107,22 @@ export class StreamingClient {
 
   /** The connector, loaded once; its options are checked here (it may come from a lazy import). */
   private context(): ResultAsync<{ connector: IStreamingConnector; context: ConnectorContext; telemetry: Telemetry | undefined }, QiError> {
+    if (this.#invalid) return errAsync(this.#invalid);
     if (this.closed) return errAsync(stateError("CLIENT_DISCONNECTED", "the client was disconnected; create a new one", { connector: this.connectorName }));
     this.#connector ??= resolveConnector(this.config.connector ?? "memory").andThen((c) => checkOptions(c, this.config.options ?? {}).map(() => c));
     return this.#connector.map((connector) => {
-      const resolved = resolveConfig(this.config, connector.name);
+      const resolved = (this.#resolved ??= resolveConfig(this.config, connector.name));
       this.#telemetry ??= Telemetry.create({ connector: connector.name, clientId: resolved.clientId }, resolved.telemetry);
       return { connector, context: { config: resolved, logger: resolved.logger }, telemetry: this.#telemetry };
     });
   }
 
   /** The producer, created once and cached (connect it before sending). */
-  getProducer(config?: ProducerConfig): ResultAsync<IStreamingProducer, QiError> {
-    const checked = checkProducerConfig(config);
+  getProducer(userConfig?: ProducerConfig): ResultAsync<IStreamingProducer, QiError> {
+    const checked = readProducerConfig(userConfig);
     if (checked.isErr()) return errAsync(checked.error);
+    // A plain copy of validated primitives: it serialises.
+    const config = checked.value;
     const key = JSON.stringify(config ?? {});
     return this.context().andThen(({ connector, context, telemetry }) => {
       if (this.#producer) {
@@ -132,9 +149,10 @@ export class StreamingClient {
   }
 
   /** A new consumer for a group (connect, subscribe, then run it); tracked for `disconnect()`. */
-  getConsumer(config: ConsumerConfig): ResultAsync<IStreamingConsumer, QiError> {
-    const checked = checkConsumerConfig(config);
+  getConsumer(userConfig: ConsumerConfig): ResultAsync<IStreamingConsumer, QiError> {
+    const checked = readConsumerConfig(userConfig);
     if (checked.isErr()) return errAsync(checked.error);
+    const config = checked.value;
     return this.context().andThen(({ connector, context, telemetry }) =>
       attempt(() => {
         const resolved = resolveConsumerConfig(config, context.config.requestTimeout);
@@ -158,7 +176,7 @@ export class StreamingClient {
 
   /** True when the backend answers within the connection timeout; false after `disconnect()`. */
   isHealthy(): ResultAsync<boolean, QiError> {
-    if (this.closed) return okAsync(false);
+    if (this.closed || this.#invalid) return okAsync(false);
     return this.context().andThen(({ connector, context }) =>
       attempt(async () => {
         try {
@@ -191,28 +209,59 @@ export class StreamingClient {
 }
 
 /**
- * Creates a client. Accepts a config or the `Result` of `configFromEnv()`. A bad config is a
- * `VALIDATION` error that names the field; nothing connects until a role object is connected.
+ * Reads a config once, defensively, checks it, finds the connector (a connector object is read
+ * once too) and holds its secrets: the frozen snapshot a client keeps.
  */
-export function createStreamingClient(config: StreamingConfig | Result<StreamingConfig, QiError> = {}): Result<StreamingClient, QiError> {
-  let plain: unknown = config;
-  if (typeof config === "object" && config !== null && "isErr" in config && typeof config.isErr === "function") {
-    const r = config as Result<StreamingConfig, QiError>;
-    if (r.isErr()) return err(r.error);
-    plain = r.value;
-  }
-  const checked = checkConfig(plain);
-  if (checked.isErr()) return err(checked.error);
-  const c = plain as StreamingConfig;
+function prepareConfig(config: unknown): Result<StreamingConfig, QiError> {
+  const read = readConfig(config);
+  if (read.isErr()) return err(read.error);
+  const c = read.value;
   const spec = c.connector ?? "memory";
+  let connector: IStreamingConnector | undefined;
   if (typeof spec === "string") {
     if (connectorNeedsNetwork(spec) === undefined) return err(validationError("connector", `unknown connector "${spec.slice(0, 60)}" (built-ins: memory, kafkajs, confluent, platformatic; or registerConnector() your own)`));
   } else {
     const valid = checkConnector(spec);
     if (valid.isErr()) return err(valid.error);
+    connector = valid.value;
   }
   // A registered connector says whether it needs brokers; a built-in not loaded yet is a network one.
-  const needsBrokers = typeof spec === "string" ? connectorNeedsNetwork(spec) : capabilitiesOf(spec).network;
-  if (needsBrokers && (c.brokers ?? []).length === 0) return err(validationError("brokers", `the ${typeof spec === "string" ? spec : spec.name} connector needs at least one "host:port"`));
-  return ok(new StreamingClient(c));
+  const needsBrokers = connector === undefined ? connectorNeedsNetwork(spec as string) : capabilitiesOf(connector).network;
+  if (needsBrokers && (c.brokers ?? []).length === 0) return err(validationError("brokers", `the ${connector?.name ?? (spec as string)} connector needs at least one "host:port"`));
+  return ok(holdSecrets(connector === undefined ? c : { ...c, connector }));
+}
+
+/** The config a caller passed, or the value of the `Result` it passed; read defensively. */
+function unwrapConfig(config: unknown): Result<unknown, QiError> {
+  const read = readInput("config", (): { error: unknown } | { value: unknown } => {
+    if (typeof config !== "object" || config === null || !("isErr" in config)) return { value: config };
+    const r = config as { isErr: unknown; error?: unknown; value?: unknown };
+    if (typeof r.isErr !== "function") return { value: config };
+    return (r.isErr as () => unknown).call(r) === true ? { error: r.error } : { value: r.value };
+  });
+  if (read.isErr()) return err(read.error);
+  if ("error" in read.value) {
+    const e = read.value.error;
+    return err(isQiError(e) ? e : toQiError(e, { operation: "createStreamingClient" }));
+  }
+  return ok(read.value.value);
+}
+
+/**
+ * Creates a client. Accepts a config or the `Result` of `configFromEnv()`. A bad config is a
+ * `VALIDATION` error that names the field; nothing connects until a role object is connected.
+ * The config is read once, into a snapshot the client keeps: changing the object afterwards
+ * changes nothing. Never throws, whatever it is given.
+ */
+export function createStreamingClient(config: StreamingConfig | Result<StreamingConfig, QiError> = {}): Result<StreamingClient, QiError> {
+  try {
+    const plain = unwrapConfig(config);
+    if (plain.isErr()) return err(plain.error);
+    const client = new StreamingClient(plain.value as StreamingConfig);
+    const invalid = refused.get(client);
+    return invalid ? err(invalid) : ok(client);
+  } catch (error) {
+    // Unreachable by design (every read of the input is guarded); this function never throws.
+    return err(toQiError(error, { operation: "createStreamingClient" }));
+  }
 }

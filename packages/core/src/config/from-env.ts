@@ -4,6 +4,7 @@
  */
 import { err, ok, type Result } from "neverthrow";
 import { validationError, type QiError } from "../errors/qi-error.js";
+import { describeValue, readInput } from "../input/read.js";
 import { holdSecrets } from "./secrets.js";
 import type { SaslMechanism, StreamingConfig } from "./types.js";
 
@@ -65,6 +66,24 @@ function bool(env: Env, name: keyof typeof ENV_VARS): Result<boolean | undefined
  * shows `[hidden]`; `.reveal()` one to read it.
  */
 export function configFromEnv(env: Env = process.env): Result<StreamingConfig, QiError> {
+  const read = readEnv(env);
+  return read.isErr() ? err(read.error) : fromPlainEnv(read.value);
+}
+
+/** The `QI_STREAMING_*` variables of `env`, each read once, defensively: strings or absent. */
+function readEnv(input: unknown): Result<Env, QiError> {
+  if (typeof input !== "object" || input === null) return err(validationError("env", `must be an object of strings, like process.env (got ${describeValue(input)})`));
+  const out: Record<string, string | undefined> = {};
+  for (const name of Object.keys(ENV_VARS)) {
+    const value = readInput(name, () => (input as Record<string, unknown>)[name]);
+    if (value.isErr()) return err(value.error);
+    if (value.value !== undefined && typeof value.value !== "string") return err(validationError(name, `must be a string (got ${describeValue(value.value)})`));
+    out[name] = value.value;
+  }
+  return ok(out);
+}
+
+function fromPlainEnv(env: Env): Result<StreamingConfig, QiError> {
   const numbers = {
     connectionTimeout: int(env, "QI_STREAMING_CONNECTION_TIMEOUT_MS"),
     requestTimeout: int(env, "QI_STREAMING_REQUEST_TIMEOUT_MS"),

@@ -29,6 +29,8 @@ export const CONSUMER_DEFAULTS = {
   },
   /** Stop consuming when the handler still fails. */
   onFailure: "stop",
+  /** ms `disconnect()` waits for handlers in flight (and as long again for the client to close). */
+  closeTimeoutMs: 10_000,
 } as const;
 
 /** A `ProducerConfig` resolved: acks as the protocol number, the send timeout in ms. */
@@ -73,6 +75,8 @@ export interface ResolvedConsumerConfig {
   readonly handlerTimeoutMs: number | undefined;
   /** Receives errors no call can return. */
   readonly onError: ((error: QiError) => void) | undefined;
+  /** ms `disconnect()` waits for handlers in flight, and at most as long again for the client to close. */
+  readonly closeTimeoutMs: number;
   /** ms `run()` waits for the group join: the session timeout plus the request timeout. */
   readonly joinTimeoutMs: number;
 }
@@ -123,6 +127,7 @@ export function resolveConsumerConfig(config: ConsumerConfig, requestTimeout: nu
     onFailure: config.onFailure ?? CONSUMER_DEFAULTS.onFailure,
     handlerTimeoutMs: config.handlerTimeoutMs,
     onError: config.onError,
+    closeTimeoutMs: config.closeTimeoutMs ?? CONSUMER_DEFAULTS.closeTimeoutMs,
     joinTimeoutMs: sessionTimeout + requestTimeout,
   };
 }

@@ -19,6 +19,11 @@ export class Secret<T = string> {
     Object.freeze(this);
   }
 
+  /** True for a real `Secret` (a brand check: a Proxy or a look-alike object is not one). */
+  static holds(value: unknown): value is Secret<unknown> {
+    return typeof value === "object" && value !== null && #value in value;
+  }
+
   /** The value itself: call it only to hand the value to the code that needs it. */
   reveal(): T {
     return this.#value;
@@ -47,12 +52,12 @@ export class Secret<T = string> {
 
 /** True for a `Secret`. */
 export function isSecret(value: unknown): value is Secret<unknown> {
-  return value instanceof Secret;
+  return Secret.holds(value);
 }
 
 /** The value of a `Secret`; any other value as it is. */
 export function revealSecret<T>(value: T | Secret<T>): T {
-  return value instanceof Secret ? (value.reveal() as T) : value;
+  return Secret.holds(value) ? (value.reveal() as T) : value;
 }
 
 /** A shallow copy of an options object with every `Secret` value revealed, for a client library. */
@@ -64,7 +69,7 @@ export function revealSecrets<T extends Readonly<Record<string, unknown>>>(value
 
 /** Holds `value` in a `Secret` (once: a `Secret` stays as it is); `undefined` stays undefined. */
 function hold(value: unknown): unknown {
-  return value === undefined || value instanceof Secret ? value : new Secret(value);
+  return value === undefined || Secret.holds(value) ? value : new Secret(value);
 }
 
 /** TLS options that carry secrets: the private key (its PEM objects may hold passphrases too), its passphrase, a PKCS#12 bundle. */

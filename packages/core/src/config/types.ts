@@ -183,6 +183,13 @@ export interface ConsumerConfig {
   readonly onFailure?: FailurePolicy;
   /** ms one handler attempt may take; past it the attempt fails with `HANDLER_TIMEOUT` and its signal aborts. @default no limit */
   readonly handlerTimeoutMs?: number;
+  /**
+   * ms `disconnect()` waits for the handlers in flight after aborting their `signal`; a handler
+   * still running then is abandoned (reported to `onError` as `HANDLER_ABANDONED`, its messages
+   * not committed). The client's commit, stop and leave then get at most as long again, so
+   * `disconnect()` settles within twice this, whatever a handler does. @default 10000
+   */
+  readonly closeTimeoutMs?: number;
   /** Called with every error the consumer cannot return from a call (handler failures, fetch errors). */
   readonly onError?: (error: import("../errors/qi-error.js").QiError) => void;
 }

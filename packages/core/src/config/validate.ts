@@ -4,6 +4,7 @@
  */
 import { err, ok, type Result } from "neverthrow";
 import { validationError, type QiError } from "../errors/qi-error.js";
+import { describeValue, isRecord, plainCopy, readInput } from "../input/read.js";
 import { defaultLogger, isSecretKey, safeLogger, type Logger } from "../logger.js";
 import { holdSecrets, isSecret, revealSecret } from "./secrets.js";
 import type { ConsumerConfig, ProducerConfig, ResolvedConfig, ResolvedSecurityConfig, StreamingConfig } from "./types.js";
@@ -37,14 +38,10 @@ type Check = Result<void, QiError>;
 const pass: Check = ok(undefined);
 const fail = (field: string, reason: string): Check => err(validationError(field, reason, { operation: "config" }));
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** A positive integer number of ms, when present. */
 export function checkPositiveInt(value: unknown, field: string, max = 2_147_483_647): Result<void, QiError> {
   if (value === undefined) return pass;
-  return typeof value === "number" && Number.isInteger(value) && value > 0 && value <= max ? pass : fail(field, `must be a positive integer (got ${String(value)})`);
+  return typeof value === "number" && Number.isInteger(value) && value > 0 && value <= max ? pass : fail(field, `must be a positive integer (got ${describeValue(value)})`);
 }
 
 function checkNonNegativeInt(value: unknown, field: string): Check {
@@ -56,7 +53,7 @@ function checkBrokers(brokers: unknown): Check {
   if (brokers === undefined) return pass;
   if (!Array.isArray(brokers)) return fail("brokers", 'must be an array of "host:port" strings');
   for (const [i, b] of brokers.entries()) {
-    if (typeof b !== "string" || !BROKER.test(b)) return fail(`brokers[${i}]`, `must be "host:port" (got ${JSON.stringify(b)?.slice(0, 60)})`);
+    if (typeof b !== "string" || !BROKER.test(b)) return fail(`brokers[${i}]`, `must be "host:port" (got ${describeValue(b)})`);
   }
   return pass;
 }
@@ -116,6 +113,50 @@ export function checkConfig(config: unknown): Check {
   ].reduce((acc, r) => (acc.isErr() ? acc : r), pass);
 }
 
+/** `security` read once: strictly, but for the TLS options, which may hold a client's own objects. */
+function copySecurity(value: unknown): unknown {
+  if (!isRecord(value)) return plainCopy(value);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    Object.defineProperty(out, key, { value: key === "ssl" ? plainCopy(v, true) : plainCopy(v), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/**
+ * Reads a user's config once, defensively, into a plain copy (see `input/read.ts`), with the
+ * logger's four methods read once and bound; then checks the copy. The copy is what the client
+ * keeps: changing the caller's object afterwards changes nothing.
+ */
+export function readConfig(config: unknown): Result<StreamingConfig, QiError> {
+  const read = readInput("config", () => {
+    if (!isRecord(config)) return config;
+    // Strict copies (class instances read as plain data), except where a client library's own
+    // objects may sit: `options` and the TLS options. The logger and a connector object are
+    // read as objects with methods (below; `checkConnector`).
+    const copy: Record<string, unknown> = {};
+    for (const key of Object.keys(config)) {
+      const value = config[key];
+      const copied = key === "options" ? plainCopy(value, true) : key === "logger" || key === "connector" ? value : key === "security" ? copySecurity(value) : plainCopy(value);
+      Object.defineProperty(copy, key, { value: copied, enumerable: true, writable: true, configurable: true });
+    }
+    if (typeof copy.logger === "object" && copy.logger !== null) {
+      const logger = copy.logger as Record<string, unknown>;
+      const methods: Record<string, unknown> = {};
+      for (const m of ["debug", "info", "warn", "error"]) {
+        const fn = logger[m];
+        methods[m] = typeof fn === "function" ? (fn as (...a: unknown[]) => unknown).bind(logger) : fn;
+      }
+      copy.logger = methods;
+    }
+    return copy;
+  });
+  if (read.isErr()) return err(read.error);
+  const checked = checkConfig(read.value);
+  return checked.isErr() ? err(checked.error) : ok(read.value as StreamingConfig);
+}
+
 /** The secrets a config carries, to scrub from logs and errors. */
 export function secretsOf(config: StreamingConfig): string[] {
   const text = (v: unknown): string[] =>
@@ -145,6 +186,22 @@ export function resolveConfig(userConfig: StreamingConfig, connectorName: string
   };
 }
 
+/** A producer config read once into a plain copy, then checked; the copy is what the producer uses. */
+export function readProducerConfig(config: unknown): Result<ProducerConfig | undefined, QiError> {
+  const read = readInput("producer config", () => plainCopy(config));
+  if (read.isErr()) return err(read.error);
+  const checked = checkProducerConfig(read.value);
+  return checked.isErr() ? err(checked.error) : ok(read.value as ProducerConfig | undefined);
+}
+
+/** A consumer config read once into a plain copy (functions kept), then checked. */
+export function readConsumerConfig(config: unknown): Result<ConsumerConfig, QiError> {
+  const read = readInput("consumer config", () => plainCopy(config));
+  if (read.isErr()) return err(read.error);
+  const checked = checkConsumerConfig(read.value);
+  return checked.isErr() ? err(checked.error) : ok(read.value as ConsumerConfig);
+}
+
 const PRODUCER_KEYS = new Set(["acks", "idempotent", "timeout", "compression", "lingerMs", "batchSize", "bufferMemory", "maxBlockMs", "closeTimeoutMs"]);
 const COMPRESSIONS = new Set(["none", "gzip", "snappy", "lz4", "zstd"]);
 
@@ -169,7 +226,7 @@ export function checkProducerConfig(config: unknown): Check {
   return checkPositiveInt(c.timeout, "producer.timeout");
 }
 
-const CONSUMER_KEYS = new Set(["groupId", "sessionTimeout", "autoCommit", "maxBatchSize", "maxBufferedBytes", "retry", "onFailure", "onError", "handlerTimeoutMs"]);
+const CONSUMER_KEYS = new Set(["groupId", "sessionTimeout", "autoCommit", "maxBatchSize", "maxBufferedBytes", "retry", "onFailure", "onError", "handlerTimeoutMs", "closeTimeoutMs"]);
 const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 
 function checkFailurePolicy(policy: unknown): Check {
@@ -194,6 +251,7 @@ export function checkConsumerConfig(config: unknown): Check {
     checkPositiveInt(c.maxBatchSize, "consumer.maxBatchSize", 1_000_000),
     checkPositiveInt(c.maxBufferedBytes, "consumer.maxBufferedBytes", 1_073_741_824),
     checkPositiveInt(c.handlerTimeoutMs, "consumer.handlerTimeoutMs"),
+    checkPositiveInt(c.closeTimeoutMs, "consumer.closeTimeoutMs"),
     checkPositiveInt(c.retry?.attempts, "consumer.retry.attempts", 1000),
     checkPositiveInt(c.retry?.initialBackoffMs, "consumer.retry.initialBackoffMs"),
     checkPositiveInt(c.retry?.maxBackoffMs, "consumer.retry.maxBackoffMs"),

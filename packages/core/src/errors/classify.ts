@@ -7,6 +7,7 @@
  * connector's own hint for client-specific classes and codes, then Node's network error codes,
  * then a generic `INTERNAL`.
  */
+import { describeThrown } from "../input/read.js";
 import { kafkaErrorByCode, kafkaErrorByName } from "./kafka-codes.js";
 import { isQiError, qiError, withContext, type ErrorCategory, type ErrorContext, type QiError } from "./qi-error.js";
 
@@ -34,8 +35,14 @@ const NETWORK_CODES: Record<string, ErrorHint> = {
   ETIMEDOUT: { category: "TIMEOUT", code: "TIMEOUT", retriable: true },
 };
 
+/** A property of a thrown value; undefined when absent or when reading it throws (a getter, a revoked Proxy). */
 function field(value: unknown, name: string): unknown {
-  return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+  if (typeof value !== "object" || value === null) return undefined;
+  try {
+    return (value as Record<string, unknown>)[name];
+  } catch {
+    return undefined;
+  }
 }
 
 /** The chain of nested errors, outermost first, depth-limited against cycles. */
@@ -48,7 +55,11 @@ export function unwrapError(error: unknown): unknown[] {
     out.push(e);
     for (const key of ["cause", "originalError", "error"]) visit(field(e, key), depth + 1);
     const nested = field(e, "errors");
-    if (Array.isArray(nested)) for (const n of nested) visit(n, depth + 1);
+    try {
+      if (Array.isArray(nested)) for (let i = 0; i < nested.length && i < 100; i++) visit(nested[i], depth + 1);
+    } catch {
+      // An `errors` array whose reads throw: the leaves read so far are kept.
+    }
   };
   visit(error, 0);
   return out;
@@ -74,10 +85,19 @@ function protocolHint(leaf: unknown): ErrorHint & { kafkaCode: string; kafkaErro
   return undefined;
 }
 
+/** What the value says: its message, or what was thrown (`String()` of some values throws: never used). */
 function messageOf(error: unknown): string {
-  if (typeof error === "string") return error;
-  const m = field(error, "message");
-  return typeof m === "string" && m.length > 0 ? m : String(error);
+  return describeThrown(error);
+}
+
+/** A copy of a QiError-shaped value from elsewhere, read defensively; undefined when it cannot be read. */
+function ownQiError(error: unknown, context: ErrorContext): QiError | undefined {
+  try {
+    if (!isQiError(error)) return undefined;
+    return withContext(error, context);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -87,7 +107,27 @@ function messageOf(error: unknown): string {
  * @param hinter the connector's classifier for its client's own error classes
  */
 export function toQiError(error: unknown, context: ErrorContext = {}, hinter?: ErrorHinter): QiError {
-  if (isQiError(error)) return withContext(error, context);
+  try {
+    return classify(error, context, hinter);
+  } catch {
+    // Unreachable by design (every read above is guarded); kept so this function never throws.
+    return qiError("INTERNAL", "UNEXPECTED_ERROR", messageOf(error), { context, cause: error });
+  }
+}
+
+function hintOf(hinter: ErrorHinter | undefined, leaf: unknown): ErrorHint | undefined {
+  if (!hinter) return undefined;
+  try {
+    const hint = hinter(leaf);
+    return hint !== undefined && typeof hint.category === "string" && typeof hint.code === "string" ? hint : undefined;
+  } catch {
+    return undefined; // a connector's classifier that throws is no hint
+  }
+}
+
+function classify(error: unknown, context: ErrorContext, hinter: ErrorHinter | undefined): QiError {
+  const own = ownQiError(error, context);
+  if (own) return own;
   const chain = unwrapError(error);
   // Deepest protocol code wins: the outer layers are retry wrappers around it.
   for (const leaf of [...chain].reverse()) {
@@ -101,7 +141,7 @@ export function toQiError(error: unknown, context: ErrorContext = {}, hinter?: E
     }
   }
   for (const leaf of [...chain].reverse()) {
-    const hint = hinter?.(leaf);
+    const hint = hintOf(hinter, leaf);
     if (hint) return qiError(hint.category, hint.code, messageOf(leaf), { retriable: hint.retriable ?? false, context, cause: error });
   }
   for (const leaf of [...chain].reverse()) {
@@ -115,6 +155,7 @@ export function toQiError(error: unknown, context: ErrorContext = {}, hinter?: E
 
 /** Wraps a failure of user code (a handler, a callback) as a `HANDLER` error. */
 export function handlerError(error: unknown, context: ErrorContext = {}): QiError {
-  if (isQiError(error)) return withContext(error, context);
+  const own = ownQiError(error, context);
+  if (own) return own;
   return qiError("HANDLER", "HANDLER_FAILED", `handler failed: ${messageOf(error)}`, { context, cause: error });
 }

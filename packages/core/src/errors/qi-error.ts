@@ -132,15 +132,20 @@ const CATEGORY_SET = new Set<string>(ERROR_CATEGORIES);
 /** True for objects shaped like a `QiError` (from this or another copy of the library). */
 export function isQiError(value: unknown): value is QiError {
   if (typeof value !== "object" || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return (
-    typeof v.code === "string" &&
-    typeof v.message === "string" &&
-    typeof v.retriable === "boolean" &&
-    typeof v.category === "string" &&
-    CATEGORY_SET.has(v.category) &&
-    typeof v.context === "object"
-  );
+  try {
+    const v = value as Record<string, unknown>;
+    const category = v.category;
+    return (
+      typeof v.code === "string" &&
+      typeof v.message === "string" &&
+      typeof v.retriable === "boolean" &&
+      typeof category === "string" &&
+      CATEGORY_SET.has(category) &&
+      typeof v.context === "object"
+    );
+  } catch {
+    return false; // a value whose reads throw (a getter, a revoked Proxy) is not a QiError
+  }
 }
 
 /** Adds context to an error without losing what it already carries. */

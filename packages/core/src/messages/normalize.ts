@@ -5,6 +5,7 @@
  */
 import { err, ok, type Result } from "neverthrow";
 import { validationError, type ErrorContext, type QiError } from "../errors/qi-error.js";
+import { readInput } from "../input/read.js";
 import type { ConsumedMessage, OutgoingRecord, StreamingMessage } from "./types.js";
 
 const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
@@ -62,16 +63,30 @@ function toHeaders(headers: unknown, context: ErrorContext): Result<Record<strin
   return ok(out);
 }
 
-/** Validates and copies a message to produce. Never mutates its input. */
+type MessageFields = Partial<Record<keyof StreamingMessage, unknown>>;
+
+/** The fields of a message, each read once (a getter or a Proxy trap may throw: call inside `readInput`). */
+function readMessage(message: object): MessageFields {
+  const m = message as MessageFields;
+  return { value: m.value, key: m.key, headers: m.headers, timestamp: m.timestamp, partition: m.partition };
+}
+
+/** Validates and copies a message to produce. Never mutates its input; reads each of its fields once, defensively. */
 export function normalizeOutgoing(topic: unknown, message: unknown, context: ErrorContext = {}): Result<OutgoingRecord, QiError> {
   const name = checkTopicName(topic, context);
   if (name.isErr()) return err(name.error);
   const ctx = { ...context, topic: name.value };
-  if (typeof message !== "object" || message === null || Array.isArray(message)) {
-    return err(validationError("message", "must be an object with a value", ctx));
-  }
-  const m = message as Partial<Record<keyof StreamingMessage, unknown>>;
-  if (!("value" in m) || m.value === undefined) return err(validationError("message.value", "is required (null for a tombstone)", ctx));
+  const read = readInput("message", () => {
+    if (typeof message !== "object" || message === null || Array.isArray(message)) return undefined;
+    // The copy's buffers and headers are made inside the same `try`: a Buffer's or a header object's reads may throw too.
+    return toRecord(name.value, readMessage(message), ctx);
+  }, ctx);
+  if (read.isErr()) return err(read.error);
+  return read.value ?? err(validationError("message", "must be an object with a value", ctx));
+}
+
+function toRecord(topic: string, m: MessageFields, ctx: ErrorContext): Result<OutgoingRecord, QiError> {
+  if (m.value === undefined) return err(validationError("message.value", "is required (null for a tombstone)", ctx));
   const value = toBuffer(m.value, "message.value", ctx);
   if (value.isErr()) return err(value.error);
   const key = m.key === undefined ? ok(null) : toBuffer(m.key, "message.key", ctx);
@@ -91,14 +106,21 @@ export function normalizeOutgoing(topic: unknown, message: unknown, context: Err
     if (p.isErr()) return err(validationError("message.partition", p.error.message.replace(/^partition: /, ""), ctx));
     partition = p.value;
   }
-  return ok({ topic: name.value, key: key.value, value: value.value, headers: headers.value, timestamp, partition });
+  return ok({ topic, key: key.value, value: value.value, headers: headers.value, timestamp, partition });
 }
 
 /** Validates a batch: an array of `{ topic, message }`; the first bad entry is named by index. */
 export function normalizeBatch(batch: unknown, context: ErrorContext = {}): Result<OutgoingRecord[], QiError> {
+  const read = readInput("batch", () => readBatch(batch, context), context);
+  return read.isErr() ? err(read.error) : read.value;
+}
+
+/** Reads the batch once: its length, each entry, each entry's topic and message (inside `readInput`). */
+function readBatch(batch: unknown, context: ErrorContext): Result<OutgoingRecord[], QiError> {
   if (!Array.isArray(batch)) return err(validationError("batch", "must be an array of { topic, message }", context));
-  const out: OutgoingRecord[] = new Array(batch.length);
-  for (let i = 0; i < batch.length; i++) {
+  const length = batch.length;
+  const out: OutgoingRecord[] = new Array<OutgoingRecord>(length);
+  for (let i = 0; i < length; i++) {
     const entry: unknown = batch[i];
     if (typeof entry !== "object" || entry === null) return err(validationError(`batch[${i}]`, "must be { topic, message }", context));
     const e = entry as { topic?: unknown; message?: unknown };

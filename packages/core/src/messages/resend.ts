@@ -21,15 +21,29 @@ export interface ResendOptions {
  * have written anything (`VALIDATION`, `STATE`); otherwise none, as nothing is known.
  */
 export function messagesToResend<T>(items: readonly T[], error: QiError, options: ResendOptions = {}): T[] {
-  const outcomes = error.outcomes;
-  if (outcomes === undefined || outcomes.length !== items.length) return error.category === "VALIDATION" || error.category === "STATE" ? [...items] : [];
-  return items.filter((_, i) => {
-    const status = outcomes[i]!.status;
-    return status === "not-written" || (status === "unknown" && options.includeUnknown === true);
-  });
+  // Read defensively: given anything (a value whose reads throw included), it answers, never throws.
+  try {
+    if (!Array.isArray(items)) return [];
+    const list = [...(items as readonly T[])];
+    const outcomes: unknown = error.outcomes;
+    const category: unknown = error.category;
+    const includeUnknown = typeof options === "object" && options !== null && options.includeUnknown === true;
+    if (!Array.isArray(outcomes) || outcomes.length !== list.length) return category === "VALIDATION" || category === "STATE" ? list : [];
+    const statuses = (outcomes as unknown[]).map((o) => (typeof o === "object" && o !== null ? (o as { status?: unknown }).status : undefined));
+    return list.filter((_, i) => statuses[i] === "not-written" || (statuses[i] === "unknown" && includeUnknown));
+  } catch {
+    return []; // nothing can be known of an unreadable error: resend nothing
+  }
 }
 
 /** True when a failed send may have written some of its messages (any written or unknown). */
 export function mayHaveBeenWritten(error: QiError): boolean {
-  return error.outcomes === undefined ? error.category !== "VALIDATION" && error.category !== "STATE" : error.outcomes.some((o) => o.status !== "not-written");
+  try {
+    const outcomes: unknown = error.outcomes;
+    if (outcomes === undefined) return error.category !== "VALIDATION" && error.category !== "STATE";
+    if (!Array.isArray(outcomes)) return true;
+    return (outcomes as unknown[]).some((o) => typeof o !== "object" || o === null || (o as { status?: unknown }).status !== "not-written");
+  } catch {
+    return true; // an unreadable error: it may have been written
+  }
 }

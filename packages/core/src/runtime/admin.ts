@@ -1,15 +1,20 @@
 /** The public admin: validation, lifecycle and Results around a connector's `AdminDriver`. */
 import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
 import type { AdminDriver, IStreamingConnector, ResolvedTopicConfig } from "../connector.js";
+import { toQiError } from "../errors/classify.js";
 import { qiError, validationError, type ErrorContext, type QiError } from "../errors/qi-error.js";
 import type { IStreamingAdmin, TopicConfig, TopicMetadata } from "../interfaces.js";
+import { plainCopy, readInput } from "../input/read.js";
 import { checkTopicName } from "../messages/normalize.js";
 import type { TopicPartitionOffset } from "../messages/types.js";
 import { attempt } from "./attempt.js";
 import { Lifecycle } from "./lifecycle.js";
 
-function checkTopicNames(topics: unknown, context: ErrorContext): Result<string[], QiError> {
-  if (!Array.isArray(topics)) return err(validationError("topics", "must be an array of topic names", context));
+function checkTopicNames(input: unknown, context: ErrorContext): Result<string[], QiError> {
+  const read = readInput("topics", () => (Array.isArray(input) ? [...(input as unknown[])] : undefined), context);
+  if (read.isErr()) return err(read.error);
+  const topics = read.value;
+  if (topics === undefined) return err(validationError("topics", "must be an array of topic names", context));
   const out: string[] = [];
   for (const t of topics) {
     const name = checkTopicName(t, context);
@@ -21,7 +26,11 @@ function checkTopicNames(topics: unknown, context: ErrorContext): Result<string[
 
 const isCount = (n: unknown, max: number): boolean => typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= max;
 
-function checkTopicConfigs(topics: unknown, context: ErrorContext): Result<ResolvedTopicConfig[], QiError> {
+function checkTopicConfigs(input: unknown, context: ErrorContext): Result<ResolvedTopicConfig[], QiError> {
+  // One defensive read of everything given (configs included) into a plain copy; checked below.
+  const read = readInput("topics", () => plainCopy(input), context);
+  if (read.isErr()) return err(read.error);
+  const topics = read.value;
   if (!Array.isArray(topics) || topics.length === 0) return err(validationError("topics", "must be a non-empty array of { topic, numPartitions? }", context));
   const out: ResolvedTopicConfig[] = [];
   for (const [i, t] of topics.entries()) {
@@ -69,7 +78,13 @@ export class GuardedAdmin implements IStreamingAdmin {
     const context: ErrorContext = { connector: this.connector.name, operation };
     const state = this.lifecycle.require(operation, context);
     if (state.isErr()) return errAsync(state.error);
-    const input = check(context);
+    let input: Result<I, QiError>;
+    try {
+      input = check(context);
+    } catch (error) {
+      // The checks read their input defensively; this is the guard's last line all the same.
+      return errAsync(toQiError(error, context, this.connector.classifyError));
+    }
     if (input.isErr()) return errAsync(input.error);
     return attempt(() => fn(input.value), context, this.connector.classifyError);
   }
@@ -139,6 +154,10 @@ export class GuardedAdmin implements IStreamingAdmin {
   }
 
   getNativeClient(): unknown {
-    return this.#driver.native();
+    try {
+      return this.#driver.native();
+    } catch {
+      return undefined;
+    }
   }
 }

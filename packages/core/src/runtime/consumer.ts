@@ -13,9 +13,9 @@ import { qiError, stateError, unsupportedError, type ErrorContext, type QiError 
 import type { IStreamingConsumer, RunConfig, SubscriptionConfig } from "../interfaces.js";
 import type { ConsumedBatch, ConsumedMessage, TopicPartition, TopicPartitionOffset } from "../messages/types.js";
 import { partitionKey } from "../partitioner/router.js";
-import { attempt, withTimeout } from "./attempt.js";
+import { attempt, promiseOf, withTimeout } from "./attempt.js";
 import { CommitPipeline } from "./commit-pipeline.js";
-import { checkOffsets, checkPartitions, checkRunConfig, checkSubscription, checkTopicPartitionOffset } from "./consumer-checks.js";
+import { checkOffsets, checkPartitions, checkRunConfig, checkSubscription, checkTopicPartitionOffset, type CheckedHandler } from "./consumer-checks.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import { FailurePolicyRunner } from "./failure-policy.js";
 import { runWithRetry, Sleeper } from "./handler-runner.js";
@@ -31,10 +31,15 @@ export class GuardedConsumer implements IStreamingConsumer {
   private failedStop = false;
   private running = false;
   private stopping = false;
-  private handler: RunConfig | undefined;
+  private handler: CheckedHandler | undefined;
   private readonly paused = new Set<string>();
-  /** Deliveries in progress and their partition: awaited before a revocation and on disconnect. */
-  private readonly deliveries = new Map<Promise<void>, string>();
+  /**
+   * Deliveries in progress, their partition, and how to let the driver go on without them:
+   * awaited before a revocation and on disconnect (up to `closeTimeoutMs`, then abandoned).
+   */
+  private readonly deliveries = new Map<Promise<void>, { key: string; release: () => void }>();
+  /** Bumped when `disconnect()` abandons handlers: what they do after that is neither committed nor acted on. */
+  private generation = 0;
   /** Bumped by every seek, so a delivery in progress knows to stop. */
   private readonly seekEpoch = new Map<string, number>();
 
@@ -64,7 +69,13 @@ export class GuardedConsumer implements IStreamingConsumer {
     const context = this.ctx(operation);
     const state = this.lifecycle.require(operation, context);
     if (state.isErr()) return errAsync(state.error);
-    const checked = check?.();
+    let checked: Result<void, QiError> | undefined;
+    try {
+      checked = check?.();
+    } catch (error) {
+      // The checks read their input defensively; this is the guard's last line all the same.
+      return errAsync(toQiError(error, context, this.connector.classifyError));
+    }
     if (checked?.isErr()) return errAsync(checked.error);
     return attempt(fn, context, this.connector.classifyError);
   }
@@ -74,6 +85,7 @@ export class GuardedConsumer implements IStreamingConsumer {
       () =>
         this.lifecycle.connect(async () => {
           this.stopping = false;
+          this.sleeper.reset();
           await this.#driver.connect();
         }),
       this.ctx("consumer.connect"),
@@ -83,23 +95,31 @@ export class GuardedConsumer implements IStreamingConsumer {
 
   subscribe(config: SubscriptionConfig): ResultAsync<void, QiError> {
     const context = this.ctx("consumer.subscribe");
+    let checked: Required<SubscriptionConfig> | undefined;
     return this.op(
       "consumer.subscribe",
       async () => {
-        await this.#driver.subscribe([...config.topics], config.fromBeginning ?? false);
+        await this.#driver.subscribe([...checked!.topics], checked!.fromBeginning);
         this.subscribed = true;
       },
-      () => (this.running ? err(stateError("ALREADY_RUNNING", "consumer.subscribe: subscribe before run()", context)) : checkSubscription(config, context)),
+      () => {
+        if (this.running) return err(stateError("ALREADY_RUNNING", "consumer.subscribe: subscribe before run()", context));
+        const copy = checkSubscription(config, context);
+        if (copy.isErr()) return err(copy.error);
+        checked = copy.value;
+        return ok(undefined);
+      },
     );
   }
 
   /** Starts the handler; resolves once the group is joined (bounded by the join timeout). */
   run(config: RunConfig): ResultAsync<void, QiError> {
     const context = this.ctx("consumer.run");
+    let handler: CheckedHandler | undefined;
     return this.op(
       "consumer.run",
       async () => {
-        this.handler = config;
+        this.handler = handler;
         this.running = true;
         try {
           await withTimeout(this.#driver.start(this.sink), this.config.joinTimeoutMs, () =>
@@ -113,9 +133,10 @@ export class GuardedConsumer implements IStreamingConsumer {
       () => {
         if (this.running) return err(stateError("ALREADY_RUNNING", "consumer.run: the consumer is already running", context));
         if (!this.subscribed) return err(stateError("NOT_SUBSCRIBED", "consumer.run: call subscribe() first", context));
-        const kind = checkRunConfig(config, context);
-        if (kind.isErr()) return err(kind.error);
-        if (kind.value === "eachBatch" && !capabilitiesOf(this.connector).eachBatch) return err(unsupportedError("eachBatch", context));
+        const checked = checkRunConfig(config, context);
+        if (checked.isErr()) return err(checked.error);
+        if ("eachBatch" in checked.value && !capabilitiesOf(this.connector).eachBatch) return err(unsupportedError("eachBatch", context));
+        handler = checked.value;
         return ok(undefined);
       },
     );
@@ -207,32 +228,48 @@ export class GuardedConsumer implements IStreamingConsumer {
   }
 
   assignment(): readonly TopicPartition[] {
-    return this.running ? this.#driver.assignment() : [];
+    if (!this.running) return [];
+    try {
+      const owned = this.#driver.assignment();
+      return Array.isArray(owned) ? owned : [];
+    } catch (error) {
+      this.report(toQiError(error, this.ctx("consumer.assignment"), this.connector.classifyError));
+      return [];
+    }
   }
 
-  /** Finishes in-flight handlers, commits, stops fetching, leaves the group. */
+  /**
+   * Aborts the handlers' signals, waits for them up to `closeTimeoutMs` (then abandons them,
+   * reported to `onError`, their messages not committed), commits, stops fetching and leaves
+   * the group, those steps bounded by `closeTimeoutMs` too: it settles within twice that.
+   */
   disconnect(): ResultAsync<void, QiError> {
+    const bound = this.config.closeTimeoutMs;
     return attempt(
       () =>
         this.lifecycle.disconnect(async () => {
-          // From here a new delivery hands nothing to the handler.
+          // From here a new delivery hands nothing to the handler; back-offs end, signals abort.
           this.stopping = true;
-          this.sleeper.abort();
+          this.sleeper.abort(stateError("CONSUMER_CLOSING", "the consumer is disconnecting", this.ctx("consumer.disconnect")));
+          const closeBy = Date.now() + 2 * bound;
+          const left = (): number => Math.max(1, closeBy - Date.now());
           try {
             if (this.running) {
               // Finish in-flight handlers and commit while the client can still commit,
               // then stop fetching.
-              await this.idle();
-              if (this.config.autoCommit) await this.commits.commitPending();
-              await this.#driver.stop();
-              await this.idle();
+              if (!(await this.idle(undefined, bound))) this.abandon(bound);
+              await this.closing(async () => {
+                if (this.config.autoCommit) await this.commits.commitPending();
+                await this.#driver.stop();
+              }, left());
+              if (!(await this.idle(undefined, left()))) this.abandon(bound);
             }
           } finally {
             this.running = false;
             this.subscribed = false;
             this.paused.clear();
             await this.policy.close();
-            await this.#driver.disconnect();
+            await this.closing(() => this.#driver.disconnect(), left());
           }
         }),
       this.ctx("consumer.disconnect"),
@@ -240,12 +277,49 @@ export class GuardedConsumer implements IStreamingConsumer {
     );
   }
 
-  /** Resolves once no delivery (of the partitions `keys` names, or of any) is in progress. */
-  private async idle(keys?: ReadonlySet<string>): Promise<void> {
+  /** Runs a step of closing the client, failing it with `TIMEOUT` past `ms`. */
+  private closing(step: () => Promise<void>, ms: number): Promise<void> {
+    return withTimeout(promiseOf(step), ms, () =>
+      qiError("TIMEOUT", "CLOSE_TIMED_OUT", `consumer.disconnect: the client did not close within ${ms} ms (closeTimeoutMs ${this.config.closeTimeoutMs})`, { retriable: true, context: this.ctx("consumer.disconnect") }),
+    );
+  }
+
+  /** Gives up on the handlers still running: the driver goes on without them; reported once. */
+  private abandon(waited: number): void {
+    if (this.deliveries.size === 0) return;
+    this.generation++;
+    const partitions = [...new Set([...this.deliveries.values()].map((d) => d.key))];
+    for (const [delivery, d] of [...this.deliveries]) {
+      this.deliveries.delete(delivery);
+      d.release();
+    }
+    this.report(
+      qiError("HANDLER", "HANDLER_ABANDONED", `consumer.disconnect: ${partitions.length} handler(s) still running after ${waited} ms (closeTimeoutMs) were abandoned; their messages are not committed`, {
+        context: this.ctx("consumer.disconnect", { partitions }),
+      }),
+    );
+  }
+
+  /**
+   * Resolves once no delivery (of the partitions `keys` names, or of any) is in progress: true,
+   * or false when `ms` passed first.
+   */
+  private async idle(keys?: ReadonlySet<string>, ms?: number): Promise<boolean> {
+    const deadline = ms === undefined ? undefined : Date.now() + ms;
     for (;;) {
-      const running = [...this.deliveries].filter(([, key]) => keys?.has(key) ?? true).map(([d]) => d);
-      if (running.length === 0) return;
-      await Promise.allSettled(running);
+      const running = [...this.deliveries].filter(([, d]) => keys?.has(d.key) ?? true).map(([p]) => p);
+      if (running.length === 0) return true;
+      if (deadline === undefined) await Promise.allSettled(running);
+      else {
+        const rest = deadline - Date.now();
+        if (rest <= 0) return false;
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = await Promise.race([
+          Promise.allSettled(running).then(() => false),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), rest))),
+        ]).finally(() => clearTimeout(timer));
+        if (timedOut) return false;
+      }
     }
   }
 
@@ -254,7 +328,11 @@ export class GuardedConsumer implements IStreamingConsumer {
   }
 
   getNativeClient(): unknown {
-    return this.#driver.native();
+    try {
+      return this.#driver.native();
+    } catch {
+      return undefined;
+    }
   }
 
   private report(error: QiError): void {
@@ -269,14 +347,28 @@ export class GuardedConsumer implements IStreamingConsumer {
   /** The callbacks the driver calls. */
   private readonly sink: BatchSink = {
     deliver: (batch) => {
-      const delivery = this.deliver(batch).catch((error: unknown) => this.report(toQiError(error, this.ctx("consumer.deliver"), this.connector.classifyError)));
-      this.deliveries.set(delivery, partitionKey(batch.topic, batch.partition));
-      return delivery.finally(() => this.deliveries.delete(delivery));
+      // Never rejects, whatever the handler throws or returns: the driver's fetch loop awaits it.
+      const delivery = promiseOf(() => this.deliver(batch)).catch((error: unknown) => this.report(toQiError(error, this.ctx("consumer.deliver"), this.connector.classifyError)));
+      let key: string;
+      try {
+        key = partitionKey(batch.topic, batch.partition);
+      } catch {
+        key = "?";
+      }
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      this.deliveries.set(delivery, { key, release });
+      // Resolves when the delivery ends, or when disconnect() abandons it.
+      return Promise.race([delivery.finally(() => this.deliveries.delete(delivery)), released]);
     },
     revoked: async (partitions) => {
-      const keys = new Set(partitions.map((p) => partitionKey(p.topic, p.partition)));
+      const keys = new Set([...partitions].map((p) => partitionKey(p.topic, p.partition)));
       await this.idle(keys);
-      for (const k of keys) this.paused.delete(k);
+      // A pause ends with the assignment (as in Java's consumer): a partition handed back later
+      // is consumed again. Clients that keep their own pause state (kafkajs, librdkafka) are
+      // told; one that no longer knows the partition may refuse, which changes nothing.
+      const unpaused = partitions.filter((p) => this.paused.delete(partitionKey(p.topic, p.partition)));
+      if (unpaused.length > 0) await this.#driver.resume(unpaused).catch(() => undefined);
       if (!this.config.autoCommit) return;
       try {
         await this.commits.commitPending((o) => keys.has(partitionKey(o.topic, o.partition)));
@@ -310,6 +402,9 @@ export class GuardedConsumer implements IStreamingConsumer {
   private async deliverSlice(batch: ConsumedBatch): Promise<boolean> {
     const handler = this.handler;
     if (!handler || this.stopping || batch.messages.length === 0) return false;
+    const generation = this.generation;
+    // True once disconnect() abandoned this delivery: nothing more is committed or acted on.
+    const abandoned = (): boolean => this.generation !== generation;
     const key = partitionKey(batch.topic, batch.partition);
     const epoch = this.seekEpoch.get(key) ?? 0;
     const interrupted = (): boolean => this.stopping || this.paused.has(key) || (this.seekEpoch.get(key) ?? 0) !== epoch;
@@ -321,22 +416,26 @@ export class GuardedConsumer implements IStreamingConsumer {
       if (interrupted()) resumeAt = batch.messages[0]!.offset;
       else {
         const end = this.telemetry?.startProcess(batch.messages, this.config.groupId, batch.highWatermark);
-        const outcome = await runWithRetry((c) => handler.eachBatch(batch, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+        const eachBatch = handler.eachBatch;
+        const outcome = await runWithRetry((c) => eachBatch(batch, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
         end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
+        if (abandoned()) return false;
         const first = batch.messages[0]!;
         const last = batch.messages[batch.messages.length - 1]!;
         if (outcome.ok || (await this.fail(outcome, batch.messages, base))) next = (BigInt(last.offset) + 1n).toString();
         else resumeAt = first.offset;
       }
     } else {
+      const eachMessage = handler.eachMessage;
       for (const message of batch.messages) {
         if (interrupted()) {
           resumeAt = message.offset;
           break;
         }
         const end = this.telemetry?.startProcess([message], this.config.groupId, batch.highWatermark);
-        const outcome = await runWithRetry((c) => handler.eachMessage(message, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+        const outcome = await runWithRetry((c) => eachMessage(message, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
         end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
+        if (abandoned()) return false;
         if (!outcome.ok && !(await this.fail(outcome, [message], { ...base, offset: message.offset }))) {
           resumeAt = message.offset;
           break;

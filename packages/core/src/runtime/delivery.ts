@@ -91,8 +91,9 @@ export class Delivery {
 
   written(part: DeliveryPart, results: readonly ProduceResult[]): void {
     if (part.settled) return;
-    if (results.length !== part.records.length) {
-      this.failed(part, { code: "NO_DELIVERY_REPORT", category: "INTERNAL", message: `the connector returned ${results.length} reports for ${part.records.length} messages`, retriable: false, context: this.context });
+    if (!Array.isArray(results) || results.length !== part.records.length) {
+      const count = Array.isArray(results) ? results.length : 0;
+      this.failed(part, { code: "NO_DELIVERY_REPORT", category: "INTERNAL", message: `the connector returned ${count} reports for ${part.records.length} messages`, retriable: false, context: this.context });
       return;
     }
     part.settled = true;

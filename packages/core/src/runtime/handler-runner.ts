@@ -11,9 +11,25 @@ export const HANDLER_RETRY_DEFAULTS: Required<HandlerRetryConfig> = { attempts: 
 
 export type HandlerOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown; readonly aborted: boolean };
 
-/** An abortable sleep: `abort()` wakes every sleeper at once. */
+/**
+ * An abortable sleep, and the signals of the attempts running: `abort()` wakes every sleeper at
+ * once and aborts every running attempt's signal (the consumer's disconnect).
+ */
 export class Sleeper {
   private readonly wakers = new Set<() => void>();
+  private readonly attempts = new Set<AttemptContext>();
+  private reason: unknown;
+  private aborted = false;
+
+  /** Tracks a running attempt, whose signal `abort()` aborts (at once when already aborted). */
+  track(context: AttemptContext): void {
+    if (this.aborted) context.abort(this.reason);
+    else this.attempts.add(context);
+  }
+
+  untrack(context: AttemptContext): void {
+    this.attempts.delete(context);
+  }
 
   sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -27,8 +43,19 @@ export class Sleeper {
     });
   }
 
-  abort(): void {
+  /** Ready for a new session (the consumer connects again): attempts start with a live signal. */
+  reset(): void {
+    this.aborted = false;
+    this.reason = undefined;
+  }
+
+  /** Wakes every sleeper and aborts every running attempt's signal with `reason`; later attempts start aborted. */
+  abort(reason?: unknown): void {
+    this.aborted = true;
+    this.reason = reason;
     for (const wake of [...this.wakers]) wake();
+    for (const attempt of [...this.attempts]) attempt.abort(reason);
+    this.attempts.clear();
   }
 }
 
@@ -50,7 +77,7 @@ function failureOf(returned: unknown): { failed: boolean; error?: unknown } {
  * The context handed to a handler. Its signal is created only when read or when a timeout is
  * set, so the common case costs no AbortController per message.
  */
-class AttemptContext implements HandlerContext {
+export class AttemptContext implements HandlerContext {
   private controller: AbortController | undefined;
 
   constructor(readonly attempt: number) {}
@@ -60,7 +87,8 @@ class AttemptContext implements HandlerContext {
   }
 
   abort(reason: unknown): void {
-    (this.controller ??= new AbortController()).abort(reason);
+    const controller = (this.controller ??= new AbortController());
+    if (!controller.signal.aborted) controller.abort(reason);
   }
 }
 
@@ -92,13 +120,17 @@ export async function runWithRetry(
 ): Promise<HandlerOutcome> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= retry.attempts; attempt++) {
+    const context = new AttemptContext(attempt);
+    sleeper.track(context);
     try {
-      const returned = await attemptOnce(handler, new AttemptContext(attempt), timeoutMs);
+      const returned = await attemptOnce(handler, context, timeoutMs);
       const failure = failureOf(returned);
       if (!failure.failed) return { ok: true };
       lastError = failure.error;
     } catch (error) {
       lastError = error;
+    } finally {
+      sleeper.untrack(context);
     }
     if (attempt < retry.attempts) {
       if (aborted()) return { ok: false, error: lastError, aborted: true };
@@ -106,5 +138,6 @@ export async function runWithRetry(
       if (aborted()) return { ok: false, error: lastError, aborted: true };
     }
   }
-  return { ok: false, error: lastError, aborted: false };
+  // A last attempt that failed while the consumer stops (its signal aborted) is not a failure to act on.
+  return { ok: false, error: lastError, aborted: aborted() };
 }

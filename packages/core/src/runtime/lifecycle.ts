@@ -6,6 +6,15 @@
 import { err, ok, type Result } from "neverthrow";
 import { stateError, type ErrorContext, type QiError } from "../errors/qi-error.js";
 
+/** Calls `fn`; a synchronous throw (a driver's `connect()` that throws before returning a promise) becomes a rejection. */
+function started(fn: () => Promise<void>): Promise<void> {
+  try {
+    return Promise.resolve(fn());
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
 export type LifecycleState = "idle" | "connecting" | "connected" | "disconnecting" | "disconnected";
 
 export class Lifecycle {
@@ -31,7 +40,7 @@ export class Lifecycle {
     if (this.state === "connecting" && this.pending) return this.pending;
     if (this.state === "disconnecting" && this.pending) await this.pending.catch(() => {});
     this.state = "connecting";
-    this.pending = open().then(
+    this.pending = started(open).then(
       () => {
         this.state = "connected";
       },
@@ -56,7 +65,7 @@ export class Lifecycle {
       return;
     }
     this.state = "disconnecting";
-    this.pending = close().finally(() => {
+    this.pending = started(close).finally(() => {
       this.state = "disconnected";
     });
     try {

@@ -143,7 +143,11 @@ export class GuardedProducer implements IStreamingProducer {
   }
 
   getNativeClient(): unknown {
-    return this.#driver.native();
+    try {
+      return this.#driver.native();
+    } catch {
+      return undefined;
+    }
   }
 
   /** Resolves once no call has anything with the client. */
