@@ -62,10 +62,11 @@ export class ConfluentConsumerDriver implements ConsumerDriver {
       "partition.assignment.strategy": "roundrobin",
       "js.consumer.max.batch.size": maxBatchSize,
       "fetch.wait.max.ms": 500,
-      // The memory budget: librdkafka's prefetch queue and fetch sizes, and the client's own
-      // cache of messages taken from librdkafka (bounded in time, not bytes: 1.5 s of consumption
-      // by default, which at 100,000 msg/s is 150,000 messages; 100 ms keeps it small).
-      "fetch.max.bytes": budget.maxBytes,
+      // The memory budget: librdkafka's prefetch queue (its `fetch.max.bytes` follows it: librdkafka
+      // sets it to the queue's size, never below `message.max.bytes`, which a budget under 1 MB
+      // set explicitly would be refused for), the partition's share, and the client's own cache of
+      // messages taken from librdkafka (bounded in time, not bytes: 1.5 s of consumption by
+      // default, which at 100,000 msg/s is 150,000 messages; 100 ms keeps it small).
       "max.partition.fetch.bytes": budget.maxBytesPerPartition,
       "queued.max.messages.kbytes": Math.max(1, Math.ceil(budget.maxBytes / 1024)),
       "js.consumer.max.cache.size.per.worker.ms": CACHE_MS,
