@@ -80,7 +80,7 @@ const idOf = (m: ConsumedMessage): string => m.value?.toString("utf8").split("|"
 
 /** Producer flood group: a flood into a broker that is killed (needs the harness, not `KAFKA_BROKERS`). */
 export const floodTests = defineGroup<ReliabilityOptions>("producer flood", ({ test }) => {
-  test(`a flood into a broker that is killed: every send settles within its bounds (maxBlockMs + timeout + connectionTimeout), ok or a classified error; after a restart nothing is in the log twice, every ok'd message once, no "not written" one`, async (bed) => {
+  test(`a flood into a broker that is killed: every send settles within its bounds (maxBlockMs + timeout + connectionTimeout), ok or a classified error; after a restart the producer sends again, nothing is in the log twice, every ok'd message once, no "not written" one`, async (bed) => {
     const kafka = await startKafka({ log: () => {} });
     const clients: StreamingClient[] = [];
     // The flood's phase: before the kill ("a"), into the dead broker ("b"), over.
@@ -142,13 +142,18 @@ export const floodTests = defineGroup<ReliabilityOptions>("producer flood", ({ t
       await kafka.restart();
       // The same producer works again once the broker is back.
       const backBy = Date.now() + bed.t(60_000);
-      let after: Result<unknown, QiError> | undefined;
-      while (Date.now() < backBy) {
-        after = await producer.send(topic, { key: "after", value: valueOf("after-restart") });
-        if (after.isOk()) break;
-        await sleep(500);
+      let recovered = false;
+      const afterCodes: Record<string, number> = {};
+      let lastError = "";
+      while (!recovered && Date.now() < backBy) {
+        const after = await producer.send(topic, { key: "after", value: valueOf("after-restart") });
+        recovered = after.isOk();
+        if (after.isErr()) {
+          afterCodes[after.error.code] = (afterCodes[after.error.code] ?? 0) + 1;
+          lastError = after.error.message;
+          await sleep(500);
+        }
       }
-      must(after!);
       // Disconnect first: whatever the client still retries lands (or not) before the log is counted.
       must(await producer.disconnect());
 
@@ -168,9 +173,10 @@ export const floodTests = defineGroup<ReliabilityOptions>("producer flood", ({ t
       const slowest = Math.max(...tracked.map((t) => t.ms ?? Infinity));
       const twice = [...times].filter(([, n]) => n > 1);
       bed.report(
-        `flood into a killed broker (${bed.options.name ?? bed.options.connector.name}): ${tracked.length} sends (${pendingAtKill} unsettled at the kill, ${intoDead} after it), ${ok.length} ok, errors ${JSON.stringify(codes)} (${notWritten.length} "not written", ${unknown.length} "may have been written"), slowest ${Math.round(slowest)} ms (limit ${SEND_LIMIT}); ${inLog} records in the log, ${received.length} read back, ${twice.length} ids twice`,
+        `flood into a killed broker (${bed.options.name ?? bed.options.connector.name}): ${tracked.length} sends (${pendingAtKill} unsettled at the kill, ${intoDead} after it), ${ok.length} ok, errors ${JSON.stringify(codes)} (${notWritten.length} "not written", ${unknown.length} "may have been written"), slowest ${Math.round(slowest)} ms (limit ${SEND_LIMIT}); after the restart ${recovered ? "sends again" : "does not send"}${Object.keys(afterCodes).length > 0 ? ` (failed first: ${JSON.stringify(afterCodes)})` : ""}; ${inLog} records in the log, ${received.length} read back, ${twice.length} ids twice`,
       );
 
+      expect(recovered, `the producer sends again within 60 s of the restart (failures: ${JSON.stringify(afterCodes)}, last: ${lastError})`).toBe(true);
       expect(pendingAtKill, "the kill came while sends were unsettled").toBeGreaterThan(0);
       expect(failed.length, "the kill failed some sends").toBeGreaterThan(0);
       // Sends that waited for room past maxBlockMs were never handed to the client: they must say so.
