@@ -3,8 +3,9 @@
  * the connector package, so an app installs only the backends it uses); third parties register
  * theirs, or pass the object in the config.
  */
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow";
 import { DEFAULT_CAPABILITIES, type IStreamingConnector } from "./connector.js";
@@ -137,17 +138,58 @@ function fromModule(mod: unknown, pkg: string): Result<IStreamingConnector, QiEr
 }
 
 /**
+ * True in the CommonJS build: tsup's shim gives `import.meta.url` there as the URL of the `.cjs`
+ * file (and that build turns `import(pkg)` into `require(pkg)`).
+ */
+const COMMONJS_BUILD = import.meta.url.endsWith(".cjs");
+
+/** The ESM conditions Node matches for `import`, in an `exports` object's key order. */
+const ESM_CONDITIONS = new Set(["import", "node", "default"]);
+
+function esmTarget(exp: unknown): string | undefined {
+  if (typeof exp === "string") return exp;
+  if (typeof exp !== "object" || exp === null || Array.isArray(exp)) return undefined;
+  for (const [condition, target] of Object.entries(exp as Record<string, unknown>)) {
+    if (!ESM_CONDITIONS.has(condition)) continue;
+    const found = esmTarget(target);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * The file an `import` of `pkg` from the application would load. `require.resolve` alone gives
+ * the `require` entry (a connector's `.cjs` build), and importing that from the ESM build would load
+ * the CommonJS copy of the connector kit beside the ESM copy of core.
+ */
+function esmEntryFromApp(appRequire: NodeJS.Require, pkg: string): string {
+  try {
+    const manifestPath = appRequire.resolve(`${pkg}/package.json`);
+    const manifest = JSON.parse(readFileSync(manifestPath, "utf8")) as { exports?: unknown; module?: unknown };
+    const exp = manifest.exports;
+    const root = typeof exp === "object" && exp !== null && !Array.isArray(exp) && "." in exp ? (exp as Record<string, unknown>)["."] : exp;
+    const target = esmTarget(root) ?? (typeof manifest.module === "string" ? manifest.module : undefined);
+    if (target !== undefined) return join(dirname(manifestPath), target);
+  } catch {
+    // No ./package.json export, or an unreadable manifest: Node's own resolution below.
+  }
+  return appRequire.resolve(pkg);
+}
+
+/**
  * Imports a connector package: from core's own location first, then from the application's
  * (the working directory), since strict installers (pnpm) do not let core see packages that are
- * only the application's dependencies.
+ * only the application's dependencies. Either way the connector's build has the format of this
+ * one (ESM for ESM, CommonJS for CommonJS), so the connector and core share one copy of the kit.
  */
 async function importConnectorPackage(pkg: string): Promise<unknown> {
   try {
     return await import(pkg);
   } catch (first) {
     try {
-      const resolved = createRequire(join(process.cwd(), "package.json")).resolve(pkg);
-      return await import(pathToFileURL(resolved).href);
+      const appRequire = createRequire(join(process.cwd(), "package.json"));
+      if (COMMONJS_BUILD) return appRequire(pkg) as unknown;
+      return await import(pathToFileURL(esmEntryFromApp(appRequire, pkg)).href);
     } catch {
       throw first;
     }
