@@ -90,6 +90,13 @@ export function describeThrown(thrown: unknown): string {
 
 /** A user object that cannot be copied: a cycle, or nested too deep. */
 class UncopyableInput extends Error {}
+/** Ours, recognised without `instanceof` (which runs a thrown Proxy's `getPrototypeOf` trap). */
+const uncopyable = new WeakSet<object>();
+function uncopyableInput(reason: string): UncopyableInput {
+  const error = new UncopyableInput(reason);
+  uncopyable.add(error);
+  return error;
+}
 
 /** A value kept as it is: bytes, a `Secret` (brand checks: internal slots, not prototypes, so a Proxy is not one). */
 function isValueObject(value: object): boolean {
@@ -118,13 +125,13 @@ function copy(value: unknown, depth: number, ancestors: Set<object>, lenient: bo
   // Strict: any other object is read as plain data (own enumerable keys). Lenient (a client's
   // own options): a class instance (an Agent, a SecureContext) is kept as it is.
   if (lenient && !isPlainData(value)) return value;
-  if (ancestors.has(value)) throw new UncopyableInput("is a cyclic object");
-  if (depth >= MAX_DEPTH) throw new UncopyableInput(`is nested deeper than ${MAX_DEPTH} levels`);
+  if (ancestors.has(value)) throw uncopyableInput("is a cyclic object");
+  if (depth >= MAX_DEPTH) throw uncopyableInput(`is nested deeper than ${MAX_DEPTH} levels`);
   ancestors.add(value);
   try {
     if (Array.isArray(value)) {
       const length = value.length;
-      if (length > MAX_LENGTH) throw new UncopyableInput(`has more than ${MAX_LENGTH} items`);
+      if (length > MAX_LENGTH) throw uncopyableInput(`has more than ${MAX_LENGTH} items`);
       const out: unknown[] = new Array<unknown>(length);
       for (let i = 0; i < length; i++) out[i] = copy(value[i], depth + 1, ancestors, lenient);
       return out;
@@ -161,7 +168,7 @@ export function readInput<T>(field: string, read: () => T, context: ErrorContext
   try {
     return ok(read());
   } catch (error) {
-    if (error instanceof UncopyableInput) return err(validationError(field, error.message, context));
+    if (typeof error === "object" && error !== null && uncopyable.has(error)) return err(validationError(field, (error as Error).message, context));
     return err(validationError(field, `could not be read (${describeThrown(error).slice(0, 200)})`, context));
   }
 }

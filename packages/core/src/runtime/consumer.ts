@@ -230,8 +230,12 @@ export class GuardedConsumer implements IStreamingConsumer {
   assignment(): readonly TopicPartition[] {
     if (!this.running) return [];
     try {
-      const owned = this.#driver.assignment();
-      return Array.isArray(owned) ? owned : [];
+      const owned: unknown = this.#driver.assignment();
+      if (Array.isArray(owned)) return owned as TopicPartition[];
+      // Not an array: a driver bug, reported; a promise it returned must not reject unhandled.
+      if (typeof (owned as { then?: unknown } | null)?.then === "function") (owned as Promise<unknown>).then(undefined, () => undefined);
+      this.report(qiError("INTERNAL", "BAD_ASSIGNMENT", "the connector's assignment() returned no array", { context: this.ctx("consumer.assignment") }));
+      return [];
     } catch (error) {
       this.report(toQiError(error, this.ctx("consumer.assignment"), this.connector.classifyError));
       return [];

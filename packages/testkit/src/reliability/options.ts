@@ -10,7 +10,7 @@ export interface ReliabilityOptions extends ConformanceOptions {
   readonly connectorModule?: string;
   /** The export of `connectorModule` that holds the connector. @default "connector" */
   readonly connectorExport?: string;
-  /** Generated calls in the fuzzing test. @default 10000 */
+  /** Generated calls in the fuzzing test (`QI_FUZZ_CALLS` overrides, `QI_FUZZ_LONG=1` runs 500,000). @default 50000 */
   readonly fuzzRuns?: number;
   /** Connect/disconnect cycles in the hygiene test. @default 1000 */
   readonly cycles?: number;
