@@ -140,13 +140,23 @@ export async function probe(config: ResolvedConfig, session: Session, retries?: 
  * Commits offsets through a consumer and resolves once the broker has them: the client's
  * commit only queues it (librdkafka's commitAsync) and resolves at once, so it is read back.
  */
+/**
+ * Whether a committed offset read back is `offset`. The client's KafkaJS API reads a committed
+ * offset 0 back as null (a truthiness test on the number), as it does "none": a commit of "0"
+ * is confirmed by either, or it would wait out the timeout every time.
+ */
+function committedIs(read: unknown, offset: string): boolean {
+  if (read === null || read === undefined) return offset === "0";
+  return String(read) === offset;
+}
+
 export async function commitConfirmed(consumer: NativeClient, session: Session, offsets: readonly TopicPartitionOffset[], timeout: number): Promise<void> {
   const tps = offsets.map((o) => ({ topic: o.topic, partition: o.partition }));
   await session.call(() => consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset }))));
   const deadline = Date.now() + timeout;
   for (let delay = 5; ; delay = Math.min(delay * 2, 200)) {
     const got = (await session.call(() => consumer.committed(tps, timeout))) as { topic: string; partition: number; offset: string }[];
-    if (offsets.every((o) => got.some((g) => g.topic === o.topic && g.partition === o.partition && String(g.offset) === o.offset))) return;
+    if (offsets.every((o) => got.some((g) => g.topic === o.topic && g.partition === o.partition && committedIs(g.offset, o.offset)))) return;
     if (Date.now() > deadline) throw commitNotConfirmed(timeout);
     await new Promise((r) => setTimeout(r, delay));
   }

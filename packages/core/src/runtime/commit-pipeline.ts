@@ -11,6 +11,13 @@ export class CommitPipeline {
   private readonly processed = new Map<string, TopicPartitionOffset>();
   /** Per partition, the commit loop in flight. */
   private readonly committing = new Map<string, Promise<void>>();
+  /**
+   * Per partition, the last commit handed to the driver (or waiting to be): every commit, the
+   * loop's and `commitOffsets()`'s alike, waits for the ones before it on its partitions, so
+   * one commit is in flight per partition (a client that confirms its commit by reading the
+   * committed offset back would otherwise see another commit's offset and wait in vain).
+   */
+  private readonly lastCommit = new Map<string, Promise<void>>();
 
   /**
    * @param commit writes offsets to the broker (the consumer driver's `commit`)
@@ -49,10 +56,26 @@ export class CommitPipeline {
   /** Commits the given offsets; the pending ones they match are done. Rejects when the commit fails. */
   async commitThese(offsets: readonly TopicPartitionOffset[]): Promise<void> {
     if (offsets.length === 0) return;
-    await this.commit(offsets);
-    for (const o of offsets) {
-      const key = partitionKey(o.topic, o.partition);
-      if (this.processed.get(key) === o) this.processed.delete(key);
+    const keys = [...new Set(offsets.map((o) => partitionKey(o.topic, o.partition)))];
+    const before: Promise<void>[] = [];
+    for (const k of keys) {
+      const previous = this.lastCommit.get(k);
+      if (previous) before.push(previous);
+    }
+    let release!: () => void;
+    const mine = new Promise<void>((resolve) => (release = resolve));
+    for (const k of keys) this.lastCommit.set(k, mine);
+    try {
+      // These never reject: each resolves once its commit ended, whatever the outcome.
+      if (before.length > 0) await Promise.all(before);
+      await this.commit(offsets);
+      for (const o of offsets) {
+        const key = partitionKey(o.topic, o.partition);
+        if (this.processed.get(key) === o) this.processed.delete(key);
+      }
+    } finally {
+      release();
+      for (const k of keys) if (this.lastCommit.get(k) === mine) this.lastCommit.delete(k);
     }
   }
 

@@ -74,19 +74,23 @@ export function checkTopicPartitionOffset(o: unknown, context: ErrorContext): Re
   return ok({ topic: t.value, partition: p.value, offset: off.value });
 }
 
-/** The offsets of `commitOffsets(offsets)`: undefined (what was processed) or an array of valid ones. */
+/** The offsets of `commitOffsets(offsets)`: undefined (what was processed) or an array of valid ones, one per partition. */
 export function checkOffsets(offsets: unknown, context: ErrorContext): Result<TopicPartitionOffset[] | undefined, QiError> {
   if (offsets === undefined) return ok(undefined);
   const read = readInput("offsets", () => (Array.isArray(offsets) ? [...(offsets as unknown[])] : undefined), context);
   if (read.isErr()) return err(read.error);
   if (read.value === undefined) return err(validationError("offsets", "must be an array of { topic, partition, offset }", context));
-  const out: TopicPartitionOffset[] = [];
+  // One offset per partition, the last given winning (as the broker keeps the last it is sent):
+  // a client that confirms its commit by reading it back could match only one of two.
+  const out = new Map<string, TopicPartitionOffset>();
   for (const o of read.value) {
     const r = checkTopicPartitionOffset(o, context);
     if (r.isErr()) return err(r.error);
-    out.push(r.value);
+    const key = `${r.value.partition}:${r.value.topic}`;
+    out.delete(key);
+    out.set(key, r.value);
   }
-  return ok(out);
+  return ok([...out.values()]);
 }
 
 /** The partitions of `pause`/`resume`, checked and copied. */
