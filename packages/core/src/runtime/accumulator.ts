@@ -27,7 +27,9 @@ interface Part {
 
 interface PartitionQueue {
   busy: boolean;
-  readonly waiting: Part[];
+  /** Parts waiting, from `head` on (no `shift`: O(n) per part under a flood). */
+  waiting: Part[];
+  head: number;
 }
 
 /** How the accumulator sends and how much it gathers. */
@@ -69,7 +71,7 @@ export class SendAccumulator {
       part = { records, bytes, resolve, reject, state: "waiting" };
     });
     let q = this.queues.get(key);
-    if (!q) this.queues.set(key, (q = { busy: false, waiting: [] }));
+    if (!q) this.queues.set(key, (q = { busy: false, waiting: [], head: 0 }));
     q.waiting.push(part);
     if (!q.busy) this.ready.add(key);
     this.schedule();
@@ -100,12 +102,19 @@ export class SendAccumulator {
       const q = this.queues.get(key)!;
       const parts: Part[] = [];
       let bytes = 0;
-      while (q.waiting.length > 0 && (parts.length === 0 || bytes + q.waiting[0]!.bytes <= this.options.batchSize)) {
-        const part = q.waiting.shift()!;
+      while (q.head < q.waiting.length && (parts.length === 0 || bytes + q.waiting[q.head]!.bytes <= this.options.batchSize)) {
+        const part = q.waiting[q.head++]!;
         if (part.state === "cancelled") continue;
         part.state = "sent";
         bytes += part.bytes;
         parts.push(part);
+      }
+      if (q.head === q.waiting.length) {
+        q.waiting = [];
+        q.head = 0;
+      } else if (q.head > 1024 && q.head * 2 > q.waiting.length) {
+        q.waiting = q.waiting.slice(q.head);
+        q.head = 0;
       }
       if (parts.length === 0) {
         this.queues.delete(key);
@@ -151,7 +160,7 @@ export class SendAccumulator {
   private done(key: string): void {
     const q = this.queues.get(key)!;
     q.busy = false;
-    if (q.waiting.length > 0) this.ready.add(key);
+    if (q.head < q.waiting.length) this.ready.add(key);
     else this.queues.delete(key);
     this.schedule();
   }

@@ -5,6 +5,7 @@
  * (unknown). A call that fails carries those facts in `QiError.outcomes`, in input order, so a
  * caller resends only what needs it (`messagesToResend`).
  */
+import { err, ok, type Result } from "neverthrow";
 import { toQiError, type ErrorHinter } from "../errors/classify.js";
 import type { ErrorCategory, ErrorContext, QiError } from "../errors/qi-error.js";
 import type { MessageOutcome, OutgoingRecord, ProduceResult, RoutedRecord } from "../messages/types.js";
@@ -44,12 +45,13 @@ export function partsOf(records: readonly RoutedRecord[]): DeliveryPart[] {
   return [...parts.values()];
 }
 
+/** Telemetry's end of a send span (see `Telemetry.startSend`). */
+export type SendSpanEnd = (outcome: { results?: readonly ProduceResult[]; error?: QiError }) => void;
+
+/** How a call settles: one Result, never a rejection (`single`: the one result of a `send`). */
+export type SettleCall = (result: Result<ProduceResult | readonly ProduceResult[], QiError>) => void;
+
 export class Delivery {
-  readonly promise: Promise<readonly ProduceResult[]>;
-  /** The room this call holds in the producer's buffer (given back once nothing of it is in flight). */
-  holdsRoom = false;
-  /** Stops waiting for buffer room, while the call waits: true when no room is held then. */
-  cancelWait: (() => boolean) | undefined;
   /** Stops the send's time-out, once it runs. */
   stopClock: (() => void) | undefined;
   private readonly outcomes: (MessageOutcome | undefined)[];
@@ -60,25 +62,25 @@ export class Delivery {
   private finished = false;
   private released = false;
   private waiters: (() => void)[] | undefined;
-  private resolve!: (results: readonly ProduceResult[]) => void;
-  private reject!: (error: QiError) => void;
 
   constructor(
     private readonly records: readonly OutgoingRecord[],
     private readonly context: ErrorContext,
     private readonly hinter: ErrorHinter | undefined,
-    /** Runs once nothing of the call is with the client any more. */
+    /** A `send` (one result) rather than a `sendBatch`. */
+    private readonly single: boolean,
+    private readonly settle: SettleCall,
+    /** Runs once nothing of the call is with the client any more (the producer gives its room back). */
     private readonly onReleased: (delivery: Delivery) => void,
+    /** The buffer room the call holds. */
+    readonly bytes: number,
+    private readonly end: SendSpanEnd | undefined,
   ) {
     this.outcomes = new Array<MessageOutcome | undefined>(records.length);
     this.results = new Array<ProduceResult>(records.length);
-    this.promise = new Promise((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
   }
 
-  /** True once the call has its outcome (its promise settled). */
+  /** True once the call has its outcome. */
   get done(): boolean {
     return this.finished;
   }
@@ -91,9 +93,8 @@ export class Delivery {
 
   written(part: DeliveryPart, results: readonly ProduceResult[]): void {
     if (part.settled) return;
-    if (!Array.isArray(results) || results.length !== part.records.length) {
-      const count = Array.isArray(results) ? results.length : 0;
-      this.failed(part, { code: "NO_DELIVERY_REPORT", category: "INTERNAL", message: `the connector returned ${count} reports for ${part.records.length} messages`, retriable: false, context: this.context });
+    if (results.length !== part.records.length) {
+      this.failed(part, { code: "NO_DELIVERY_REPORT", category: "INTERNAL", message: `the connector returned ${results.length} reports for ${part.records.length} messages`, retriable: false, context: this.context });
       return;
     }
     part.settled = true;
@@ -119,15 +120,12 @@ export class Delivery {
     this.partDone();
   }
 
-  /** Nothing of the call reached the client (no room, no route, closed before it went). */
+  /** Nothing of the call reached the client (no route, closed before it went). */
   refuse(error: unknown): void {
-    if (this.finished) {
-      this.release();
-      return;
+    if (!this.finished) {
+      for (let i = 0; i < this.records.length; i++) this.outcomes[i] ??= notWritten(this.records[i]!);
+      this.finish(toQiError(error, this.context, this.hinter));
     }
-    const qi = toQiError(error, this.context, this.hinter);
-    for (let i = 0; i < this.records.length; i++) this.outcomes[i] ??= notWritten(this.records[i]!);
-    this.finish(qi);
     this.release();
   }
 
@@ -137,12 +135,6 @@ export class Delivery {
    */
   abandon(error: QiError): void {
     if (this.finished) return;
-    if (this.cancelWait) {
-      if (!this.cancelWait()) this.holdsRoom = true;
-      this.cancelWait = undefined;
-      this.refuse(error);
-      return;
-    }
     for (const part of this.parts) {
       if (part.settled) continue;
       const takenBack = part.cancel?.() === true;
@@ -177,12 +169,15 @@ export class Delivery {
     this.finished = true;
     this.stopClock?.();
     if (reason === undefined) {
-      this.resolve(this.results);
+      this.end?.({ results: this.results });
+      this.settle(ok(this.single ? this.results[0]! : this.results));
       return;
     }
     // A copy: parts still with the client settle later and must not change a returned error.
     const outcomes = [...this.outcomes] as MessageOutcome[];
-    this.reject({ ...reason, message: `${reason.message}${summary(outcomes)}`, outcomes });
+    const error: QiError = { ...reason, message: `${reason.message}${summary(outcomes)}`, outcomes };
+    this.end?.({ error });
+    this.settle(err(error));
   }
 
   private release(): void {
@@ -191,6 +186,12 @@ export class Delivery {
     this.onReleased(this);
     if (this.waiters) for (const w of this.waiters) w();
   }
+}
+
+/** The error of a call that never reached the client (no room in time, the producer closing while it waited). */
+export function notWrittenCall(error: QiError, records: readonly OutgoingRecord[]): QiError {
+  const outcomes = records.map(notWritten);
+  return { ...error, message: `${error.message}${summary(outcomes)}`, outcomes };
 }
 
 /**

@@ -4,7 +4,7 @@
  * routes (every record's partition is chosen here), hands the client one request per
  * partition, bounds the time, and turns the outcome of each message into a Result.
  */
-import { err, errAsync, ok, okAsync, type ResultAsync } from "neverthrow";
+import { err, errAsync, okAsync, ResultAsync, type Result } from "neverthrow";
 import type { ConnectorContext, IStreamingConnector, ProducerDriver } from "../connector.js";
 import type { ResolvedProducerConfig } from "../config/roles.js";
 import type { ErrorContext, QiError } from "../errors/qi-error.js";
@@ -14,13 +14,41 @@ import type { MessageBatch, OutgoingRecord, ProduceResult, RoutedRecord, Streami
 import { PartitionRouter } from "../partitioner/router.js";
 import { toQiError } from "../errors/classify.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
-import { attempt, promiseOf, settle } from "./attempt.js";
+import { attempt, promiseOf } from "./attempt.js";
 import { recordBytes, SendAccumulator } from "./accumulator.js";
-import { Delivery, partsOf, refusedCall, type DeliveryPart } from "./delivery.js";
-import { ProduceBuffer } from "./produce-buffer.js";
+import { Delivery, notWrittenCall, partsOf, refusedCall, type DeliveryPart, type SendSpanEnd, type SettleCall } from "./delivery.js";
+import { ProduceBuffer, type BufferWaiter } from "./produce-buffer.js";
 import { DeadlineQueue } from "./deadlines.js";
 import { Lifecycle } from "./lifecycle.js";
 import { qiError } from "../errors/qi-error.js";
+
+/**
+ * What core holds for a call besides its records (the call's promise, its delivery and parts,
+ * their closures), counted against `bufferMemory` with the records so that the budget bounds
+ * the process's memory, not only the payload: about 2.6 KB measured per pending send.
+ */
+export const CALL_OVERHEAD_BYTES = 2048;
+
+/** A call that has not started: waiting for buffer room, holding only what it needs to start. */
+class PendingCall implements BufferWaiter {
+  since = 0;
+  cancelled = false;
+  constructor(
+    readonly records: OutgoingRecord[],
+    readonly context: ErrorContext,
+    readonly bytes: number,
+    readonly single: boolean,
+    readonly settle: SettleCall,
+    readonly end: SendSpanEnd | undefined,
+  ) {}
+
+  /** Settles it "not written" (no room in time, the producer closing). */
+  refuse(error: QiError): void {
+    const failed = notWrittenCall(error, this.records);
+    this.end?.({ error: failed });
+    this.settle(err(failed));
+  }
+}
 
 /** Produce errors that say the router's partition count may be stale. */
 const STALE_METADATA = new Set(["TOPIC_NOT_FOUND", "PARTITION_NOT_FOUND", "NOT_LEADER_OR_FOLLOWER", "UNKNOWN_TOPIC_ID"]);
@@ -36,7 +64,7 @@ export class GuardedProducer implements IStreamingProducer {
   private readonly deadlines: DeadlineQueue;
   private readonly router: PartitionRouter;
   /** What may wait or be in flight (`bufferMemory`, `maxBlockMs`). */
-  private readonly buffer: ProduceBuffer;
+  private readonly buffer: ProduceBuffer<PendingCall>;
   /** Gathers concurrent sends where the client does not (see `ProducerDriver.batchesAcrossCalls`). */
   private readonly accumulator: SendAccumulator | undefined;
 
@@ -58,7 +86,10 @@ export class GuardedProducer implements IStreamingProducer {
     this.closeTimeout = config.closeTimeoutMs ?? this.sendTimeout;
     this.deadlines = new DeadlineQueue(this.sendTimeout);
     this.router = new PartitionRouter((topic) => this.#driver.partitionCount(topic));
-    this.buffer = new ProduceBuffer(config.bufferMemory, config.maxBlockMs);
+    this.buffer = new ProduceBuffer<PendingCall>(config.bufferMemory, config.maxBlockMs, {
+      onRoom: (call) => this.start(call),
+      onTimeout: (call, error) => call.refuse({ ...error, context: call.context }),
+    });
     if (!driver.batchesAcrossCalls) {
       this.accumulator = new SendAccumulator({ send: (records) => this.#driver.send(records), batchSize: config.batchSize, lingerMs: config.lingerMs });
     }
@@ -78,12 +109,7 @@ export class GuardedProducer implements IStreamingProducer {
     if (state.isErr()) return errAsync(refusedCall(state.error, { topic }));
     const record = normalizeOutgoing(topic, message, context);
     if (record.isErr()) return errAsync(refusedCall(record.error, { topic }));
-    return settle(
-      () => this.write([record.value], context),
-      ([result]) => (result === undefined ? err(qiError("INTERNAL", "NO_DELIVERY_REPORT", "the connector returned no delivery report", { context })) : ok(result)),
-      context,
-      this.connector.classifyError,
-    );
+    return new ResultAsync(this.write([record.value], context, true)) as ResultAsync<ProduceResult, QiError>;
   }
 
   sendBatch(batch: MessageBatch): ResultAsync<readonly ProduceResult[], QiError> {
@@ -93,7 +119,7 @@ export class GuardedProducer implements IStreamingProducer {
     const records = normalizeBatch(batch, context);
     if (records.isErr()) return errAsync(refusedCall(records.error, batch));
     if (records.value.length === 0) return okAsync([]);
-    return settle(() => this.write(records.value, context), (results) => ok(results), context, this.connector.classifyError);
+    return new ResultAsync(this.write(records.value, context, false)) as ResultAsync<readonly ProduceResult[], QiError>;
   }
 
   flush(): ResultAsync<void, QiError> {
@@ -130,6 +156,7 @@ export class GuardedProducer implements IStreamingProducer {
         this.lifecycle.disconnect(async () => {
           await this.bounded(Promise.all([this.#driver.flush(), this.released()]), this.closeTimeout).catch(() => undefined);
           const closing = qiError("STATE", "PRODUCER_CLOSED", `the producer closed before the send was acknowledged (it waited ${this.closeTimeout} ms)`, { context: this.ctx("producer.send") });
+          for (const call of this.buffer.takeWaiting()) call.refuse({ ...closing, context: call.context });
           for (const delivery of [...this.inFlight]) delivery.abandon(closing);
           await this.#driver.disconnect();
         }),
@@ -150,56 +177,40 @@ export class GuardedProducer implements IStreamingProducer {
     }
   }
 
-  /** Resolves once no call has anything with the client. */
-  private released(): Promise<unknown> {
-    return Promise.all([...this.inFlight].map((d) => d.whenReleased()));
+  /** Resolves once no call waits for room or has anything with the client (calls that get room meanwhile included). */
+  private async released(): Promise<void> {
+    while (this.inFlight.size > 0 || this.buffer.waitingCount > 0) {
+      if (this.inFlight.size > 0) await Promise.all([...this.inFlight].map((d) => d.whenReleased()));
+      else await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /**
-   * One call through the buffer, the router and the client: tracked for flush and close,
-   * bounded in time, traced when telemetry is on. Plain promise chaining, no async frame: it
-   * runs for every send.
+   * One call: it takes buffer room (or waits for it, holding only its records and its
+   * promise), then goes through the router and the client. It settles with one Result, never
+   * a rejection. No async frame: it runs for every send.
    */
-  private write(records: OutgoingRecord[], context: ErrorContext): Promise<readonly ProduceResult[]> {
-    const end = this.telemetry?.startSend(records);
-    let bytes = 0;
+  private write(records: OutgoingRecord[], context: ErrorContext, single: boolean): Promise<Result<ProduceResult | readonly ProduceResult[], QiError>> {
+    let bytes = CALL_OVERHEAD_BYTES;
     for (const r of records) bytes += recordBytes(r);
-    const delivery = new Delivery(records, context, this.connector.classifyError, (d) => {
-      this.inFlight.delete(d);
-      if (d.holdsRoom) this.buffer.give(bytes);
+    return new Promise((resolve) => {
+      const call = new PendingCall(records, context, bytes, single, resolve, this.telemetry?.startSend(records));
+      if (this.buffer.tryTake(bytes)) this.start(call);
+      else this.buffer.wait(call);
     });
-    this.inFlight.add(delivery);
-    const wait = this.buffer.take(bytes);
-    if (wait === undefined) {
-      delivery.holdsRoom = true;
-      this.go(delivery, records, context);
-    } else {
-      delivery.cancelWait = wait.cancel;
-      wait.room.then(
-        () => {
-          delivery.cancelWait = undefined;
-          delivery.holdsRoom = true;
-          if (delivery.done) delivery.refuse(undefined);
-          else this.go(delivery, records, context);
-        },
-        (error: unknown) => {
-          delivery.cancelWait = undefined;
-          delivery.refuse(error);
-        },
-      );
-    }
-    if (!end) return delivery.promise;
-    return delivery.promise.then(
-      (results) => {
-        end({ results });
-        return results;
-      },
-      (error: unknown) => {
-        end({ error: toQiError(error, context, this.connector.classifyError) });
-        throw error;
-      },
-    );
   }
+
+  /** A call with room: tracked for flush and close until the client has nothing of it. */
+  private start(call: PendingCall): void {
+    const delivery = new Delivery(call.records, call.context, this.connector.classifyError, call.single, call.settle, this.release, call.bytes, call.end);
+    this.inFlight.add(delivery);
+    this.go(delivery, call.records, call.context);
+  }
+
+  private readonly release = (delivery: Delivery): void => {
+    this.inFlight.delete(delivery);
+    this.buffer.give(delivery.bytes);
+  };
 
   /** Starts the call's clock (it starts once the call has room, as Java's delivery timeout), routes and hands over. */
   private go(delivery: Delivery, records: OutgoingRecord[], context: ErrorContext): void {
