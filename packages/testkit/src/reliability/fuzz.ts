@@ -228,8 +228,8 @@ interface World {
   readonly cluster: string;
   /** Broker-reaching connects left (they are slow on some clients). */
   connectsLeft: number;
+  /** Topics left to create on the broker (the rest of the createTopics calls there are hostile). */
   topicsLeft: number;
-  readonly created: string[];
 }
 
 const POOL = 10;
@@ -555,12 +555,12 @@ function drawCall(w: World, picked: { kind?: Kind }): Call | undefined {
         const name = `fuzz-${w.cluster}-${r.int(1 << 30)}`;
         const valid = { topic: name, numPartitions: r.between(1, 3), configs: { "retention.ms": "60000" } };
         const arg = real ? [r.chance(0.5) ? valid : variant(r, valid)] : [junk(r), valid].slice(0, 1);
-        // A created topic may be deleted by a later call, once its creation settled: a delete racing
-        // the creation would keep createTopics polling for the topic up to its settle timeout (30 s).
-        return { name: "admin.createTopics", expect: "async", run: () => admin.createTopics((r.chance(0.1) ? junk(r) : arg) as never).map(() => void (a.kind === "target" && w.created.push(name))) };
+        return { name: "admin.createTopics", expect: "async", run: () => admin.createTopics((r.chance(0.1) ? junk(r) : arg) as never) };
       }
       case 2: {
-        const names = a.kind === "target" ? (r.chance(0.5) && w.created.length > 0 ? [w.created.pop()!] : [junk(r)]) : r.chance(0.5) ? [`fuzz-missing-${r.int(100)}`] : junk(r);
+        // On a broker, only topics that do not exist: a real deletion is controller work that can
+        // take seconds on a loaded machine (the conformance suite deletes topics).
+        const names = r.chance(0.5) ? [`fuzz-missing-${r.int(100)}`] : r.chance(0.5) ? [junk(r)] : junk(r);
         return { name: "admin.deleteTopics", expect: "async", run: () => admin.deleteTopics(names as never) };
       }
       case 3:
@@ -761,8 +761,7 @@ export const fuzzTests = defineGroup<ReliabilityOptions>("bad input", ({ test, o
           hostileName,
           cluster,
           connectsLeft: 60,
-          topicsLeft: 4,
-          created: [],
+          topicsLeft: 2,
         };
         const swapRng = new Rng(seed ^ 0x5bd1e995);
         const swap = setInterval(() => (mode.handler = handler(swapRng, false)), 50);
