@@ -400,6 +400,33 @@ describe("no hang: disconnect() is bounded whatever the handler does; a throwing
     await client.disconnect();
   });
 
+  it("deleteTopics of a missing topic is TOPIC_NOT_FOUND at once, whatever the client's retries (the driver is not asked)", async () => {
+    const name = "slow-delete";
+    let asked = 0;
+    registerConnector({
+      ...memoryConnector,
+      name,
+      createAdmin: (ctx) => {
+        const real = memoryConnector.createAdmin(ctx);
+        // As kafkajs: a missing topic is retried with back-off for seconds; here, forever.
+        return Object.assign(Object.create(real) as object, { deleteTopics: () => ((asked++, new Promise(() => {}))) }) as never;
+      },
+    })._unsafeUnwrap();
+    try {
+      const client = createStreamingClient({ connector: name, logger: silentLogger })._unsafeUnwrap();
+      const admin = (await client.getAdmin())._unsafeUnwrap();
+      (await admin.connect())._unsafeUnwrap();
+      const t0 = Date.now();
+      const r = await admin.deleteTopics([unique("missing")]);
+      expect(r._unsafeUnwrapErr()).toMatchObject({ category: "NOT_FOUND", code: "TOPIC_NOT_FOUND" });
+      expect(Date.now() - t0).toBeLessThan(500);
+      expect(asked).toBe(0);
+      await client.disconnect();
+    } finally {
+      unregisterConnector(name);
+    }
+  });
+
   it("a driver whose connect() throws synchronously: connect() is an err, the role is not stuck connecting", async () => {
     const name = "sync-throw";
     let throwNext = true;

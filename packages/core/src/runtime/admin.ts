@@ -2,7 +2,7 @@
 import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
 import type { AdminDriver, IStreamingConnector, ResolvedTopicConfig } from "../connector.js";
 import { toQiError } from "../errors/classify.js";
-import { qiError, validationError, type ErrorContext, type QiError } from "../errors/qi-error.js";
+import { qiError, topicNotFound, validationError, type ErrorContext, type QiError } from "../errors/qi-error.js";
 import type { IStreamingAdmin, TopicConfig, TopicMetadata } from "../interfaces.js";
 import { plainCopy, readInput } from "../input/read.js";
 import { checkTopicName } from "../messages/normalize.js";
@@ -104,6 +104,11 @@ export class GuardedAdmin implements IStreamingAdmin {
   /** Resolves once the topics are no longer listed (deletion is asynchronous on a broker). */
   deleteTopics(topics: readonly string[]): ResultAsync<void, QiError> {
     return this.op("admin.deleteTopics", (c) => checkTopicNames(topics, c), async (t) => {
+      // A missing topic is NOT_FOUND at once: some clients retry the broker's "unknown topic"
+      // answer with their back-off (kafkajs: about 9 s with the default retries).
+      const listed = new Set(await this.#driver.listTopics());
+      const missing = t.find((name) => !listed.has(name));
+      if (missing !== undefined) throw topicNotFound(missing);
       await this.#driver.deleteTopics(t);
       await this.settle(t, false);
     });
