@@ -3,7 +3,7 @@
  * core's table; this file names kafkajs's own classes that carry none, and the few questions the
  * drivers ask about an error (a missing topic, an unreachable broker).
  */
-import { kafkaErrorByName, toQiError, type ErrorHint } from "@qi/streaming/connector";
+import { kafkaErrorByName, toQiError, unwrapError, type ErrorHint } from "@qi/streaming/connector";
 
 const BROKER_UNREACHABLE: ErrorHint = { category: "CONNECTION", code: "BROKER_UNREACHABLE", retriable: true };
 const REQUEST_TIMED_OUT: ErrorHint = { category: "TIMEOUT", code: "REQUEST_TIMED_OUT", retriable: true };
@@ -43,4 +43,16 @@ export function isUnknownTopic(error: unknown): boolean {
 export function isUnreachable(error: unknown): boolean {
   const { category } = toQiError(error, {}, classifyError);
   return category === "CONNECTION" || category === "TIMEOUT";
+}
+
+/**
+ * The broker no longer accepts this producer id's sequence numbers. kafkajs (2.2.4) keeps them
+ * until its producer is replaced: after a broker restart every send then fails the same way
+ * (kafkajs issue #598), where Java's producer takes a new producer id or epoch.
+ */
+const STALE_PRODUCER_ID = new Set(["OUT_OF_ORDER_SEQUENCE_NUMBER", "UNKNOWN_PRODUCER_ID", "INVALID_PRODUCER_EPOCH"]);
+
+/** A send failed because of its producer id: as kafkajs throws it, or nested in its retry wrappers. */
+export function needsNewProducerId(error: unknown): boolean {
+  return unwrapError(error).some((leaf) => STALE_PRODUCER_ID.has((leaf as { type?: unknown }).type as string));
 }

@@ -2,23 +2,39 @@
  * The kafkajs producer driver. Core routes every record; kafkajs writes each to the partition
  * core chose (it would silently drop a record for a partition that does not exist, so the
  * partition count comes from a metadata client first).
+ *
+ * An idempotent kafkajs producer never takes a new producer id: once the broker refuses its
+ * sequence numbers (after a broker restart, kafkajs issue #598) every later send fails the same
+ * way. The driver then replaces it with a fresh one, as Java's producer bumps its id or epoch.
  */
-import type { ProduceResult } from "@qi/streaming";
+import type { Logger, ProduceResult } from "@qi/streaming";
 import { offsetsFromBase, type ProducerDriver, type ResolvedConfig, type ResolvedProducerConfig, type RoutedRecord } from "@qi/streaming/connector";
 import { Kafka, type Admin, type Message, type Producer, type TopicMessages } from "kafkajs";
-import { isUnknownTopic } from "./errors.js";
+import { isUnknownTopic, needsNewProducerId } from "./errors.js";
 import { kafkaConfig, producerOptions, sendOptions, type SendOptions } from "./options.js";
 
 export class KafkajsProducerDriver implements ProducerDriver {
-  private readonly producer: Producer;
+  /** The current kafkajs producer; a replacement swaps it (see `replace`). */
+  private producer: Producer;
+  /** The sends handed to `producer`, not yet settled. */
+  private readonly sending = new Set<Promise<unknown>>();
+  /** Set while a fresh producer replaces the current one: sends wait for it. Never rejects. */
+  private replacing: Promise<void> | undefined;
   /** Metadata only, with one retry: a missing topic is reported at once. */
   private readonly metadata: Admin;
   private readonly options: SendOptions;
+  private readonly logger: Logger;
 
-  constructor(config: ResolvedConfig, producerConfig: ResolvedProducerConfig) {
-    this.producer = new Kafka(kafkaConfig(config)).producer(producerOptions(config, producerConfig));
+  /** @param newProducer makes each kafkajs producer, the first and every replacement (tests pass fakes) */
+  constructor(
+    config: ResolvedConfig,
+    producerConfig: ResolvedProducerConfig,
+    private readonly newProducer: () => Producer = () => new Kafka(kafkaConfig(config)).producer(producerOptions(config, producerConfig)),
+  ) {
+    this.producer = newProducer();
     this.metadata = new Kafka(kafkaConfig(config, { retries: 1 })).admin();
     this.options = sendOptions(producerConfig);
+    this.logger = config.logger;
   }
 
   async connect(): Promise<void> {
@@ -50,17 +66,59 @@ export class KafkajsProducerDriver implements ProducerDriver {
     }
     const topicMessages: TopicMessages[] = [];
     for (const [topic, messages] of byTopic) topicMessages.push({ topic, messages });
-    const written = await this.producer.sendBatch({ topicMessages, ...this.options });
-    return offsetsFromBase(records, written.map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: m.baseOffset })));
+    while (this.replacing) await this.replacing;
+    // No await from the check above to here: every send in `sending` is one of `this.producer`'s.
+    const sent = this.producer.sendBatch({ topicMessages, ...this.options });
+    this.sending.add(sent);
+    try {
+      const written = await sent;
+      return offsetsFromBase(records, written.map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: m.baseOffset })));
+    } catch (error) {
+      if (needsNewProducerId(error)) this.replace();
+      // This send's records may or may not be in the log: core reports them "unknown".
+      throw error;
+    } finally {
+      this.sending.delete(sent);
+    }
+  }
+
+  /**
+   * Replaces the producer with a fresh one, which takes a new producer id at connect. One
+   * replacement at a time: the other sends failing alongside find it under way. It first waits
+   * for the old producer's sends in flight (kafkajs's retries would reconnect a producer
+   * disconnected under them), and new sends wait for it, so no send ever meets a closed producer.
+   * A fresh producer that cannot connect is dropped and the old one kept: its next such failure
+   * tries again.
+   */
+  private replace(): void {
+    if (this.replacing) return;
+    const old = this.producer;
+    this.logger.warn("kafkajs: the broker refused the producer id's sequence numbers; replacing the producer to get a new producer id");
+    this.replacing = (async () => {
+      await Promise.allSettled([...this.sending]);
+      let fresh: Producer | undefined;
+      try {
+        fresh = this.newProducer();
+        await fresh.connect();
+      } catch (error) {
+        this.logger.warn("kafkajs: the replacement producer did not connect; the old one is kept", { error: String(error) });
+        await fresh?.disconnect().catch(() => {});
+        return;
+      }
+      this.producer = fresh;
+      await old.disconnect().catch(() => {});
+    })().finally(() => (this.replacing = undefined));
   }
 
   /** kafkajs buffers nothing: every send is one request (core waits for its own sends in flight). */
   async flush(): Promise<void> {}
 
   async disconnect(): Promise<void> {
+    while (this.replacing) await this.replacing;
     await Promise.all([this.producer.disconnect(), this.metadata.disconnect()]);
   }
 
+  /** The current kafkajs producer: a replacement makes a new one. */
   native(): unknown {
     return this.producer;
   }
