@@ -74,7 +74,13 @@ export class StreamingClient {
 
   /** Use `createStreamingClient`. Never throws: with a bad config, every method returns its error. */
   constructor(config: StreamingConfig) {
-    const prepared = prepareConfig(config);
+    let prepared: Result<StreamingConfig, QiError>;
+    try {
+      prepared = prepareConfig(config);
+    } catch (error) {
+      // Unreachable by design (every read of the input is guarded); the constructor never throws.
+      prepared = err(toQiError(error, { operation: "createStreamingClient" }));
+    }
     this.#invalid = prepared.isErr() ? prepared.error : undefined;
     if (this.#invalid) refused.set(this, this.#invalid);
     this.#config = prepared.isOk() ? prepared.value : Object.freeze({});

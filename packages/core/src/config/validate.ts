@@ -4,7 +4,7 @@
  */
 import { err, ok, type Result } from "neverthrow";
 import { validationError, type QiError } from "../errors/qi-error.js";
-import { describeValue, isRecord, plainCopy, readInput } from "../input/read.js";
+import { describeValue, isRecord, optionsCopy, plainCopy, readInput } from "../input/read.js";
 import { defaultLogger, isSecretKey, safeLogger, type Logger } from "../logger.js";
 import { holdSecrets, isSecret, revealSecret } from "./secrets.js";
 import type { ConsumerConfig, ProducerConfig, ResolvedConfig, ResolvedSecurityConfig, StreamingConfig } from "./types.js";
@@ -119,7 +119,7 @@ function copySecurity(value: unknown): unknown {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(value)) {
     const v = value[key];
-    Object.defineProperty(out, key, { value: key === "ssl" ? plainCopy(v, true) : plainCopy(v), enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, key, { value: key === "ssl" ? optionsCopy(v) : plainCopy(v), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -138,7 +138,7 @@ export function readConfig(config: unknown): Result<StreamingConfig, QiError> {
     const copy: Record<string, unknown> = {};
     for (const key of Object.keys(config)) {
       const value = config[key];
-      const copied = key === "options" ? plainCopy(value, true) : key === "logger" || key === "connector" ? value : key === "security" ? copySecurity(value) : plainCopy(value);
+      const copied = key === "options" ? optionsCopy(value) : key === "logger" || key === "connector" ? value : key === "security" ? copySecurity(value) : plainCopy(value);
       Object.defineProperty(copy, key, { value: copied, enumerable: true, writable: true, configurable: true });
     }
     if (typeof copy.logger === "object" && copy.logger !== null) {

@@ -161,6 +161,19 @@ export function plainCopy(value: unknown, lenient = false): unknown {
 }
 
 /**
+ * A plain copy of an object of a client library's options: the object itself is read as plain
+ * data (its own keys, each once), its values leniently (a class instance kept as it is).
+ */
+export function optionsCopy(value: unknown): unknown {
+  if (typeof value !== "object" || value === null || Array.isArray(value) || isValueObject(value)) return plainCopy(value, true);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    Object.defineProperty(out, key, { value: plainCopy((value as Record<string, unknown>)[key], true), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+/**
  * Runs `read` (which reads user input) and turns anything it throws into a `VALIDATION` error
  * naming `field` and saying what went wrong. The one `try` around every read of user input.
  */
