@@ -149,7 +149,11 @@ export interface IStreamingConsumer {
   resume(partitions: readonly TopicPartition[]): ResultAsync<void, QiError>;
   /** The partitions this member owns now. */
   assignment(): readonly TopicPartition[];
-  /** Finishes in-flight handlers, commits, leaves the group; idempotent. */
+  /**
+   * Aborts the handlers' `signal`, waits for them up to `closeTimeoutMs` (then abandons them:
+   * `HANDLER_ABANDONED` to `onError`, their messages not committed), commits, leaves the group;
+   * idempotent. Settles within twice `closeTimeoutMs`, whatever a handler does.
+   */
   disconnect(): ResultAsync<void, QiError>;
   /** True between a successful `connect()` and `disconnect()`. */
   isConnected(): boolean;
