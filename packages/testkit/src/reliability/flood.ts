@@ -185,7 +185,23 @@ export const floodTests = defineGroup<ReliabilityOptions>("producer flood", ({ t
       must(await producer.disconnect());
 
       const inLog = await logRecordCount(kafka.brokers, topic);
-      const { received } = await bed.consumer([topic], { groupId: bed.name("flood-reader") }, { client: clientOf() });
+      // The reader joins a group on a broker that has just come back: its coordinator may still
+      // be loading, so a first join may be refused (seen once: BROKER_UNREACHABLE). Three tries,
+      // each on a fresh client; this reads the log, it is not what the test is about.
+      const reader = async (): Promise<ConsumedMessage[]> => {
+        for (let attempt = 1; ; attempt++) {
+          const c = must(await clientOf().getConsumer({ groupId: bed.name("flood-reader") }));
+          const got: ConsumedMessage[] = [];
+          const connected = await c.connect();
+          const subscribed = connected.isOk() ? await c.subscribe({ topics: [topic], fromBeginning: true }) : connected;
+          const running = subscribed.isOk() ? await c.run({ eachMessage: (m) => void got.push(m) }) : subscribed;
+          if (running.isOk()) return got;
+          if (attempt === 3) throw new Error(`the reader could not join after the restart: ${running.error.code}: ${running.error.message}`);
+          void (await c.disconnect());
+          await sleep(2_000);
+        }
+      };
+      const received = await reader();
       await bed.waitFor(() => received.length >= inLog, `${inLog} records read back`, 60_000);
       await sleep(bed.t(1000));
 
