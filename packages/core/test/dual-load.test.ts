@@ -32,6 +32,7 @@ describe("one state per process, however the package is loaded", () => {
       // Member ids come from the shared cluster: the two consumers are two members and split the partitions.
       handled: { cjs: 10, esm: 10 },
       resetForBoth: true,
+      secretAcrossCopies: true,
     });
   });
 

@@ -5,9 +5,18 @@
  * and connectors call that where they hand the value to their client library.
  */
 import { isSecretKey } from "../logger.js";
+import { processWide } from "../process-wide.js";
 import type { StreamingConfig, TlsOptions } from "./types.js";
 
 const HIDDEN = "[hidden]";
+
+/**
+ * Every `Secret` of the process and its value, whichever copy of this package made it (an ESM
+ * client handing a Secret to a connector built against the CJS kit): the `#value` brand check
+ * only knows its own copy's class. Only the constructor writes here, so a look-alike object is
+ * never in it.
+ */
+const SECRETS = processWide("secrets", 1, () => new WeakMap<object, unknown>(), (v): v is WeakMap<object, unknown> => v instanceof WeakMap);
 
 /** A value (a password, a TLS key, a token) that prints as `[hidden]` however it is printed. */
 export class Secret<T = string> {
@@ -16,12 +25,13 @@ export class Secret<T = string> {
   /** Holds `value`; the instance is frozen. */
   constructor(value: T) {
     this.#value = value;
+    SECRETS.set(this, value);
     Object.freeze(this);
   }
 
   /** True for a real `Secret` (a brand check: a Proxy or a look-alike object is not one). */
   static holds(value: unknown): value is Secret<unknown> {
-    return typeof value === "object" && value !== null && #value in value;
+    return typeof value === "object" && value !== null && (#value in value || SECRETS.has(value));
   }
 
   /** The value itself: call it only to hand the value to the code that needs it. */
@@ -57,6 +67,7 @@ export function isSecret(value: unknown): value is Secret<unknown> {
 
 /** The value of a `Secret`; any other value as it is. */
 export function revealSecret<T>(value: T | Secret<T>): T {
+  // A Secret of another copy of this package passes `holds` through the process-wide table, and its own `reveal` reads its value.
   return Secret.holds(value) ? (value.reveal() as T) : value;
 }
 
