@@ -35,3 +35,31 @@ describe("messagesToResend", () => {
     expect(messagesToResend(batch, failed)).toEqual(batch);
   });
 });
+
+describe("a connector's malformed delivery reports", () => {
+  it("are NO_DELIVERY_REPORT with unknown outcomes, never a throw or an unhandled rejection", async () => {
+    const { memoryConnector } = await import("../src/connector-kit.js");
+    const answers: unknown[] = [[null], "nope", [{ topic: "t" }], [{ get topic(): string { throw new Error("getter"); }, partition: 0, offset: "0" }]];
+    let i = 0;
+    const broken = {
+      ...memoryConnector,
+      name: "malformed-reports",
+      createProducer(context: Parameters<typeof memoryConnector.createProducer>[0], config: Parameters<typeof memoryConnector.createProducer>[1]) {
+        const driver = memoryConnector.createProducer(context, config);
+        return { ...driver, connect: () => driver.connect(), partitionCount: (t: string) => driver.partitionCount(t), send: async () => answers[i++ % answers.length] as never, flush: () => driver.flush(), disconnect: () => driver.disconnect(), native: () => undefined, batchesAcrossCalls: true };
+      },
+    };
+    const client = createStreamingClient({ connector: broken, clientId: "malformed" })._unsafeUnwrap();
+    const admin = (await client.getAdmin())._unsafeUnwrap();
+    await admin.connect();
+    await admin.createTopics([{ topic: "t" }]);
+    const producer = (await client.getProducer())._unsafeUnwrap();
+    await producer.connect();
+    for (let k = 0; k < answers.length; k++) {
+      const sent = await producer.send("t", { value: "v" });
+      expect(sent.isErr() && sent.error.code).toBe("NO_DELIVERY_REPORT");
+      expect(sent.isErr() && sent.error.outcomes).toEqual([{ status: "unknown", topic: "t", partition: 0 }]);
+    }
+    await client.disconnect();
+  });
+});

@@ -21,6 +21,17 @@ export function neverWritten(error: QiError): boolean {
   return error.code === "BUFFER_FULL" || (REFUSED.has(error.category) && (!error.retriable || error.category === "NOT_FOUND"));
 }
 
+/** A delivery report as the contract says: topic, partition and offset. */
+function isReport(r: unknown): r is ProduceResult {
+  if (typeof r !== "object" || r === null) return false;
+  try {
+    const { topic, partition, offset } = r as Record<string, unknown>;
+    return typeof topic === "string" && typeof partition === "number" && typeof offset === "string";
+  } catch {
+    return false;
+  }
+}
+
 /** The records of one partition, handed to the client as one request. */
 export interface DeliveryPart {
   readonly records: RoutedRecord[];
@@ -93,8 +104,10 @@ export class Delivery {
 
   written(part: DeliveryPart, results: readonly ProduceResult[]): void {
     if (part.settled) return;
-    if (results.length !== part.records.length) {
-      this.failed(part, { code: "NO_DELIVERY_REPORT", category: "INTERNAL", message: `the connector returned ${results.length} reports for ${part.records.length} messages`, retriable: false, context: this.context });
+    // A driver's answer is checked before it is used: a malformed one is a connector bug, reported, never a throw here.
+    if (!Array.isArray(results) || results.length !== part.records.length || !results.every(isReport)) {
+      const what = Array.isArray(results) ? `${results.length} reports, not all well formed,` : "no list of reports";
+      this.failed(part, { code: "NO_DELIVERY_REPORT", category: "INTERNAL", message: `the connector returned ${what} for ${part.records.length} messages`, retriable: false, context: this.context });
       return;
     }
     part.settled = true;
