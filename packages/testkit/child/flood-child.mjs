@@ -3,19 +3,9 @@
 // else runs in this process, so its peak RSS is the flood's. Prints one JSON line: outcomes by
 // error code, the time from the first call to the last outcome, the peak RSS. Arguments come as
 // JSON in QI_CHILD.
-import { createStreamingClient } from "@qi/streaming";
+import { job, jobClient, must } from "./common.mjs";
 
-const job = JSON.parse(process.env.QI_CHILD ?? "{}");
-const connector = (await import(job.module))[job.exportName ?? "connector"];
-const base = { connector, brokers: job.brokers, clientId: "qi-flood-child", logger: { debug() {}, info() {}, warn() {}, error() {} } };
-const client = createStreamingClient(base)._unsafeUnwrap();
-const must = (r) => {
-  if (r.isErr()) {
-    console.error(`child: ${r.error.category}/${r.error.code}: ${r.error.message}`);
-    process.exit(3);
-  }
-  return r.value;
-};
+const client = await jobClient("qi-flood-child");
 
 const partitions = job.partitions ?? 6;
 const producer = must(await client.getProducer(job.producer ?? {}));

@@ -3,19 +3,9 @@
 // hygiene check (connect/disconnect cycles, then ends without process.exit: the parent checks
 // that it exits by itself), or measures a consumer's memory (kind "memory": consume a pre-filled
 // topic, sampling RSS, and print the peak). Arguments come as JSON in QI_CHILD.
-import { createStreamingClient } from "@qi/streaming";
+import { job, jobClient, must } from "./common.mjs";
 
-const job = JSON.parse(process.env.QI_CHILD ?? "{}");
-const connector = (await import(job.module))[job.exportName ?? "connector"];
-const base = { connector, brokers: job.brokers, clientId: "qi-child", logger: { debug() {}, info() {}, warn() {}, error() {} }, ...(job.options ? { options: job.options } : {}) };
-const client = createStreamingClient(base)._unsafeUnwrap();
-const must = (r) => {
-  if (r.isErr()) {
-    console.error(`child: ${r.error.category}/${r.error.code}: ${r.error.message}`);
-    process.exit(3);
-  }
-  return r.value;
-};
+const client = await jobClient("qi-child");
 
 if (job.kind === "consume") {
   const consumer = must(await client.getConsumer({ groupId: job.groupId, sessionTimeout: job.sessionTimeout, maxBatchSize: 20 }));

@@ -28,11 +28,6 @@ export function promiseOf<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** `attempt` for the hot path: settles what `start` returns with one `then`, no async frame. */
-export function settle<T, U>(start: () => Promise<T>, onValue: (value: T) => Result<U, QiError>, context: ErrorContext, hinter?: ErrorHinter): ResultAsync<U, QiError> {
-  return new ResultAsync(promiseOf(start).then(onValue, (error: unknown) => err(toQiError(error, context, hinter))));
-}
-
 /**
  * Rejects a promise after `ms` with a `TIMEOUT` error; clears its timer either way. One plain
  * promise per call (no async frame, no `Promise.race`). The producer's sends use a
