@@ -39,6 +39,7 @@ export { messagesToResend, mayHaveBeenWritten, type ResendOptions } from "./mess
 export type { IStreamingConnector } from "./connector.js";
 
 export { isQiError, ERROR_CATEGORIES } from "./errors/qi-error.js";
+export { unwrap, QiErrorException } from "./unwrap.js";
 export type { QiError, ErrorCategory, ErrorContext } from "./errors/qi-error.js";
 export { registerConnector } from "./registry.js";
 export { silentLogger } from "./logger.js";
