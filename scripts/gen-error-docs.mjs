@@ -51,6 +51,8 @@ const ADVICE = {
 
 const PROTOCOL_ADVICE = {
   CONNECTION: "Retry after back-off; check broker health.",
+  // Not retriable in Kafka's own table (BROKER_NOT_AVAILABLE): retrying the same call will not help.
+  "CONNECTION/not retriable": "Check the broker addresses and that the broker is up; retrying the same call will not help.",
   TIMEOUT: "Retry; the request may have been applied.",
   AUTHENTICATION: "Fix the credentials or mechanism.",
   AUTHORIZATION: "Grant the ACL the operation needs.",
@@ -59,7 +61,8 @@ const PROTOCOL_ADVICE = {
   VALIDATION: "Fix the request (size, config, name).",
   STATE: "Reconnect or rejoin; the member's view is stale.",
   UNSUPPORTED: "Use a feature the broker version supports.",
-  BROKER: "Retry if retriable, else check the broker logs.",
+  BROKER: "Retry after back-off; check the broker logs if it repeats.",
+  "BROKER/not retriable": "Not retriable: check the broker logs.",
   INTERNAL: "Report it with `cause`.",
   HANDLER: "Fix the handler.",
 };
@@ -101,6 +104,8 @@ function emittedCodes() {
 const protocolNames = new Set(allKafkaErrorCodes().map((k) => k.qiCode));
 const emitted = [...emittedCodes()].filter(([code]) => !protocolNames.has(code) || ADVICE[code]).sort(([a, ac], [b, bc]) => [...ac.categories][0].localeCompare([...bc.categories][0]) || a.localeCompare(b));
 const missing = emitted.filter(([code]) => !ADVICE[code]).map(([code]) => code);
+// A code is one kind of failure: emitted under two categories, it cannot be handled by category.
+const twoCategories = emitted.filter(([, e]) => e.categories.size > 1).map(([code, e]) => `${code} (${[...e.categories].sort().join(", ")})`);
 
 const other = [
   "| code | category | emitted by | what to do |",
@@ -108,10 +113,19 @@ const other = [
   ...emitted.map(([code, e]) => `| \`${code}\` | ${[...e.categories].sort().join(", ")} | ${[...e.where].sort().join(", ")} | ${ADVICE[code] ?? "**no advice yet**"} |`),
 ].join("\n");
 
+/** The advice of a protocol code: per category, unless the category's advice says "retry" and the code is not retriable. */
+function protocolAdvice(k) {
+  const special = PROTOCOL_ADVICE[`${k.category}/not retriable`];
+  if (!k.retriable && special) return special;
+  const advice = PROTOCOL_ADVICE[k.category] ?? "";
+  if (!k.retriable && /^Retry[ ;,]/.test(advice)) throw new Error(`gen-error-docs: ${k.name} is not retriable but its advice (${k.category}) says retry; add "${k.category}/not retriable" advice`);
+  return advice;
+}
+
 const protocol = [
   "| Kafka code | protocol name | our code | category | retriable | what to do |",
   "|---|---|---|---|---|---|",
-  ...allKafkaErrorCodes().map((k) => `| ${k.code} | \`${k.name}\` | \`${k.qiCode}\` | ${k.category} | ${k.retriable ? "yes" : "no"} | ${PROTOCOL_ADVICE[k.category] ?? ""} |`),
+  ...allKafkaErrorCodes().map((k) => `| ${k.code} | \`${k.name}\` | \`${k.qiCode}\` | ${k.category} | ${k.retriable ? "yes" : "no"} | ${protocolAdvice(k)} |`),
 ].join("\n");
 
 const replace = (text, name, body) => {
@@ -124,8 +138,9 @@ const next = replace(replace(current, "other-codes", other), "protocol-codes", p
 
 if (process.argv.includes("--check")) {
   if (missing.length) console.error(`gen-error-docs: no advice for ${missing.join(", ")} (add it to scripts/gen-error-docs.mjs)`);
+  if (twoCategories.length) console.error(`gen-error-docs: codes emitted under more than one category: ${twoCategories.join("; ")}`);
   if (next !== current) console.error("gen-error-docs: docs/errors.md is stale; run node scripts/gen-error-docs.mjs");
-  process.exit(missing.length || next !== current ? 1 : 0);
+  process.exit(missing.length || twoCategories.length || next !== current ? 1 : 0);
 }
 writeFileSync(docPath, next);
 console.log(`docs/errors.md: ${allKafkaErrorCodes().length} protocol codes, ${emitted.length} other codes${missing.length ? `; NO ADVICE for ${missing.join(", ")}` : ""}`);

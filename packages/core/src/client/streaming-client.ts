@@ -11,7 +11,7 @@ import { holdSecrets } from "../config/secrets.js";
 import { CONFIG_DEFAULTS, readConfig, readConsumerConfig, readProducerConfig, resolveConfig } from "../config/validate.js";
 import type { ResolvedConfig } from "../config/types.js";
 import { toQiError } from "../errors/classify.js";
-import { isQiError, stateError, unsupportedError, validationError, type QiError } from "../errors/qi-error.js";
+import { isQiError, qiError, stateError, unsupportedError, validationError, type QiError } from "../errors/qi-error.js";
 import { readInput } from "../input/read.js";
 import type { IStreamingAdmin, IStreamingConsumer, IStreamingProducer } from "../interfaces.js";
 import { checkConnector, connectorNeedsNetwork, resolveConnector } from "../registry.js";
@@ -187,7 +187,7 @@ export class StreamingClient {
       attempt(async () => {
         try {
           const timeout = context.config.connectionTimeout;
-          return await withTimeout(connector.healthCheck(context), timeout, () => stateError("TIMEOUT", "health check timed out"));
+          return await withTimeout(connector.healthCheck(context), timeout, () => qiError("TIMEOUT", "TIMEOUT", "health check timed out", { retriable: true }));
         } catch {
           return false;
         }
