@@ -1,9 +1,16 @@
-/** Logging: pino, winston and console all fit this shape. Secrets never reach a log line. */
+/**
+ * Logging: `config.logger` may be pino, winston, `console` or an object of our own shape (below);
+ * each is called the way it expects (see `adaptLogger`). Secrets never reach a log line.
+ */
 
 /** One log level: a message and optional structured fields. */
 export type LogMethod = (message: string, meta?: Record<string, unknown>) => void;
 
-/** What `config.logger` must look like: pino, winston and `console` fit. */
+/**
+ * What core calls: `(message, meta)`. `config.logger` may be this shape, `console`, winston
+ * (which takes `(message, meta)` too) or pino (which takes `(meta, message)`: detected and
+ * called that way, see `adaptLogger`).
+ */
 export interface Logger {
   /** Detail for debugging (the client libraries' debug output). */
   readonly debug: LogMethod;
@@ -24,6 +31,54 @@ export const defaultLogger: Logger = {
   warn: (message, meta) => console.warn(`[qi-streaming] ${message}`, ...(meta ? [meta] : [])),
   error: (message, meta) => console.error(`[qi-streaming] ${message}`, ...(meta ? [meta] : [])),
 };
+
+/** The levels, from the most detail to none: `logLevel` drops events below the one chosen. */
+export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
+
+const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+/** True when an event at `event` passes a logger set to `level`. */
+export function levelEnabled(level: LogLevel, event: Exclude<LogLevel, "silent">): boolean {
+  return RANK[event] >= (RANK[level] ?? RANK.warn);
+}
+
+const PINO_SERIALIZERS = Symbol.for("pino.serializers");
+
+/**
+ * True for a pino logger (or a pino child): pino marks each instance with its serializers under
+ * `Symbol.for("pino.serializers")`; a pino-compatible logger without it is recognised by pino's
+ * own pair `levels.values` (a name-to-number table) and `bindings()`. winston has `levels` too,
+ * but as a flat table and without `bindings`.
+ */
+export function isPino(logger: object): boolean {
+  const l = logger as Record<PropertyKey, unknown>;
+  if (typeof l[PINO_SERIALIZERS] === "object" && l[PINO_SERIALIZERS] !== null) return true;
+  const levels = l["levels"] as { values?: unknown } | undefined;
+  return typeof levels === "object" && levels !== null && typeof levels.values === "object" && typeof l["bindings"] === "function";
+}
+
+/**
+ * A user's logger as our shape, detected once: each method read once and bound to its logger
+ * (a getter or a later change to the logger changes nothing). pino takes `(object, message)`,
+ * so it is called that way (our fields become JSON fields of its line); winston and `console`
+ * take `(message, meta)` as we do. A method that is not a function is kept as it is, for the
+ * config check to report.
+ */
+export function adaptLogger(logger: object): Logger {
+  const l = logger as Record<string, unknown>;
+  const pino = isPino(logger);
+  const out: Record<string, unknown> = {};
+  for (const m of ["debug", "info", "warn", "error"] as const) {
+    const fn = l[m];
+    if (typeof fn !== "function") {
+      out[m] = fn;
+      continue;
+    }
+    const bound = (fn as (...a: unknown[]) => unknown).bind(logger);
+    out[m] = pino ? ((message: string, meta?: Record<string, unknown>) => (meta === undefined ? bound(message) : bound(meta, message))) satisfies LogMethod : bound;
+  }
+  return out as unknown as Logger;
+}
 
 /** A logger that drops everything. */
 export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop };
@@ -58,17 +113,18 @@ export function scrubMeta(value: unknown, secrets: readonly string[], depth = 0)
 
 /**
  * Wraps a user's logger so that nothing it receives holds a secret, and so that a logger that
- * throws cannot break the library.
+ * throws cannot break the library; events below `level` are dropped (the default passes all).
  */
-export function safeLogger(inner: Logger, secrets: readonly string[]): Logger {
+export function safeLogger(inner: Logger, secrets: readonly string[], level: LogLevel = "debug"): Logger {
   const wrap =
-    (method: LogMethod): LogMethod =>
+    (method: LogMethod, event: Exclude<LogLevel, "silent">): LogMethod =>
     (message, meta) => {
+      if (!levelEnabled(level, event)) return;
       try {
         method.call(inner, scrubText(String(message), secrets), meta === undefined ? undefined : (scrubMeta(meta, secrets) as Record<string, unknown>));
       } catch {
         // A broken logger must not break message delivery.
       }
     };
-  return { debug: wrap(inner.debug), info: wrap(inner.info), warn: wrap(inner.warn), error: wrap(inner.error) };
+  return { debug: wrap(inner.debug, "debug"), info: wrap(inner.info, "info"), warn: wrap(inner.warn, "warn"), error: wrap(inner.error, "error") };
 }

@@ -5,7 +5,7 @@
 import { err, ok, type Result } from "neverthrow";
 import { validationError, type QiError } from "../errors/qi-error.js";
 import { describeValue, isRecord, optionsCopy, plainCopy, readInput } from "../input/read.js";
-import { defaultLogger, isSecretKey, safeLogger, type Logger } from "../logger.js";
+import { adaptLogger, defaultLogger, isSecretKey, safeLogger, type Logger } from "../logger.js";
 import { holdSecrets, isSecret, revealSecret } from "./secrets.js";
 import type { ConsumerConfig, ProducerConfig, ResolvedConfig, ResolvedSecurityConfig, StreamingConfig } from "./types.js";
 
@@ -141,15 +141,8 @@ export function readConfig(config: unknown): Result<StreamingConfig, QiError> {
       const copied = key === "options" ? optionsCopy(value) : key === "logger" || key === "connector" ? value : key === "security" ? copySecurity(value) : plainCopy(value);
       Object.defineProperty(copy, key, { value: copied, enumerable: true, writable: true, configurable: true });
     }
-    if (typeof copy.logger === "object" && copy.logger !== null) {
-      const logger = copy.logger as Record<string, unknown>;
-      const methods: Record<string, unknown> = {};
-      for (const m of ["debug", "info", "warn", "error"]) {
-        const fn = logger[m];
-        methods[m] = typeof fn === "function" ? (fn as (...a: unknown[]) => unknown).bind(logger) : fn;
-      }
-      copy.logger = methods;
-    }
+    // pino, winston, console or our shape, each called the way it expects (see `adaptLogger`).
+    if (typeof copy.logger === "object" && copy.logger !== null) copy.logger = adaptLogger(copy.logger);
     return copy;
   });
   if (read.isErr()) return err(read.error);
