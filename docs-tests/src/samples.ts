@@ -1,18 +1,20 @@
 /**
- * The docs' TypeScript samples: every ```ts block of docs/**\/*.md and README.md, extracted to
+ * The docs' TypeScript samples: every ```ts block of docs/**\/*.md, README.md and packages/*\/README.md, extracted to
  * files, typechecked together with the TypeScript compiler API, and run with Node (which strips
  * the types itself). The fence's info string says how a sample runs:
  *
  * - ```ts          a complete program on the memory connector, run by the plain test task
  * - ```ts broker   a complete program that needs Kafka (QI_STREAMING_BROKERS), run by `pnpm conformance`
  * - ```ts vitest   a vitest test file (a conformance suite), run with vitest
+ * - ```ts compile  typechecked only: a file of the reader's own package (a test needing their
+ *                  connector and broker harness) that cannot run here as it stands
  */
 import { spawn } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
 import ts from "typescript";
 
-export type SampleKind = "memory" | "broker" | "vitest";
+export type SampleKind = "memory" | "broker" | "vitest" | "compile";
 
 export interface Sample {
   /** The markdown file, relative to the repository root. */
@@ -38,6 +40,12 @@ function markdownFiles(): string[] {
     }
   };
   walk(join(repoRoot, "docs"));
+  // The package READMEs (what npm shows): their samples are compiled and run like the rest.
+  const packages = join(repoRoot, "packages");
+  for (const entry of readdirSync(packages, { withFileTypes: true })) {
+    const readme = join(packages, entry.name, "README.md");
+    if (entry.isDirectory() && existsSync(readme)) out.push(readme);
+  }
   return out.sort();
 }
 
@@ -53,7 +61,7 @@ export function extractSamples(): Sample[] {
       const open = FENCE.exec(lines[i]!);
       if (!open || !["ts", "typescript"].includes(open[1]!)) continue;
       const tags = open[2]!.trim().split(/\s+/).filter(Boolean);
-      const kind: SampleKind = tags.includes("broker") ? "broker" : tags.includes("vitest") ? "vitest" : "memory";
+      const kind: SampleKind = tags.includes("broker") ? "broker" : tags.includes("vitest") ? "vitest" : tags.includes("compile") ? "compile" : "memory";
       const body: string[] = [];
       let j = i + 1;
       for (; j < lines.length && !lines[j]!.startsWith("```"); j++) body.push(lines[j]!);
