@@ -10,7 +10,7 @@ import { adaptLogger, isPino, safeLogger } from "../src/logger.js";
 import { createStreamingClient, type Logger } from "./both-surfaces.js";
 
 /** A pino logger writing JSON lines to memory. */
-function pinoToMemory(): { logger: ReturnType<typeof pino>; lines: () => Record<string, unknown>[] } {
+function pinoToMemory() {
   const chunks: string[] = [];
   const stream = new Writable({ write: (chunk, _enc, done) => (chunks.push(String(chunk)), done()) });
   const logger = pino({ level: "debug" }, stream);
@@ -19,16 +19,11 @@ function pinoToMemory(): { logger: ReturnType<typeof pino>; lines: () => Record<
   return { logger, lines };
 }
 
-/** A winston logger with a transport that keeps each info object. */
+/** A winston logger whose stream transport keeps each info object (an object-mode stream). */
 function winstonToMemory(): { logger: winston.Logger; infos: Record<string, unknown>[] } {
   const infos: Record<string, unknown>[] = [];
-  class Memory extends winston.Transport {
-    override log(info: Record<string, unknown>, next: () => void): void {
-      infos.push(info);
-      next();
-    }
-  }
-  return { logger: winston.createLogger({ level: "debug", transports: [new Memory()] }), infos };
+  const stream = new Writable({ objectMode: true, write: (info: Record<string, unknown>, _enc, done) => (infos.push(info), done()) });
+  return { logger: winston.createLogger({ level: "debug", transports: [new winston.transports.Stream({ stream })] }), infos };
 }
 
 /** A memory-connector consumer whose handler fails once with `onFailure: "skip"`. */

@@ -118,7 +118,7 @@ export class StreamingClient {
     this.#connector ??= resolveConnector(this.config.connector ?? "memory").andThen((c) => checkOptions(c, this.config.options ?? {}).map(() => c));
     return this.#connector.map((connector) => {
       const resolved = (this.#resolved ??= resolveConfig(this.config, connector.name));
-      this.#telemetry ??= Telemetry.create({ connector: connector.name, clientId: resolved.clientId }, resolved.telemetry);
+      this.#telemetry ??= Telemetry.create({ connector: connector.name, clientId: resolved.clientId, brokers: resolved.brokers }, resolved.telemetry);
       return { connector, context: { config: resolved, logger: resolved.logger }, telemetry: this.#telemetry };
     });
   }

@@ -421,7 +421,9 @@ export class GuardedConsumer implements IStreamingConsumer {
       else {
         const end = this.telemetry?.startProcess(batch.messages, this.config.groupId, batch.highWatermark);
         const eachBatch = handler.eachBatch;
-        const outcome = await runWithRetry((c) => eachBatch(batch, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+        const run = () => runWithRetry((c) => eachBatch(batch, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+        // In the process span's context: spans the handler starts are its children.
+        const outcome = await (end ? end.within(run) : run());
         end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
         if (abandoned()) return false;
         const first = batch.messages[0]!;
@@ -437,7 +439,8 @@ export class GuardedConsumer implements IStreamingConsumer {
           break;
         }
         const end = this.telemetry?.startProcess([message], this.config.groupId, batch.highWatermark);
-        const outcome = await runWithRetry((c) => eachMessage(message, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+        const run = () => runWithRetry((c) => eachMessage(message, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+        const outcome = await (end ? end.within(run) : run());
         end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
         if (abandoned()) return false;
         if (!outcome.ok && !(await this.fail(outcome, [message], { ...base, offset: message.offset }))) {

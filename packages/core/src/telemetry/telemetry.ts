@@ -7,7 +7,7 @@
  */
 import type { QiError } from "../errors/qi-error.js";
 import type { ConsumedMessage, OutgoingRecord, ProduceResult } from "../messages/types.js";
-import { loadOtelApi, type OtelApi, type OtelSpan } from "./otel-api.js";
+import { loadOtelApi, packageVersion, type OtelApi, type OtelSpan } from "./otel-api.js";
 
 const TRACEPARENT = "traceparent";
 const W3C = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
@@ -19,11 +19,33 @@ export interface TelemetryScope {
   readonly connector: string;
   /** The client id (`messaging.client.id`). */
   readonly clientId: string;
+  /** The bootstrap brokers: the first gives `server.address` and `server.port`. */
+  readonly brokers?: readonly string[];
+}
+
+/** The end of a process span; `within` runs the handler in the span's context. */
+export interface ProcessSpan {
+  (error?: QiError): void;
+  /** Runs `fn` with the process span active, so spans the handler starts are its children. */
+  within<T>(fn: () => T): T;
+}
+
+/**
+ * `server.address` and `server.port` of a broker address (`host:port`, `[v6]:port`, or a host
+ * alone, Kafka's port 9092 then), or none for an empty list (the memory connector).
+ */
+export function serverAttributes(brokers: readonly string[] | undefined): Attributes {
+  const first = brokers?.[0]?.trim();
+  if (!first) return {};
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(first) ?? /^([^:]+)(?::(\d+))?$/.exec(first);
+  if (!m) return { "server.address": first };
+  return { "server.address": m[1]!, "server.port": m[2] === undefined ? 9092 : Number(m[2]) };
 }
 
 /** The parent context carried by a consumed message, if any. */
 function remoteContext(api: OtelApi, message: ConsumedMessage): unknown {
-  const m = W3C.exec(message.headers[TRACEPARENT]?.toString("latin1") ?? "");
+  const h = message.headers[TRACEPARENT];
+  const m = W3C.exec((Array.isArray(h) ? h[0] : h)?.toString("latin1") ?? "");
   if (!m) return undefined;
   return api.trace.setSpanContext(api.context.active(), { traceId: m[1]!, spanId: m[2]!, traceFlags: parseInt(m[3]!, 16), isRemote: true });
 }
@@ -38,14 +60,17 @@ export class Telemetry {
   private readonly consumed;
   private readonly errors;
   private readonly duration;
+  private readonly server: Attributes;
   private readonly lag = new Map<string, { value: number; attributes: Attributes }>();
 
   private constructor(
     private readonly api: OtelApi,
     private readonly scope: TelemetryScope,
   ) {
-    this.tracer = api.trace.getTracer("@qi/streaming");
-    const meter = api.metrics.getMeter("@qi/streaming");
+    const version = packageVersion();
+    this.tracer = api.trace.getTracer("@qi/streaming", version);
+    const meter = api.metrics.getMeter("@qi/streaming", version);
+    this.server = serverAttributes(scope.brokers);
     this.sent = meter.createCounter("messaging.client.sent.messages", { description: "Messages the broker acknowledged", unit: "{message}" });
     this.consumed = meter.createCounter("messaging.client.consumed.messages", { description: "Messages handed to a handler", unit: "{message}" });
     this.errors = meter.createCounter("qi.streaming.errors", { description: "Failed operations, by error category", unit: "{error}" });
@@ -68,7 +93,7 @@ export class Telemetry {
   /** Starts a send span and puts its `traceparent` on each record (records are core's copies). */
   startSend(records: OutgoingRecord[]): (outcome: { results?: readonly ProduceResult[]; error?: QiError }) => void {
     const topic = records[0]?.topic ?? "";
-    const attributes: Attributes = { ...this.base(topic), "messaging.operation.name": "send", "messaging.operation.type": "send" };
+    const attributes: Attributes = { ...this.base(topic), ...this.server, "messaging.operation.name": "send", "messaging.operation.type": "send" };
     if (records.length > 1) attributes["messaging.batch.message_count"] = records.length;
     const span = this.tracer.startSpan(`send ${topic}`, { kind: this.api.SpanKind.PRODUCER, attributes });
     if (span.isRecording()) {
@@ -91,10 +116,11 @@ export class Telemetry {
   }
 
   /** Starts a process span for handled messages (one, or a batch linked to each producer). */
-  startProcess(messages: readonly ConsumedMessage[], groupId: string, highWatermark?: string): (error?: QiError) => void {
+  startProcess(messages: readonly ConsumedMessage[], groupId: string, highWatermark?: string): ProcessSpan {
     const first = messages[0]!;
     const attributes: Attributes = {
       ...this.base(first.topic),
+      ...this.server,
       "messaging.operation.name": "process",
       "messaging.operation.type": "process",
       "messaging.consumer.group.name": groupId,
@@ -118,13 +144,15 @@ export class Telemetry {
       const lagAttributes: Attributes = { ...this.base(first.topic), "messaging.consumer.group.name": groupId, "messaging.destination.partition.id": String(first.partition) };
       this.lag.set(key, { value: Math.max(0, Number(BigInt(highWatermark) - BigInt(last.offset) - 1n)), attributes: lagAttributes });
     }
-    return (error) => {
+    const end = (error?: QiError): void => {
       const attrs: Attributes = { ...this.base(first.topic), "messaging.operation.name": "process", "messaging.consumer.group.name": groupId };
       this.duration.record((performance.now() - started) / 1000, error ? { ...attrs, "error.type": error.code } : attrs);
       if (error) this.fail(span, error, first.topic, "process");
       else this.consumed.add(messages.length, attrs);
       span.end();
     };
+    const api = this.api;
+    return Object.assign(end, { within: <T>(fn: () => T): T => api.context.with(api.trace.setSpan(api.context.active(), span), fn) });
   }
 
   /** Counts a failed operation by category (also for errors outside spans). */
