@@ -6,7 +6,10 @@ import { err, ok, type Result } from "neverthrow";
 import { validationError, type QiError } from "../errors/qi-error.js";
 import { describeValue, readInput } from "../input/read.js";
 import { holdSecrets } from "./secrets.js";
+import type { LogLevel } from "../logger.js";
 import type { SaslMechanism, StreamingConfig } from "./types.js";
+
+const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
 
 /** Environment variable → config field, with how it is parsed. */
 export const ENV_VARS = {
@@ -38,6 +41,8 @@ export const ENV_VARS = {
   QI_STREAMING_SSL_REJECT_UNAUTHORIZED: "security.ssl.rejectUnauthorized (true or false)",
   /** `options`, a JSON object; anything else is a `VALIDATION` error. */
   QI_STREAMING_OPTIONS: "options (a JSON object)",
+  /** `logLevel`: `debug`, `info`, `warn`, `error` or `silent`. @default "warn" */
+  QI_STREAMING_LOG_LEVEL: "logLevel",
   /** `telemetry`: `true` or `false`. @default true */
   QI_STREAMING_TELEMETRY: "telemetry (true or false)",
 } as const;
@@ -98,6 +103,10 @@ function fromPlainEnv(env: Env): Result<StreamingConfig, QiError> {
   if (reject.isErr()) return err(reject.error);
   const telemetry = bool(env, "QI_STREAMING_TELEMETRY");
   if (telemetry.isErr()) return err(telemetry.error);
+  const logLevel = env.QI_STREAMING_LOG_LEVEL?.trim().toLowerCase();
+  if (logLevel && !LOG_LEVELS.includes(logLevel as LogLevel)) {
+    return err(validationError("QI_STREAMING_LOG_LEVEL", `must be debug, info, warn, error or silent (got "${logLevel.slice(0, 30)}")`));
+  }
 
   let options: Record<string, unknown> | undefined;
   const rawOptions = env.QI_STREAMING_OPTIONS?.trim();
@@ -133,6 +142,7 @@ function fromPlainEnv(env: Env): Result<StreamingConfig, QiError> {
     ...(Object.keys(retry).length > 0 ? { retry } : {}),
     ...(sasl || sslValue !== undefined ? { security: { ...(sasl ? { sasl } : {}), ...(sslValue === undefined ? {} : { ssl: sslValue }) } } : {}),
     ...(options ? { options } : {}),
+    ...(logLevel ? { logLevel: logLevel as LogLevel } : {}),
     ...(telemetry.value === undefined ? {} : { telemetry: telemetry.value }),
   };
   return ok(holdSecrets(config));

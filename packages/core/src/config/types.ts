@@ -1,6 +1,6 @@
 /** Configuration types. Every field also has an environment variable (see `configFromEnv`). */
 import type { IStreamingConnector } from "../connector.js";
-import type { Logger } from "../logger.js";
+import type { Logger, LogLevel } from "../logger.js";
 import type { Secret } from "./secrets.js";
 
 /** SASL mechanisms every network connector supports. */
@@ -63,6 +63,11 @@ export interface StreamingConfig {
   readonly options?: Readonly<Record<string, unknown>>;
   /** Receives the library's and the client's logs. @default warnings and errors to the console */
   readonly logger?: Logger;
+  /**
+   * The least severe event logged, by the client and by the client library: `debug`, `info`,
+   * `warn`, `error` or `silent` (nothing). Env: `QI_STREAMING_LOG_LEVEL`. @default "warn"
+   */
+  readonly logLevel?: LogLevel;
   /** OpenTelemetry spans and metrics, when `@opentelemetry/api` is installed. @default true */
   readonly telemetry?: boolean;
 }
@@ -98,6 +103,8 @@ export interface ResolvedConfig {
   readonly options: Readonly<Record<string, unknown>>;
   /** The logger, wrapped so that secrets are scrubbed from every line. */
   readonly logger: Logger;
+  /** The least severe event logged (the client's and the client library's logs). */
+  readonly logLevel: LogLevel;
   /** Whether OpenTelemetry spans and metrics are emitted. */
   readonly telemetry: boolean;
 }

@@ -28,9 +28,12 @@ export const CONFIG_DEFAULTS = {
     /** Longest back-off, ms. */
     maxRetryTimeMs: 30_000,
   },
+  /** Warnings and errors are logged; debug and info are not. */
+  logLevel: "warn",
 } as const;
 
-const KNOWN_KEYS = new Set(["connector", "clientId", "brokers", "connectionTimeout", "requestTimeout", "retry", "security", "options", "logger", "telemetry"]);
+const KNOWN_KEYS = new Set(["connector", "clientId", "brokers", "connectionTimeout", "requestTimeout", "retry", "security", "options", "logger", "logLevel", "telemetry"]);
+const LOG_LEVELS = new Set(["debug", "info", "warn", "error", "silent"]);
 const BROKER = /^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/;
 const MECHANISMS = new Set(["plain", "scram-sha-256", "scram-sha-512"]);
 
@@ -99,6 +102,7 @@ export function checkConfig(config: unknown): Check {
   const retry = c.retry as unknown;
   if (retry !== undefined && !isRecord(retry)) return fail("retry", "must be an object");
   if (c.telemetry !== undefined && typeof c.telemetry !== "boolean") return fail("telemetry", "must be true or false");
+  if (c.logLevel !== undefined && !(typeof c.logLevel === "string" && LOG_LEVELS.has(c.logLevel))) return fail("logLevel", `must be debug, info, warn, error or silent (got ${describeValue(c.logLevel)})`);
   const options = c.options as unknown;
   if (options !== undefined && !isRecord(options)) return fail("options", "must be an object");
   return [
@@ -175,6 +179,7 @@ export function resolveConfig(userConfig: StreamingConfig, connectorName: string
     security: (config.security ?? {}) as ResolvedSecurityConfig,
     options: config.options ?? {},
     logger,
+    logLevel: config.logLevel ?? CONFIG_DEFAULTS.logLevel,
     telemetry: config.telemetry ?? true,
   };
 }
