@@ -1,9 +1,14 @@
 /**
  * Telemetry, the same on every connector: OpenTelemetry spans following the messaging semantic
  * conventions, one trace from the send to the handler through the `traceparent` header, and
- * the metrics. Registers in-memory SDK exporters globally in the test worker.
+ * the metrics. Registers in-memory SDK exporters and an AsyncLocalStorage context manager
+ * globally in the test worker.
  */
-import { SpanKind, metrics, trace } from "@opentelemetry/api";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { SpanKind, context, metrics, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from "@opentelemetry/sdk-metrics";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { beforeAll, expect } from "vitest";
@@ -23,7 +28,23 @@ export function installTestTelemetry(): Sdk {
   trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }));
   const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 60_000 });
   metrics.setGlobalMeterProvider(new MeterProvider({ readers: [reader] }));
+  // What an application with the OpenTelemetry Node SDK has: the active span follows async calls.
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   return (sdk = { spans, reader });
+}
+
+/** The version of the @qi/streaming package under test (its package.json, next to its dist/). */
+function streamingVersion(): string {
+  const entry = createRequire(import.meta.url).resolve("@qi/streaming");
+  return (JSON.parse(readFileSync(join(dirname(entry), "..", "package.json"), "utf8")) as { version: string }).version;
+}
+
+/** `server.address` and `server.port` expected from the first bootstrap broker (none without brokers). */
+function expectedServer(brokers: readonly string[] | undefined): Record<string, string | number> {
+  const first = brokers?.[0];
+  if (!first) return {};
+  const at = first.lastIndexOf(":");
+  return { "server.address": first.slice(0, at).replace(/^\[|\]$/g, ""), "server.port": Number(first.slice(at + 1)) };
 }
 
 const spansOf = (s: Sdk, topic: string): ReadableSpan[] => s.spans.getFinishedSpans().filter((x) => x.attributes["messaging.destination.name"] === topic);
@@ -67,6 +88,38 @@ export const telemetryTests = defineGroup("telemetry", ({ test }) => {
     expect(process.spanContext().traceId).toBe(send.spanContext().traceId);
     expect(process.parentSpanContext?.spanId).toBe(send.spanContext().spanId);
     expect(received[0]!.headers.traceparent?.toString()).toBe(`00-${send.spanContext().traceId}-${send.spanContext().spanId}-01`);
+  });
+
+  test("a span the handler starts is a child of the process span; scope version and server.address/port are set", async (bed) => {
+    const topic = await bed.topic();
+    const producer = await bed.producer();
+    must(await producer.send(topic, { value: "parented" }));
+    const { received } = await bed.consumer([topic], { groupId: bed.name("g") }, {
+      run: (received) => ({
+        eachMessage: async (m) => {
+          await new Promise((r) => setTimeout(r, 1)); // across an await, as a real handler would
+          const span = trace.getTracer("the-application").startSpan(`handle ${topic}`);
+          span.setAttribute("messaging.destination.name", topic);
+          span.end();
+          received.push(m);
+        },
+      }),
+    });
+    await bed.waitFor(() => received.length >= 1 && spansOf(s, topic).some((x) => x.kind === SpanKind.CONSUMER), "the handler's span and the process span");
+    const process = spansOf(s, topic).find((x) => x.kind === SpanKind.CONSUMER)!;
+    const send = spansOf(s, topic).find((x) => x.kind === SpanKind.PRODUCER)!;
+    const handled = spansOf(s, topic).find((x) => x.name === `handle ${topic}`)!;
+    expect(handled, "the handler's span").toBeDefined();
+    expect(handled.spanContext().traceId).toBe(process.spanContext().traceId);
+    expect(handled.parentSpanContext?.spanId).toBe(process.spanContext().spanId);
+    const version = streamingVersion();
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    for (const span of [send, process]) {
+      expect(span.instrumentationScope).toMatchObject({ name: "@qi/streaming", version });
+      const server = expectedServer(bed.baseConfig().brokers);
+      if (Object.keys(server).length > 0) expect(span.attributes).toMatchObject(server);
+      else expect(span.attributes["server.address"]).toBeUndefined();
+    }
   });
 
   test("metrics count sent and consumed messages, handler durations and errors by category", async (bed) => {
