@@ -15,7 +15,8 @@ import { librdkafkaProperties } from "./options.js";
 interface NativeMessage {
   key: Buffer | null;
   value: Buffer | null;
-  headers: Record<string, Buffer>;
+  /** A repeated name is an array: the client sends one header per element, in order. */
+  headers: Record<string, Buffer | Buffer[]>;
   partition: number;
   timestamp?: string;
 }

@@ -24,7 +24,8 @@ export function toMessage(r: RoutedRecord): Message {
     partition: r.partition,
     key: r.key ?? undefined,
     value: r.value as Buffer,
-    headers: new Map(Object.entries(r.headers).map(([k, v]) => [Buffer.from(k, "utf8"), v])),
+    // A Map keyed by Buffer objects: each header gets its own key object, so a repeated name is several entries, in order.
+    headers: new Map(Object.entries(r.headers).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((b) => [Buffer.from(k, "utf8"), b] as const))),
     ...(r.timestamp === undefined ? {} : { timestamp: BigInt(r.timestamp) }),
   };
 }

@@ -14,7 +14,7 @@ import { processWide } from "../process-wide.js";
 interface StoredRecord {
   readonly key: Buffer | null;
   readonly value: Buffer | null;
-  readonly headers: Readonly<Record<string, Buffer>>;
+  readonly headers: Readonly<Record<string, Buffer | Buffer[]>>;
   readonly timestamp: Date;
 }
 
@@ -30,7 +30,10 @@ const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 /** A record's size in a batch of its own, about as Kafka counts it (61 bytes of batch header, the record's own framing). */
 function batchBytes(r: RoutedRecord): number {
   let n = 61 + 21 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  for (const k in r.headers) n += 2 + Buffer.byteLength(k) + r.headers[k]!.length;
+  for (const k in r.headers) {
+    const v = r.headers[k]!;
+    for (const b of Array.isArray(v) ? v : [v]) n += 2 + Buffer.byteLength(k) + b.length;
+  }
   return n;
 }
 

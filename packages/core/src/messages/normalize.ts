@@ -49,16 +49,35 @@ function toBuffer(value: unknown, field: string, context: ErrorContext): Result<
   return err(validationError(field, "must be a string, a Buffer or null", context));
 }
 
-function toHeaders(headers: unknown, context: ErrorContext): Result<Record<string, Buffer>, QiError> {
-  const out: Record<string, Buffer> = {};
+function toHeaderValue(value: unknown): Buffer | null {
+  if (typeof value === "string") return Buffer.from(value, "utf8");
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return Buffer.from(value);
+  return null;
+}
+
+function toHeaders(headers: unknown, context: ErrorContext): Result<Record<string, Buffer | Buffer[]>, QiError> {
+  const out: Record<string, Buffer | Buffer[]> = {};
   if (headers === undefined || headers === null) return ok(out);
   if (typeof headers !== "object" || Array.isArray(headers) || Buffer.isBuffer(headers)) {
-    return err(validationError("message.headers", "must be an object of string or Buffer values", context));
+    return err(validationError("message.headers", "must be an object of string or Buffer values (or arrays of them)", context));
   }
   for (const [name, value] of Object.entries(headers)) {
-    if (typeof value === "string") out[name] = Buffer.from(value, "utf8");
-    else if (Buffer.isBuffer(value) || value instanceof Uint8Array) out[name] = Buffer.from(value);
-    else return err(validationError(`message.headers.${name}`, "must be a string or a Buffer", context));
+    if (Array.isArray(value)) {
+      // A repeated name: one header per element, in order. An empty array would send nothing, which reads as a mistake.
+      if (value.length === 0) return err(validationError(`message.headers.${name}`, "must not be an empty array", context));
+      const values: Buffer[] = [];
+      for (let i = 0; i < value.length; i++) {
+        const buf = toHeaderValue(value[i]);
+        if (buf === null) return err(validationError(`message.headers.${name}[${i}]`, "must be a string or a Buffer", context));
+        values.push(buf);
+      }
+      // One element is one header: the same record as the plain value.
+      out[name] = values.length === 1 ? values[0]! : values;
+      continue;
+    }
+    const buf = toHeaderValue(value);
+    if (buf === null) return err(validationError(`message.headers.${name}`, "must be a string, a Buffer or an array of them", context));
+    out[name] = buf;
   }
   return ok(out);
 }
@@ -144,17 +163,29 @@ function toBufferOrNull(value: unknown): Buffer | null {
   return null;
 }
 
-function toIncomingHeaders(headers: unknown): Record<string, Buffer> {
-  const out: Record<string, Buffer> = {};
+function addIncoming(out: Record<string, Buffer | Buffer[]>, name: string, buf: Buffer): void {
+  const seen = Object.hasOwn(out, name) ? out[name] : undefined;
+  if (seen === undefined) out[name] = buf;
+  else if (Array.isArray(seen)) seen.push(buf);
+  else out[name] = [seen, buf];
+}
+
+/**
+ * Headers as clients give them (an object whose repeated names are arrays, a Map, or a list of
+ * pairs, where a name may repeat) to one shape: a name seen once is a `Buffer`, a name seen more
+ * than once a `Buffer[]` in wire order.
+ */
+function toIncomingHeaders(headers: unknown): Record<string, Buffer | Buffer[]> {
+  const out: Record<string, Buffer | Buffer[]> = {};
   if (headers === null || headers === undefined) return out;
   const entries: Iterable<[unknown, unknown]> =
     headers instanceof Map ? headers.entries() : Array.isArray(headers) ? headers : Object.entries(headers as object);
   for (const [k, v] of entries) {
     const name = Buffer.isBuffer(k) ? k.toString("utf8") : String(k);
-    // kafkajs gives repeated header names as an array; the last value wins, as in a Map.
-    const value = Array.isArray(v) ? v[v.length - 1] : v;
-    const buf = toBufferOrNull(value);
-    if (buf !== null) out[name] = buf;
+    for (const value of Array.isArray(v) ? v : [v]) {
+      const buf = toBufferOrNull(value);
+      if (buf !== null) addIncoming(out, name, buf);
+    }
   }
   return out;
 }
@@ -171,7 +202,7 @@ export interface RawIncoming {
   readonly key?: unknown;
   /** The value: Buffer, string, null or undefined. */
   readonly value?: unknown;
-  /** Headers: an object, a Map, an array of pairs or undefined; values Buffer or string (arrays keep the last). */
+  /** Headers: an object, a Map, an array of pairs or undefined; values Buffer or string, or arrays of them for a repeated name (all kept, in order). */
   readonly headers?: unknown;
   /** Milliseconds since the epoch (any numeric type) or a Date. */
   readonly timestamp?: string | number | bigint | Date;

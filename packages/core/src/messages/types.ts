@@ -6,8 +6,11 @@ export interface StreamingMessage {
   readonly key?: string | Buffer | null;
   /** The payload; `null` is a tombstone. */
   readonly value: Buffer | string | null;
-  /** Header values; strings are sent as UTF-8. @default {} */
-  readonly headers?: Readonly<Record<string, string | Buffer>>;
+  /**
+   * Header values; strings are sent as UTF-8. A key may repeat (legal in Kafka): give an array,
+   * its values are sent as that many headers of that name, in array order (kafkajs's shape). @default {}
+   */
+  readonly headers?: Readonly<Record<string, string | Buffer | ReadonlyArray<string | Buffer>>>;
   /** Create time; defaults to the time of the send. */
   readonly timestamp?: Date;
   /** An explicit partition; it must exist (else `VALIDATION`). */
@@ -84,8 +87,12 @@ export interface ConsumedMessage {
   readonly key: Buffer | null;
   /** `null` for a tombstone. */
   readonly value: Buffer | null;
-  /** `{}` when there are none; never undefined. */
-  readonly headers: Readonly<Record<string, Buffer>>;
+  /**
+   * `{}` when there are none; never undefined. A name that occurs once is a `Buffer`; a name that
+   * occurs more than once is a `Buffer[]` of every value in wire order (kafkajs's shape), the same
+   * on every connector.
+   */
+  readonly headers: Readonly<Record<string, Buffer | Buffer[]>>;
   /** The message's timestamp (create time, or log-append time if the topic says so). */
   readonly timestamp: Date;
 }
@@ -124,8 +131,11 @@ export interface OutgoingRecord {
   readonly key: Buffer | null;
   /** The value as bytes, or `null` for a tombstone. */
   readonly value: Buffer | null;
-  /** Headers as bytes; `{}` when none. A fresh object the connector may hand to its client. */
-  readonly headers: Record<string, Buffer>;
+  /**
+   * Headers as bytes; `{}` when none. A fresh object the connector may hand to its client. An array
+   * (never empty) is a repeated name: one header per element, in order.
+   */
+  readonly headers: Record<string, Buffer | Buffer[]>;
   /** Milliseconds since the epoch, or undefined to let the client stamp it. */
   readonly timestamp: number | undefined;
   /** The explicit partition, or undefined to let the connector route (murmur2 for keys). */

@@ -45,7 +45,10 @@ export interface AccumulatorOptions {
 /** Bytes a record takes in a request, roughly (key, value, headers). */
 export function recordBytes(r: OutgoingRecord): number {
   let n = (r.key?.length ?? 0) + (r.value?.length ?? 0) + 24;
-  for (const k in r.headers) n += k.length + r.headers[k]!.length;
+  for (const k in r.headers) {
+    const v = r.headers[k]!;
+    for (const b of Array.isArray(v) ? v : [v]) n += k.length + b.length;
+  }
   return n;
 }
 

@@ -35,6 +35,18 @@ export const producerTests = defineGroup("producer", ({ test, caps }) => {
     expect(d!.value!.equals(big)).toBe(true);
   }, { timeout: 60_000 });
 
+  test("a repeated header name keeps every value in order: a Buffer[] on receive, a single one a Buffer", async (bed) => {
+    const topic = await bed.topic();
+    const producer = await bed.producer();
+    must(await producer.send(topic, { value: "h", headers: { "x-trace": ["a", "b", "c"], single: "v" } }));
+    must(await producer.sendBatch([{ topic, message: { value: "b", headers: { "x-trace": [Buffer.from("1"), "2"] } } }]));
+    const { received } = await bed.consumer([topic], { groupId: bed.name("g") });
+    await bed.waitFor(() => received.length >= 2, "2 messages");
+    const byValue = new Map(received.map((m) => [m.value!.toString(), m.headers]));
+    expect(byValue.get("h")).toEqual({ "x-trace": [Buffer.from("a"), Buffer.from("b"), Buffer.from("c")], single: Buffer.from("v") });
+    expect(byValue.get("b")).toEqual({ "x-trace": [Buffer.from("1"), Buffer.from("2")] });
+  }, { timeout: 60_000 });
+
   test("a null value (tombstone) round-trips as null, and an absent key as null", async (bed) => {
     const topic = await bed.topic();
     const producer = await bed.producer();
