@@ -30,5 +30,8 @@ describe("the demo program", () => {
     expect(code).toBe(0);
     expect(stdout).toContain("nothing lost: yes");
     expect(stdout).toContain("order per key kept: yes");
+    // The report shows the API that produced it, and the client libraries do not interleave with it.
+    expect(stdout).toContain("examples/quickstart/src/demo.ts");
+    expect(stdout).toContain("consumer.run({ eachMessage");
   });
 });
