@@ -24,13 +24,26 @@ export interface Logger {
 
 const noop: LogMethod = () => {};
 
-/** The default: warnings and errors to stderr, nothing else. */
-export const defaultLogger: Logger = {
-  debug: noop,
-  info: noop,
-  warn: (message, meta) => console.warn(`[qi-streaming] ${message}`, ...(meta ? [meta] : [])),
-  error: (message, meta) => console.error(`[qi-streaming] ${message}`, ...(meta ? [meta] : [])),
-};
+/** One line on stderr: the message, then the fields as JSON (stacks only at debug: see `safeLogger`). */
+const toStderr =
+  (level: string): LogMethod =>
+  (message, meta) => {
+    let fields = "";
+    if (meta !== undefined && Object.keys(meta).length > 0) {
+      try {
+        fields = ` ${JSON.stringify(meta)}`;
+      } catch {
+        fields = "";
+      }
+    }
+    process.stderr.write(`[qi-streaming] ${level} ${message.replace(/\r?\n/g, " ")}${fields}\n`);
+  };
+
+/**
+ * The default: one line per event on stderr. What it is given is already filtered by
+ * `logLevel` (default `warn`: warnings and errors only).
+ */
+export const defaultLogger: Logger = { debug: toStderr("debug"), info: toStderr("info"), warn: toStderr("warn"), error: toStderr("error") };
 
 /** The levels, from the most detail to none: `logLevel` drops events below the one chosen. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
@@ -113,7 +126,8 @@ export function scrubMeta(value: unknown, secrets: readonly string[], depth = 0)
 
 /**
  * Wraps a user's logger so that nothing it receives holds a secret, and so that a logger that
- * throws cannot break the library; events below `level` are dropped (the default passes all).
+ * throws cannot break the library; events below `level` are dropped (the default passes all),
+ * and a `stack` field is dropped unless the level is `debug`.
  */
 export function safeLogger(inner: Logger, secrets: readonly string[], level: LogLevel = "debug"): Logger {
   const wrap =
@@ -121,7 +135,13 @@ export function safeLogger(inner: Logger, secrets: readonly string[], level: Log
     (message, meta) => {
       if (!levelEnabled(level, event)) return;
       try {
-        method.call(inner, scrubText(String(message), secrets), meta === undefined ? undefined : (scrubMeta(meta, secrets) as Record<string, unknown>));
+        let fields = meta === undefined ? undefined : (scrubMeta(meta, secrets) as Record<string, unknown>);
+        // Stacks (a client library's `stack` field) only at debug: one line per event otherwise.
+        if (fields && level !== "debug" && "stack" in fields) {
+          const { stack: _stack, ...rest } = fields;
+          fields = rest;
+        }
+        method.call(inner, scrubText(String(message), secrets), fields);
       } catch {
         // A broken logger must not break message delivery.
       }

@@ -6,6 +6,7 @@ import { Writable } from "node:stream";
 import { pino } from "pino";
 import winston from "winston";
 import { describe, expect, it } from "vitest";
+import { resolveConfig } from "../src/config/validate.js";
 import { adaptLogger, isPino, safeLogger } from "../src/logger.js";
 import { createStreamingClient, type Logger } from "./both-surfaces.js";
 
@@ -132,5 +133,22 @@ describe("pino, winston and console as config.logger", () => {
     at("warn");
     at("silent");
     expect(lines().map((l) => l["msg"])).toEqual(["debug:debug", "debug:info", "debug:warn", "debug:error", "warn:warn", "warn:error"]);
+  });
+});
+
+describe("logLevel in the resolved config (the logger connectors are given)", () => {
+  it("the default (warn) drops debug, info and stacks; debug passes all, with stacks", () => {
+    const run = (logLevel?: "debug"): string[] => {
+      const lines: string[] = [];
+      const log = (level: string) => (message: string, meta?: Record<string, unknown>) => void lines.push(`${level} ${message} ${JSON.stringify(meta ?? {})}`);
+      const resolved = resolveConfig({ logger: { debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") }, ...(logLevel ? { logLevel } : {}) }, "memory");
+      resolved.logger.debug("d");
+      resolved.logger.info("i");
+      resolved.logger.warn("w", { stack: "Error: x\n    at y", code: 1 });
+      resolved.logger.error("e");
+      return lines;
+    };
+    expect(run()).toEqual(['warn w {"code":1}', "error e {}"]);
+    expect(run("debug")).toEqual(["debug d {}", "info i {}", 'warn w {"stack":"Error: x\\n    at y","code":1}', "error e {}"]);
   });
 });

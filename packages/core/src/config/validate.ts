@@ -6,7 +6,8 @@ import { err, ok, type Result } from "neverthrow";
 import { validationError, type QiError } from "../errors/qi-error.js";
 import { describeValue, isRecord, optionsCopy, plainCopy, readInput } from "../input/read.js";
 import { adaptLogger, defaultLogger, isSecretKey, safeLogger, type Logger } from "../logger.js";
-import { holdSecrets, isSecret, revealSecret } from "./secrets.js";
+import { issueError, streamingConfigSchema } from "./schema.js";
+import { holdSecrets, isSecret } from "./secrets.js";
 import type { ConsumerConfig, ProducerConfig, ResolvedConfig, ResolvedSecurityConfig, StreamingConfig } from "./types.js";
 
 /** The defaults `createStreamingClient` fills in for absent fields. */
@@ -32,10 +33,6 @@ export const CONFIG_DEFAULTS = {
   logLevel: "warn",
 } as const;
 
-const KNOWN_KEYS = new Set(["connector", "clientId", "brokers", "connectionTimeout", "requestTimeout", "retry", "security", "options", "logger", "logLevel", "telemetry"]);
-const LOG_LEVELS = new Set(["debug", "info", "warn", "error", "silent"]);
-const BROKER = /^[^\s:/]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/;
-const MECHANISMS = new Set(["plain", "scram-sha-256", "scram-sha-512"]);
 
 type Check = Result<void, QiError>;
 const pass: Check = ok(undefined);
@@ -47,37 +44,8 @@ export function checkPositiveInt(value: unknown, field: string, max = 2_147_483_
   return typeof value === "number" && Number.isInteger(value) && value > 0 && value <= max ? pass : fail(field, `must be a positive integer (got ${describeValue(value)})`);
 }
 
-function checkNonNegativeInt(value: unknown, field: string): Check {
-  if (value === undefined) return pass;
-  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 1000 ? pass : fail(field, "must be an integer from 0 to 1000");
-}
 
-function checkBrokers(brokers: unknown): Check {
-  if (brokers === undefined) return pass;
-  if (!Array.isArray(brokers)) return fail("brokers", 'must be an array of "host:port" strings');
-  for (const [i, b] of brokers.entries()) {
-    if (typeof b !== "string" || !BROKER.test(b)) return fail(`brokers[${i}]`, `must be "host:port" (got ${describeValue(b)})`);
-  }
-  return pass;
-}
 
-function checkSecurity(security: unknown): Check {
-  if (security === undefined) return pass;
-  if (!isRecord(security)) return fail("security", "must be an object");
-  const { sasl, ssl } = security;
-  if (sasl !== undefined) {
-    if (!isRecord(sasl)) return fail("security.sasl", "must be { mechanism, username, password }");
-    if (typeof sasl.mechanism !== "string" || !MECHANISMS.has(sasl.mechanism)) {
-      return fail("security.sasl.mechanism", "must be plain, scram-sha-256 or scram-sha-512");
-    }
-    if (typeof sasl.username !== "string" || sasl.username.length === 0) return fail("security.sasl.username", "must be a non-empty string");
-    // The reason never echoes the value: it is a secret.
-    const password = revealSecret(sasl.password);
-    if (typeof password !== "string" || password.length === 0) return fail("security.sasl.password", "must be a non-empty string or a Secret of one");
-  }
-  if (ssl !== undefined && typeof ssl !== "boolean" && !isRecord(ssl)) return fail("security.ssl", "must be true, false or TLS options");
-  return pass;
-}
 
 function checkLogger(logger: unknown): Check {
   if (logger === undefined) return pass;
@@ -88,33 +56,36 @@ function checkLogger(logger: unknown): Check {
   return pass;
 }
 
-/** Checks the shape of a config; the connector is resolved separately. */
+/** Checks the shape of a config (the schema, then the logger's methods); the connector is resolved separately. */
 export function checkConfig(config: unknown): Check {
   if (!isRecord(config)) return fail("config", "must be an object");
-  for (const key of Object.keys(config)) if (!KNOWN_KEYS.has(key)) return fail(key, "is not a known option (put client-specific settings in `options`)");
-  const c = config as StreamingConfig & Record<string, unknown>;
-  if (c.connector !== undefined && typeof c.connector !== "string" && !isRecord(c.connector)) {
-    return fail("connector", "must be a connector name or a connector object");
+  let parsed: ReturnType<typeof streamingConfigSchema.safeParse>;
+  try {
+    parsed = streamingConfigSchema.safeParse(config);
+  } catch {
+    // Unreachable: the schema sees a plain copy, and safeParse reports, it does not throw.
+    return fail("config", "could not be read");
   }
-  if (c.clientId !== undefined && (typeof c.clientId !== "string" || !/^[a-zA-Z0-9._-]{1,249}$/.test(c.clientId))) {
-    return fail("clientId", "must be 1 to 249 of [a-zA-Z0-9._-]");
+  if (!parsed.success) return err(issueError(streamingConfigSchema, parsed.error.issues, config, "", { operation: "config" }));
+  const c = config as StreamingConfig;
+  const logger = checkLogger(c.logger);
+  if (logger.isErr()) return logger;
+  return checkBrokersNeedConnector(c);
+}
+
+/**
+ * Brokers with no connector, or with `memory`, are a mistake (the in-process broker would ignore
+ * them): a service with a typo in its connector would run on memory in silence.
+ */
+function checkBrokersNeedConnector(c: StreamingConfig): Check {
+  if ((c.brokers ?? []).length === 0) return pass;
+  if (c.connector === undefined) {
+    return fail("connector", "brokers are set but no connector is: set `connector` (or QI_STREAMING_CONNECTOR) to kafkajs, confluent or platformatic; with no connector the client runs on the in-process memory broker");
   }
-  const retry = c.retry as unknown;
-  if (retry !== undefined && !isRecord(retry)) return fail("retry", "must be an object");
-  if (c.telemetry !== undefined && typeof c.telemetry !== "boolean") return fail("telemetry", "must be true or false");
-  if (c.logLevel !== undefined && !(typeof c.logLevel === "string" && LOG_LEVELS.has(c.logLevel))) return fail("logLevel", `must be debug, info, warn, error or silent (got ${describeValue(c.logLevel)})`);
-  const options = c.options as unknown;
-  if (options !== undefined && !isRecord(options)) return fail("options", "must be an object");
-  return [
-    checkBrokers(c.brokers),
-    checkPositiveInt(c.connectionTimeout, "connectionTimeout"),
-    checkPositiveInt(c.requestTimeout, "requestTimeout"),
-    checkNonNegativeInt(c.retry?.retries, "retry.retries"),
-    checkPositiveInt(c.retry?.initialRetryTimeMs, "retry.initialRetryTimeMs"),
-    checkPositiveInt(c.retry?.maxRetryTimeMs, "retry.maxRetryTimeMs"),
-    checkSecurity(c.security),
-    checkLogger(c.logger),
-  ].reduce((acc, r) => (acc.isErr() ? acc : r), pass);
+  if (c.connector === "memory" || (typeof c.connector === "object" && c.connector.name === "memory")) {
+    return fail("brokers", "the memory connector runs in-process and uses no brokers: remove `brokers` (QI_STREAMING_BROKERS), or set `connector` (QI_STREAMING_CONNECTOR) to kafkajs, confluent or platformatic");
+  }
+  return pass;
 }
 
 /** `security` read once: strictly, but for the TLS options, which may hold a client's own objects. */
@@ -168,7 +139,7 @@ export function secretsOf(config: StreamingConfig): string[] {
 /** Fills in defaults, with every secret held in a `Secret` (see `holdSecrets`). Call after `checkConfig`. */
 export function resolveConfig(userConfig: StreamingConfig, connectorName: string): ResolvedConfig {
   const config = holdSecrets(userConfig);
-  const logger: Logger = safeLogger(config.logger ?? defaultLogger, secretsOf(config));
+  const logger: Logger = safeLogger(config.logger ?? defaultLogger, secretsOf(config), config.logLevel ?? CONFIG_DEFAULTS.logLevel);
   return {
     connectorName,
     clientId: config.clientId ?? CONFIG_DEFAULTS.clientId,
