@@ -225,7 +225,7 @@ ${report.idempotence?.length ? idempotence : "Not measured in this run."}
 ## A flood: ${floodSends === undefined ? "" : `${fmt(floodSends)} `}sends not awaited, then \`Promise.all\`
 
 \`producer.send()\` of 100 B ${floodSends === undefined ? "" : `${fmt(floodSends)} times `}in a loop that does not await, then
-\`Promise.all\`, in a process that does nothing else (one per round); the producer's defaults
+\`Promise.all\`, in a process of its own (one per round; the machine itself was shared, see Method); the producer's defaults
 (\`bufferMemory\` 32 MiB, \`maxBlockMs\` 60 s). Records in the log counted by Kafka's
 \`GetOffsetShell\`; peak RSS is the process's high-water mark (\`process.resourceUsage().maxRSS\`).
 Ranges over the rounds.
@@ -235,7 +235,7 @@ ${report.flood?.length ? flood : "Not measured in this run."}
 ## Consuming ${consumed === undefined ? "" : `${fmt(consumed)} `}messages of 100 B in a process of its own
 
 A group consumer with an empty handler reading the pre-filled topic from the beginning, one
-process per round and side, nothing else in it; peak RSS is the process's high-water mark.
+process per round and side (the machine itself was shared, see Method); peak RSS is the process's high-water mark.
 Ranges over the rounds.
 
 ${report.consumeMemory?.length ? consumeMemory : "Not measured in this run."}
@@ -254,6 +254,8 @@ ${fmt(c.latency ?? NaN)} messages of 100 B to a 1-partition topic, consumer alre
 ${latency}
 
 ## Settings worth changing (our connector, its defaults against the setting, interleaved)
+
+Each row changes one setting from the connector's default (confluent's `linger.ms` default is 0).
 
 ${settings}
 
