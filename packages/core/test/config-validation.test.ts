@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import { createStreamingClient, type QiError } from "./both-surfaces.js";
+
+function refused(config: unknown): QiError {
+  const r = createStreamingClient(config as never);
+  expect(r.isErr()).toBe(true);
+  const e = r._unsafeUnwrapErr();
+  expect(e.category).toBe("VALIDATION");
+  return e;
+}
+
+describe("createStreamingClient refuses mistakes that used to pass in silence", () => {
+  it.each([
+    [{ retry: { bogus: 1 } }, "retry.bogus"],
+    [{ retry: { retires: 1 } }, "retry.retires"],
+    [{ security: { sasl: { mechanism: "plain", username: "u", password: "p", bogus: 1 } } }, "security.sasl.bogus"],
+    [{ security: { tls: true } }, "security.tls"],
+  ])("an unknown nested key: %j names %s", (config, field) => {
+    const e = refused(config);
+    expect(e.context.field).toBe(field);
+    expect(e.message).toContain(`${field}: is not a known option`);
+  });
+
+  it("suggests the nearest known nested key", () => {
+    expect(refused({ retry: { retires: 1 } }).message).toContain("did you mean retries?");
+  });
+
+  it.each(["localhost:0", "localhost:70000", "localhost:65536"])("a port outside 1 to 65535 (%s) names the broker", (b) => {
+    const e = refused({ connector: "kafkajs", brokers: ["localhost:9092", b] });
+    expect(e.context.field).toBe("brokers[1]");
+    expect(e.message).toContain("1 to 65535");
+  });
+
+  it("accepts the ports at the ends of the range", () => {
+    expect(createStreamingClient({ connector: "kafkajs", brokers: ["localhost:1", "[::1]:65535"] }).isOk()).toBe(true);
+  });
+
+  it("a string where a number is expected says so", () => {
+    const e = refused({ connectionTimeout: "1000" });
+    expect(e.context.field).toBe("connectionTimeout");
+    expect(e.message).toContain('expected a number, got the string "1000"');
+    expect(refused({ retry: { retries: "3" } }).message).toContain('expected a number, got the string "3"');
+  });
+
+  it("brokers with no connector is an error that says to set the connector", () => {
+    const e = refused({ brokers: ["localhost:9092"] });
+    expect(e.context.field).toBe("connector");
+    expect(e.message).toContain("QI_STREAMING_CONNECTOR");
+    expect(e.message).toContain("`connector`");
+  });
+
+  it("brokers with the memory connector is an error that says what to set", () => {
+    const e = refused({ connector: "memory", brokers: ["localhost:9092"] });
+    expect(e.context.field).toBe("brokers");
+    expect(e.message).toContain("QI_STREAMING_CONNECTOR");
+  });
+
+  it("memory with no brokers is still fine", () => {
+    expect(createStreamingClient({ connector: "memory" }).isOk()).toBe(true);
+    expect(createStreamingClient({ brokers: [] }).isOk()).toBe(true);
+  });
+
+  it("never shows a password that has the wrong type or is in an unknown key's object", () => {
+    const e = refused({ security: { sasl: { mechanism: "plain", username: "u", password: ["hunter2-secret"] } } });
+    expect(e.context.field).toBe("security.sasl.password");
+    expect(JSON.stringify({ ...e, message: e.message })).not.toContain("hunter2-secret");
+  });
+});
