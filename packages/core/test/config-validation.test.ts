@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { createStreamingClient, type QiError } from "./both-surfaces.js";
+import { configFromEnv, createStreamingClient, type QiError } from "./both-surfaces.js";
 
 function refused(config: unknown): QiError {
   const r = createStreamingClient(config as never);
@@ -64,5 +64,29 @@ describe("createStreamingClient refuses mistakes that used to pass in silence", 
     const e = refused({ security: { sasl: { mechanism: "plain", username: "u", password: ["hunter2-secret"] } } });
     expect(e.context.field).toBe("security.sasl.password");
     expect(JSON.stringify({ ...e, message: e.message })).not.toContain("hunter2-secret");
+  });
+});
+
+describe("configFromEnv refuses a QI_STREAMING_* variable it does not know", () => {
+  it("names the variable and the nearest known one", () => {
+    const e = configFromEnv({ QI_STREAMING_CONECTOR: "kafkajs", QI_STREAMING_BROKERS: "localhost:9092" })._unsafeUnwrapErr();
+    expect(e).toMatchObject({ category: "VALIDATION", context: { field: "QI_STREAMING_CONECTOR" } });
+    expect(e.message).toContain("did you mean QI_STREAMING_CONNECTOR?");
+  });
+
+  it("lists the known variables when none is near", () => {
+    const e = configFromEnv({ QI_STREAMING_SOMETHING_ELSE_ENTIRELY: "1" })._unsafeUnwrapErr();
+    expect(e.context.field).toBe("QI_STREAMING_SOMETHING_ELSE_ENTIRELY");
+    expect(e.message).toContain("QI_STREAMING_CONNECTOR");
+  });
+
+  it("ignores other variables", () => {
+    expect(configFromEnv({ PATH: "/bin", QI_OTHER: "x", KAFKA_BROKERS: "x" })._unsafeUnwrap()).toEqual({});
+  });
+
+  it("brokers from the environment with no connector is refused at createStreamingClient, naming the variable to set", () => {
+    const e = createStreamingClient(configFromEnv({ QI_STREAMING_BROKERS: "localhost:9092" }))._unsafeUnwrapErr();
+    expect(e).toMatchObject({ category: "VALIDATION", context: { field: "connector" } });
+    expect(e.message).toContain("QI_STREAMING_CONNECTOR");
   });
 });

@@ -5,6 +5,7 @@
 import { err, ok, type Result } from "neverthrow";
 import { validationError, type QiError } from "../errors/qi-error.js";
 import { describeValue, readInput } from "../input/read.js";
+import { nearestName } from "./schema.js";
 import { holdSecrets } from "./secrets.js";
 import type { LogLevel } from "../logger.js";
 import type { SaslMechanism, StreamingConfig } from "./types.js";
@@ -49,6 +50,8 @@ export const ENV_VARS = {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+const PREFIX = "QI_STREAMING_";
+
 function int(env: Env, name: keyof typeof ENV_VARS): Result<number | undefined, QiError> {
   const raw = env[name]?.trim();
   if (raw === undefined || raw === "") return ok(undefined);
@@ -78,6 +81,16 @@ export function configFromEnv(env: Env = process.env): Result<StreamingConfig, Q
 /** The `QI_STREAMING_*` variables of `env`, each read once, defensively: strings or absent. */
 function readEnv(input: unknown): Result<Env, QiError> {
   if (typeof input !== "object" || input === null) return err(validationError("env", `must be an object of strings, like process.env (got ${describeValue(input)})`));
+  // A variable with our prefix that we do not read is a typo (`QI_STREAMING_CONECTOR`): in
+  // silence, the setting it meant would not apply.
+  const names = readInput("env", () => Object.keys(input).filter((k) => k.startsWith(PREFIX)));
+  if (names.isErr()) return err(names.error);
+  for (const name of names.value) {
+    if (Object.hasOwn(ENV_VARS, name)) continue;
+    const near = nearestName(name.slice(PREFIX.length), Object.keys(ENV_VARS).map((k) => k.slice(PREFIX.length)));
+    const hint = near ? `did you mean ${PREFIX}${near}?` : `the known ones: ${Object.keys(ENV_VARS).join(", ")}`;
+    return err(validationError(name.slice(0, 80), `is not a qi-streaming environment variable (${hint})`));
+  }
   const out: Record<string, string | undefined> = {};
   for (const name of Object.keys(ENV_VARS)) {
     const value = readInput(name, () => (input as Record<string, unknown>)[name]);
