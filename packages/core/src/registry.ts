@@ -21,14 +21,16 @@ interface Builtin {
   readonly load: () => Promise<unknown>;
   /** `capabilities.network` of the connector. */
   readonly network: boolean;
+  /** The client library the connector package needs (a peer dependency the app installs). */
+  readonly client?: string;
 }
 
 /** Every built-in connector, memory included, loaded the same way: lazily, on first use. (Exported for core's tests only.) */
 export const BUILTINS: Record<string, Builtin> = {
   memory: { module: "@qi/streaming (memory)", load: () => import("./memory/connector.js").then((m) => ({ connector: m.memoryConnector })), network: false },
-  kafkajs: { module: "@qi/streaming-kafkajs", load: () => importConnectorPackage("@qi/streaming-kafkajs"), network: true },
-  confluent: { module: "@qi/streaming-confluent", load: () => importConnectorPackage("@qi/streaming-confluent"), network: true },
-  platformatic: { module: "@qi/streaming-platformatic", load: () => importConnectorPackage("@qi/streaming-platformatic"), network: true },
+  kafkajs: { module: "@qi/streaming-kafkajs", load: () => importConnectorPackage("@qi/streaming-kafkajs"), network: true, client: "kafkajs" },
+  confluent: { module: "@qi/streaming-confluent", load: () => importConnectorPackage("@qi/streaming-confluent"), network: true, client: "@confluentinc/kafka-javascript" },
+  platformatic: { module: "@qi/streaming-platformatic", load: () => importConnectorPackage("@qi/streaming-platformatic"), network: true, client: "@platformatic/kafka" },
 };
 
 /** The built-in connectors' names. */
@@ -196,6 +198,43 @@ async function importConnectorPackage(pkg: string): Promise<unknown> {
   }
 }
 
+/** The package a module-not-found error names (`Cannot find package 'kafkajs' imported from ...`). */
+function missingPackage(cause: unknown): string | undefined {
+  const read = readInput("error", () => {
+    const e = cause as { code?: unknown; message?: unknown } | null;
+    if (typeof e !== "object" || e === null) return undefined;
+    if (e.code !== "ERR_MODULE_NOT_FOUND" && e.code !== "MODULE_NOT_FOUND") return undefined;
+    return typeof e.message === "string" ? e.message : undefined;
+  });
+  const message = read.isOk() ? read.value : undefined;
+  if (typeof message !== "string") return undefined;
+  const m = /Cannot find (?:package|module) '([^']+)'/.exec(message);
+  if (!m) return undefined;
+  // A bare specifier's package: `kafkajs`, `kafkajs/lib/x` -> kafkajs; `@scope/name/x` -> @scope/name.
+  const parts = m[1]!.split("/");
+  return m[1]!.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+}
+
+/**
+ * Why a built-in could not be loaded, naming what to install: the client library when it is
+ * the one missing (`npm install kafkajs`), else the connector package (and its client library).
+ */
+function notInstalled(spec: string, builtin: Builtin, cause: unknown): QiError {
+  const missing = missingPackage(cause);
+  const client = builtin.client;
+  if (client !== undefined && missing === client) {
+    return qiError("NOT_FOUND", "CONNECTOR_NOT_INSTALLED", `connector "${spec}" needs the client library ${client}, which is not installed: npm install ${client}`, {
+      cause,
+      context: { connector: spec, field: "connector" },
+    });
+  }
+  const install = client === undefined ? builtin.module : `${builtin.module} ${client}`;
+  return qiError("NOT_FOUND", "CONNECTOR_NOT_INSTALLED", `connector "${spec}" needs the package ${builtin.module}${client ? ` and its client library ${client}` : ""}: npm install ${install}`, {
+    cause,
+    context: { connector: spec, field: "connector" },
+  });
+}
+
 /** Finds a connector by name (loading a built-in package on first use) or checks an object. */
 export function resolveConnector(spec: string | IStreamingConnector): ResultAsync<IStreamingConnector, QiError> {
   if (typeof spec !== "string") {
@@ -210,9 +249,13 @@ export function resolveConnector(spec: string | IStreamingConnector): ResultAsyn
     return errAsync(validationError("connector", `unknown connector "${spec.slice(0, 60)}" (known: ${known}; or registerConnector() your own)`));
   }
   const pkg = builtin.module;
-  return ResultAsync.fromPromise(builtin.load(), (cause) =>
-    qiError("NOT_FOUND", "CONNECTOR_NOT_INSTALLED", `connector "${spec}" needs the package ${pkg} (and its client library): install it`, { cause }),
-  ).andThen((mod) => {
+  let loading: Promise<unknown>;
+  try {
+    loading = builtin.load();
+  } catch (cause) {
+    loading = Promise.reject(cause);
+  }
+  return ResultAsync.fromPromise(loading, (cause) => notInstalled(spec, builtin, cause)).andThen((mod) => {
     const c = fromModule(mod, pkg);
     if (c.isOk()) loaded.set(spec, c.value);
     return c;
