@@ -67,7 +67,8 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   }
 
   async subscribe(topics: readonly string[], fromBeginning: boolean): Promise<void> {
-    this.topics = [...new Set([...this.topics, ...topics])];
+    // Sets the topics (the interface's "sets"): a subscribe core refused (a missing topic) leaves nothing behind.
+    this.topics = [...new Set(topics)];
     this.positions.fromBeginning = fromBeginning;
   }
 

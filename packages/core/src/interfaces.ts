@@ -55,7 +55,11 @@ export type RunConfig =
 
 /** What `consumer.subscribe()` takes. */
 export interface SubscriptionConfig {
-  /** Topic names to consume; each must exist (else `NOT_FOUND` / `TOPIC_NOT_FOUND` from `run()`). */
+  /**
+   * Topic names to consume; each must exist, else `subscribe()` is `NOT_FOUND` / `TOPIC_NOT_FOUND`
+   * within `connectionTimeout + requestTimeout`, on every connector (memory with `autoCreateTopics`
+   * creates a missing topic instead, with one partition, as its producer does).
+   */
   readonly topics: readonly string[];
   /** Where to start when the group has no committed offset. @default false (latest) */
   readonly fromBeginning?: boolean;
@@ -132,7 +136,10 @@ export interface IStreamingProducer {
 export interface IStreamingConsumer {
   /** Connects to the brokers; idempotent. `CONNECTION`, `TIMEOUT` or `AUTHENTICATION` on failure. */
   connect(): ResultAsync<void, QiError>;
-  /** Sets the topics to consume; call before `run()`. A missing topic is `NOT_FOUND`. */
+  /**
+   * Sets the topics to consume; call before `run()`. A missing topic is `NOT_FOUND` /
+   * `TOPIC_NOT_FOUND` (see `SubscriptionConfig.topics`), and the consumer stays unsubscribed.
+   */
   subscribe(config: SubscriptionConfig): ResultAsync<void, QiError>;
   /** Resolves once the consumer has joined its group and owns its assignment. */
   run(config: RunConfig): ResultAsync<void, QiError>;

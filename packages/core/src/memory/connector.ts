@@ -27,7 +27,8 @@ export const memoryConnector: IStreamingConnector = {
     return new MemoryProducerDriver(memoryCluster(options.cluster), options.autoCreateTopics);
   },
   createConsumer(context, config) {
-    return new MemoryConsumerDriver(memoryCluster(memoryOptions(context.config).cluster), context.config.clientId, config);
+    const options = memoryOptions(context.config);
+    return new MemoryConsumerDriver(memoryCluster(options.cluster), context.config.clientId, config, options.autoCreateTopics);
   },
   createAdmin(context) {
     return new MemoryAdminDriver(memoryCluster(memoryOptions(context.config).cluster));

@@ -32,6 +32,8 @@ export class MemoryConsumerDriver implements ConsumerDriver {
     private readonly cluster: MemoryCluster,
     clientId: string,
     config: ResolvedConsumerConfig,
+    /** With `autoCreateTopics`, subscribing to a missing topic creates it (one partition), as the producer does. */
+    private readonly autoCreateTopics = false,
   ) {
     this.group = cluster.group(config.groupId);
     this.memberId = `${clientId}-${String(cluster.nextMemberNumber()).padStart(9, "0")}`;
@@ -42,6 +44,9 @@ export class MemoryConsumerDriver implements ConsumerDriver {
   async connect(): Promise<void> {}
 
   async subscribe(topics: readonly string[], fromBeginning: boolean): Promise<void> {
+    if (this.autoCreateTopics) {
+      for (const topic of topics) if (!this.cluster.hasTopic(topic)) this.cluster.createTopic({ topic, numPartitions: 1, replicationFactor: 1, configs: {} });
+    }
     this.topics = [...topics];
     this.fromBeginning = fromBeginning;
   }

@@ -9,7 +9,7 @@ import type { BatchSink, ConnectorContext, ConsumerDriver, IStreamingConnector }
 import { capabilitiesOf } from "../connector.js";
 import type { ResolvedConsumerConfig } from "../config/roles.js";
 import { handlerError, toQiError } from "../errors/classify.js";
-import { qiError, stateError, unsupportedError, type ErrorContext, type QiError } from "../errors/qi-error.js";
+import { qiError, stateError, topicNotFound, unsupportedError, type ErrorContext, type QiError } from "../errors/qi-error.js";
 import type { IStreamingConsumer, RunConfig, SubscriptionConfig } from "../interfaces.js";
 import type { ConsumedBatch, ConsumedMessage, TopicPartition, TopicPartitionOffset } from "../messages/types.js";
 import { partitionKey } from "../partitioner/router.js";
@@ -99,7 +99,15 @@ export class GuardedConsumer implements IStreamingConsumer {
     return this.op(
       "consumer.subscribe",
       async () => {
-        await this.#driver.subscribe([...checked!.topics], checked!.fromBeginning);
+        this.subscribed = false;
+        try {
+          await this.#driver.subscribe([...checked!.topics], checked!.fromBeginning);
+        } catch (error) {
+          // A client that refuses the missing topic itself (kafkajs) says so without its name: core's check names it.
+          if (toQiError(error, context, this.connector.classifyError).category !== "NOT_FOUND") throw error;
+        }
+        // After the driver's subscribe: a backend that creates topics on demand (memory's autoCreateTopics) has made them.
+        await this.checkTopicsExist(checked!.topics);
         this.subscribed = true;
       },
       () => {
@@ -110,6 +118,31 @@ export class GuardedConsumer implements IStreamingConsumer {
         return ok(undefined);
       },
     );
+  }
+
+  /**
+   * A missing topic is `NOT_FOUND` / `TOPIC_NOT_FOUND` from `subscribe`, the same on every
+   * connector: clients differ here (kafkajs refuses at once, librdkafka waits in the join until
+   * the join timeout, memory accepted it). Core asks the connector's admin for the topic list,
+   * within `connectionTimeout + requestTimeout`, and closes that admin client whatever happens.
+   */
+  private async checkTopicsExist(topics: readonly string[]): Promise<void> {
+    const admin = this.connector.createAdmin(this.context);
+    const bound = this.context.config.connectionTimeout + this.context.config.requestTimeout;
+    try {
+      const listed = await withTimeout(
+        (async () => {
+          await admin.connect();
+          return new Set(await admin.listTopics());
+        })(),
+        bound,
+        () => qiError("TIMEOUT", "REQUEST_TIMED_OUT", `consumer.subscribe: the topic list did not arrive within ${bound} ms`, { retriable: true }),
+      );
+      const missing = topics.find((t) => !listed.has(t));
+      if (missing !== undefined) throw topicNotFound(missing);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   /** Starts the handler; resolves once the group is joined (bounded by the join timeout). */

@@ -18,6 +18,25 @@ export const errorTests = defineGroup("errors", ({ test, caps }) => {
     expect(JSON.stringify({ ...error, cause: String(error.cause) })).not.toContain(password);
   }, { needs: ["sasl"] });
 
+  test("a wrong SASL password fails connect() itself with AUTHENTICATION, for the producer, the consumer and the admin", async (bed) => {
+    const sasl = bed.options.sasl?.();
+    if (!sasl) throw new Error("the suite was given no SASL endpoint (options.sasl); a connector with the sasl capability needs one");
+    const password = `wrong-${bed.name("pw")}`;
+    const client = bed.client({ brokers: sasl.brokers, connectionTimeout: 3000, retry: { retries: 0 }, security: { sasl: { mechanism: "plain", username: sasl.plain.username, password } } });
+    const roles = {
+      admin: must(await client.getAdmin()),
+      producer: must(await client.getProducer()),
+      consumer: must(await client.getConsumer({ groupId: bed.name("g") })),
+    };
+    for (const [role, r] of Object.entries(roles)) {
+      const connected = await r.connect();
+      expect(connected.isErr(), `${role}.connect() with a wrong password`).toBe(true);
+      const error = mustFail(connected);
+      expect(error.category, `${role}.connect(): ${error.code}`).toBe("AUTHENTICATION");
+      expect(JSON.stringify({ ...error, cause: String(error.cause) })).not.toContain(password);
+    }
+  }, { needs: ["sasl"], timeout: 60_000 });
+
   test("correct PLAIN and SCRAM-SHA-256 credentials work", async (bed) => {
     const sasl = bed.options.sasl?.();
     if (!sasl) throw new Error("the suite was given no SASL endpoint (options.sasl)");
@@ -33,6 +52,25 @@ export const errorTests = defineGroup("errors", ({ test, caps }) => {
     const producer = await bed.producer();
     expect(mustFail(await producer.send(bed.name("missing"), { value: "x" })).category).toBe("NOT_FOUND");
   });
+
+  test("subscribing to a missing topic gives NOT_FOUND from subscribe() within connectionTimeout + requestTimeout; run() then says NOT_SUBSCRIBED", async (bed) => {
+    const topic = await bed.topic();
+    const missing = bed.name("missing");
+    const connectionTimeout = 3000;
+    const requestTimeout = 5000;
+    const consumer = must(await bed.client({ connectionTimeout, requestTimeout }).getConsumer({ groupId: bed.name("g") }));
+    must(await consumer.connect());
+    const started = Date.now();
+    const error = mustFail(await consumer.subscribe({ topics: [topic, missing], fromBeginning: true }));
+    expect(Date.now() - started).toBeLessThan(connectionTimeout + requestTimeout + 1000);
+    expect(error.category).toBe("NOT_FOUND");
+    expect(error.code).toBe("TOPIC_NOT_FOUND");
+    expect(error.message).toContain(missing);
+    expect(mustFail(await consumer.run({ eachMessage: () => undefined })).code).toBe("NOT_SUBSCRIBED");
+    // The same consumer subscribes to topics that exist, and runs.
+    must(await consumer.subscribe({ topics: [topic], fromBeginning: true }));
+    must(await consumer.run({ eachMessage: () => undefined }));
+  }, { timeout: 60_000 });
 
   test("an option the connector cannot honour gives UNSUPPORTED", async (bed) => {
     const codec = CODECS.find((c) => !caps.compression.includes(c));
