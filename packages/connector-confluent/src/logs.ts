@@ -4,6 +4,7 @@
  * way are not logged again. Secrets never reach a log line: the logger core gives is scrubbed.
  */
 import type { Logger } from "@qi/streaming";
+import type { ResolvedConfig } from "@qi/streaming/connector";
 import type { BatchSink } from "@qi/streaming/connector";
 import { loopError } from "./errors.js";
 
@@ -17,6 +18,15 @@ export type LogWatcher = (level: LogLevel, message: string) => boolean | void;
 
 /** Warnings that are expected by design: one `options` object is given to every client. */
 const EXPECTED = /Configuration property \S+ is a (consumer|producer) property and will be ignored/;
+
+/**
+ * The client's `kafkaJS.logLevel` for our `logLevel` (0 nothing, 1 error, 2 warn, 3 info, 4
+ * debug): the client sets librdkafka's `log_level` from it, so librdkafka does not produce the
+ * lines that would be dropped.
+ */
+export function confluentLogLevel(level: ResolvedConfig["logLevel"] | undefined): number {
+  return { silent: 0, error: 1, warn: 2, info: 3, debug: 4 }[level ?? "warn"] ?? 2;
+}
 
 /** The logger shape the client calls (KafkaJS-style), routed to ours; `watch` sees every line. */
 export function routeLogs(logger: Logger, watch?: LogWatcher): object {

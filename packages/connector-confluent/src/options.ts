@@ -8,7 +8,7 @@
  */
 import type { TlsOptions } from "@qi/streaming";
 import { revealSecret, revealSecrets, unsupportedError, type ResolvedConfig } from "@qi/streaming/connector";
-import { routeLogs, type LogWatcher } from "./logs.js";
+import { confluentLogLevel, routeLogs, type LogWatcher } from "./logs.js";
 
 /** librdkafka properties accepted in `config.options` (passed through to every client). */
 export const CONFLUENT_OPTION_KEYS: readonly string[] = [
@@ -126,6 +126,7 @@ export function kafkaJsCommon(config: ResolvedConfig, retries = config.retry.ret
     requestTimeout: config.requestTimeout,
     retry: { retries, initialRetryTime: config.retry.initialRetryTimeMs, maxRetryTime: config.retry.maxRetryTimeMs },
     logger: routeLogs(config.logger, watch),
+    logLevel: confluentLogLevel(config.logLevel),
     // The client takes only `ssl: true`; TLS options become librdkafka properties (below).
     ...(ssl ? { ssl: true } : {}),
     ...(s ? { sasl: { mechanism: s.mechanism, username: s.username, password: s.password.reveal() } } : {}),

@@ -3,10 +3,27 @@
  * above; its protocol-error lines for what it retries by itself go to debug.
  */
 import type { Logger } from "@qi/streaming";
+import type { ResolvedConfig } from "@qi/streaming/connector";
 import { logLevel, type logCreator } from "kafkajs";
 
-/** The level kafkajs logs at: warnings and errors (the default logger shows no more). */
+/** The level kafkajs logs at by default: warnings and errors (`logLevel: "warn"`). */
 export const KAFKAJS_LOG_LEVEL = logLevel.WARN;
+
+/** kafkajs's own level for our `logLevel` (kafkajs then builds no entry that would be dropped). */
+export function kafkajsLogLevel(level: ResolvedConfig["logLevel"] | undefined): logLevel {
+  switch (level) {
+    case "debug":
+      return logLevel.DEBUG;
+    case "info":
+      return logLevel.INFO;
+    case "error":
+      return logLevel.ERROR;
+    case "silent":
+      return logLevel.NOTHING;
+    default:
+      return KAFKAJS_LOG_LEVEL;
+  }
+}
 
 /** A kafkajs `logCreator` that writes to `logger`. */
 export function routeLogs(logger: Logger): logCreator {
@@ -20,6 +37,9 @@ export function routeLogs(logger: Logger): logCreator {
       // Idempotence is our default. The broker's sequence check makes a retried write harmless;
       // a send that runs out of retries is reported to the caller, within core's send timeout.
       else if (text.startsWith("kafkajs: Limiting retries for the idempotent producer")) logger.debug(text, meta);
+      // A socket's error: kafkajs logs it again in the line of what failed ("Failed to connect to
+      // seed broker ...: Connection error: ..."), so one event is one line at the default level.
+      else if (text.startsWith("kafkajs: Connection error: ")) logger.debug(text, meta);
       else if (level === logLevel.ERROR) logger.error(text, meta);
       else if (level === logLevel.WARN) logger.warn(text, meta);
       else if (level === logLevel.INFO) logger.info(text, meta);

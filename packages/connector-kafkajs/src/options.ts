@@ -7,7 +7,7 @@
 import { allOptionKeys, fetchBudget, pickOptions, revealSecrets, type ResolvedConfig, type ResolvedConsumerConfig, type ResolvedProducerConfig } from "@qi/streaming/connector";
 import { CompressionTypes, type ConsumerConfig, type KafkaConfig, type ProducerBatch, type ProducerConfig, type SASLOptions } from "kafkajs";
 import { KAFKAJS_ASSIGNERS } from "./assigner.js";
-import { KAFKAJS_LOG_LEVEL, routeLogs } from "./logs.js";
+import { kafkajsLogLevel, routeLogs } from "./logs.js";
 
 /** Pass-through options, by the kafkajs object they go to. */
 export const KAFKAJS_OPTIONS = {
@@ -45,7 +45,7 @@ export function kafkaConfig(config: ResolvedConfig, overrides: { retries?: numbe
     },
     ...(ssl === undefined || ssl === false ? {} : { ssl: ssl === true ? true : (revealSecrets(ssl) as KafkaConfig["ssl"]) }),
     ...(sasl(config) ? { sasl: sasl(config) } : {}),
-    logLevel: KAFKAJS_LOG_LEVEL,
+    logLevel: kafkajsLogLevel(config.logLevel),
     logCreator: routeLogs(config.logger),
     ...pickOptions(config.options, KAFKAJS_OPTIONS.client),
   };

@@ -148,3 +148,24 @@ export function safeLogger(inner: Logger, secrets: readonly string[], level: Log
     };
   return { debug: wrap(inner.debug, "debug"), info: wrap(inner.info, "info"), warn: wrap(inner.warn, "warn"), error: wrap(inner.error, "error") };
 }
+
+/** A logger that can be closed: once closed, every event is dropped. */
+export interface ClosableLogger {
+  readonly logger: Logger;
+  /** Drops every later event (a client library's retries logged after `disconnect()`). */
+  close(): void;
+}
+
+/** Wraps `inner` so that `close()` silences it; the client closes it when `disconnect()` resolves. */
+export function closableLogger(inner: Logger): ClosableLogger {
+  let open = true;
+  const gate =
+    (method: LogMethod): LogMethod =>
+    (message, meta) => {
+      if (open) method(message, meta);
+    };
+  return {
+    logger: { debug: gate(inner.debug), info: gate(inner.info), warn: gate(inner.warn), error: gate(inner.error) },
+    close: () => void (open = false),
+  };
+}

@@ -29,3 +29,22 @@ test("protocol errors kafkajs retries by itself are debug, not errors", () => {
   expect(logger.error).not.toHaveBeenCalled();
   expect(logger.debug).toHaveBeenCalledOnce();
 });
+
+test("our logLevel sets kafkajs's own level", async () => {
+  const { kafkajsLogLevel } = await import("../../src/logs.js");
+  expect([kafkajsLogLevel("debug"), kafkajsLogLevel("info"), kafkajsLogLevel("warn"), kafkajsLogLevel("error"), kafkajsLogLevel("silent"), kafkajsLogLevel(undefined)]).toEqual([
+    logLevel.DEBUG,
+    logLevel.INFO,
+    logLevel.WARN,
+    logLevel.ERROR,
+    logLevel.NOTHING,
+    logLevel.WARN,
+  ]);
+});
+
+test("a socket's connection error is debug: the line of what failed carries it", () => {
+  const logger = recorder();
+  routeLogs(logger)(logLevel.WARN)({ level: logLevel.ERROR, ...entry("Connection error: connect ECONNREFUSED 127.0.0.1:1") });
+  expect(logger.error).not.toHaveBeenCalled();
+  expect(logger.debug).toHaveBeenCalledOnce();
+});

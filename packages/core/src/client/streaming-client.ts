@@ -10,26 +10,30 @@ import type { ConsumerConfig, ProducerConfig, StreamingConfig } from "../config/
 import { holdSecrets } from "../config/secrets.js";
 import { CONFIG_DEFAULTS, readConfig, readConsumerConfig, readProducerConfig, resolveConfig } from "../config/validate.js";
 import type { ResolvedConfig } from "../config/types.js";
+import { closableLogger, type ClosableLogger } from "../logger.js";
 import { toQiError } from "../errors/classify.js";
 import { isQiError, qiError, stateError, unsupportedError, validationError, type QiError } from "../errors/qi-error.js";
 import { readInput } from "../input/read.js";
 import type { IStreamingAdmin, IStreamingConsumer, IStreamingProducer } from "../interfaces.js";
-import { checkConnector, connectorNeedsNetwork, resolveConnector } from "../registry.js";
+import { checkOptionsSchema } from "../config/options.js";
+import { nearestName } from "../config/schema.js";
+import { checkConnector, connectorNeedsNetwork, connectorNow, resolveConnector } from "../registry.js";
 import { attempt, withTimeout } from "../runtime/attempt.js";
 import { GuardedAdmin } from "../runtime/admin.js";
 import { GuardedConsumer } from "../runtime/consumer.js";
 import { GuardedProducer } from "../runtime/producer.js";
 import { Telemetry } from "../telemetry/telemetry.js";
 
-function checkOptions(connector: IStreamingConnector, options: Readonly<Record<string, unknown>>): Result<void, QiError> {
+function checkOptions(connector: Pick<IStreamingConnector, "name" | "optionKeys" | "acceptsOption" | "optionsSchema">, options: Readonly<Record<string, unknown>>): Result<void, QiError> {
   const allowed = new Set(connector.optionKeys ?? []);
   for (const key of Object.keys(options)) {
     if (!allowed.has(key) && connector.acceptsOption?.(key) !== true) {
-      const known = allowed.size > 0 ? ` (known: ${[...allowed].join(", ")})` : "";
+      const near = nearestName(key, allowed);
+      const known = near !== undefined ? ` (did you mean ${near}?)` : allowed.size > 0 ? ` (known: ${[...allowed].join(", ")})` : "";
       return err(validationError(`options.${key}`, `is not an option of the ${connector.name} connector${known}`, { connector: connector.name }));
     }
   }
-  return ok(undefined);
+  return checkOptionsSchema(connector.name, connector.optionsSchema, options);
 }
 
 /** A producer option the connector declares it cannot honour: `UNSUPPORTED`, never ignored. */
@@ -71,6 +75,8 @@ export class StreamingClient {
   /** Why the config given to the constructor was refused (`createStreamingClient` returns it instead). */
   readonly #invalid: QiError | undefined;
   #resolved: ResolvedConfig | undefined;
+  /** Closed when disconnect() resolves: a client library's late log lines are dropped. */
+  #logs: ClosableLogger | undefined;
 
   /** Use `createStreamingClient`. Never throws: with a bad config, every method returns its error. */
   constructor(config: StreamingConfig) {
@@ -117,7 +123,7 @@ export class StreamingClient {
     if (this.closed) return errAsync(stateError("CLIENT_DISCONNECTED", "the client was disconnected; create a new one", { connector: this.connectorName }));
     this.#connector ??= resolveConnector(this.config.connector ?? "memory").andThen((c) => checkOptions(c, this.config.options ?? {}).map(() => c));
     return this.#connector.map((connector) => {
-      const resolved = (this.#resolved ??= resolveConfig(this.config, connector.name));
+      const resolved = (this.#resolved ??= this.gateLogs(resolveConfig(this.config, connector.name)));
       this.#telemetry ??= Telemetry.create({ connector: connector.name, clientId: resolved.clientId, brokers: resolved.brokers }, resolved.telemetry);
       return { connector, context: { config: resolved, logger: resolved.logger }, telemetry: this.#telemetry };
     });
@@ -195,6 +201,12 @@ export class StreamingClient {
     );
   }
 
+  /** The resolved config with its logger closable (see `disconnect`). */
+  private gateLogs(resolved: ResolvedConfig): ResolvedConfig {
+    this.#logs = closableLogger(resolved.logger);
+    return { ...resolved, logger: this.#logs.logger };
+  }
+
   /** Disconnects every consumer, the producer and the admin; idempotent. The first error is returned. */
   disconnect(): ResultAsync<void, QiError> {
     if (this.closed) return okAsync(undefined);
@@ -207,6 +219,8 @@ export class StreamingClient {
     this.#consumers.clear();
     return new ResultAsync(
       Promise.all(closing).then((results) => {
+        // Nothing is logged once disconnect() resolved (kafkajs logs a retry it had scheduled).
+        this.#logs?.close();
         const failed = results.find((r) => r.isErr());
         return failed ?? ok(undefined);
       }),
@@ -234,6 +248,12 @@ function prepareConfig(config: unknown): Result<StreamingConfig, QiError> {
   // A registered connector says whether it needs brokers; a built-in not loaded yet is a network one.
   const needsBrokers = connector === undefined ? connectorNeedsNetwork(spec as string) : capabilitiesOf(connector).network;
   if (needsBrokers && (c.brokers ?? []).length === 0) return err(validationError("brokers", `the ${connector?.name ?? (spec as string)} connector needs at least one "host:port"`));
+  // The options, now, where the connector's declaration can be had synchronously (see `connectorNow`).
+  const declared = connector ?? connectorNow(spec as string);
+  if (declared !== undefined && c.options !== undefined) {
+    const options = checkOptions(declared, c.options);
+    if (options.isErr()) return err(options.error);
+  }
   return ok(holdSecrets(connector === undefined ? c : { ...c, connector }));
 }
 
