@@ -171,6 +171,18 @@ export interface AdminDriver {
   native(): unknown;
 }
 
+/** The part of the Standard Schema interface (v1) core uses to validate `config.options`. */
+export interface OptionsSchema {
+  readonly "~standard": {
+    readonly version: 1;
+    readonly vendor: string;
+    readonly validate: (value: unknown) =>
+      | { readonly value: unknown; readonly issues?: undefined }
+      | { readonly issues: ReadonlyArray<{ readonly message: string; readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined }> }
+      | Promise<unknown>;
+  };
+}
+
 /** A backend. Built-ins are found by name; third parties use `registerConnector` or pass one in the config. */
 export interface IStreamingConnector {
   /** Unique, lower case: `memory`, `kafkajs`, ... */
@@ -184,6 +196,12 @@ export interface IStreamingConnector {
    * through, like librdkafka's dotted ones). Still, what it does not accept is a `VALIDATION` error.
    */
   acceptsOption?(key: string): boolean;
+  /**
+   * The types of `config.options` values, as a Standard Schema (zod 4, valibot, ArkType ...;
+   * https://standardschema.dev), validated synchronously: an issue is a `VALIDATION` error
+   * naming `options.<path>`. The keys are still checked by `optionKeys` / `acceptsOption`.
+   */
+  readonly optionsSchema?: OptionsSchema;
   /** Makes the producer driver (no I/O: core calls `connect` later). */
   createProducer(context: ConnectorContext, config: ResolvedProducerConfig): ProducerDriver;
   /** Makes a consumer driver for one group member (no I/O). */

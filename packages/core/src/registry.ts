@@ -11,6 +11,7 @@ import { err, errAsync, ok, okAsync, ResultAsync, type Result } from "neverthrow
 import { DEFAULT_CAPABILITIES, type IStreamingConnector } from "./connector.js";
 import { qiError, validationError, type QiError } from "./errors/qi-error.js";
 import { plainCopy, readInput } from "./input/read.js";
+import { MEMORY_OPTION_KEYS, MEMORY_OPTIONS_SCHEMA } from "./memory/options.js";
 import { processWide } from "./process-wide.js";
 
 /** A built-in connector: where its module is, and whether it needs brokers (known before loading). */
@@ -51,13 +52,24 @@ const NAME = /^[a-z][a-z0-9-]{0,63}$/;
 
 const METHODS = ["createProducer", "createConsumer", "createAdmin", "healthCheck", "acceptsOption", "classifyError"] as const;
 
+/** A Standard Schema read once: its `validate` bound to it; anything else is kept to be refused. */
+function readOptionsSchema(schema: unknown): unknown {
+  if (schema === undefined || (typeof schema !== "object" && typeof schema !== "function") || schema === null) return schema;
+  const std = (schema as Record<string, unknown>)["~standard"];
+  if (typeof std !== "object" || std === null) return { invalid: true };
+  const validate = (std as Record<string, unknown>).validate;
+  if (typeof validate !== "function") return { invalid: true };
+  const vendor = (std as Record<string, unknown>).vendor;
+  return { "~standard": { version: 1, vendor: typeof vendor === "string" ? vendor : "unknown", validate: (value: unknown): unknown => Reflect.apply(validate, std, [value]) } };
+}
+
 /**
  * A connector object read once, defensively: its name, a copy of its capabilities and option
  * keys, and its methods read once and bound to it (`acceptsOption` answers false where it throws).
  */
 function readConnectorObject(value: object): Record<string, unknown> {
   const c = value as Record<string, unknown>;
-  const out: Record<string, unknown> = { name: c.name, capabilities: plainCopy(c.capabilities), optionKeys: plainCopy(c.optionKeys) };
+  const out: Record<string, unknown> = { name: c.name, capabilities: plainCopy(c.capabilities), optionKeys: plainCopy(c.optionKeys), optionsSchema: readOptionsSchema(c.optionsSchema) };
   for (const m of METHODS) {
     const fn = c[m];
     if (typeof fn !== "function") out[m] = fn;
@@ -93,6 +105,9 @@ export function checkConnector(value: unknown): Result<IStreamingConnector, QiEr
   if (c.optionKeys !== undefined && (!Array.isArray(c.optionKeys) || c.optionKeys.some((k) => typeof k !== "string"))) {
     return err(validationError("connector.optionKeys", "must be an array of strings when present"));
   }
+  if (c.optionsSchema !== undefined && typeof (c.optionsSchema as { "~standard"?: unknown })["~standard"] !== "object") {
+    return err(validationError("connector.optionsSchema", "must be a Standard Schema (an object with ~standard.validate) when present"));
+  }
   const caps = c.capabilities as unknown as Record<string, unknown> | null | undefined;
   if (typeof caps !== "object" || caps === null) return err(validationError("connector.capabilities", "must be an object"));
   // Absent flags take their defaults; a present one must have the default's type.
@@ -104,6 +119,7 @@ export function checkConnector(value: unknown): Result<IStreamingConnector, QiEr
     }
   }
   if (c.optionKeys === undefined) delete (c as { optionKeys?: unknown }).optionKeys;
+  if (c.optionsSchema === undefined) delete (c as { optionsSchema?: unknown }).optionsSchema;
   for (const f of ["acceptsOption", "classifyError"] as const) if (c[f] === undefined) delete c[f];
   return ok(Object.freeze(c) as IStreamingConnector);
 }
@@ -196,6 +212,32 @@ async function importConnectorPackage(pkg: string): Promise<unknown> {
       throw first;
     }
   }
+}
+
+/**
+ * The connector named `name` when it can be had synchronously, for `createStreamingClient` to
+ * check `options` before it returns: a registered or already loaded one; a built-in package
+ * through its CommonJS build (`require`, which every connector package ships; only read here,
+ * never used to run: the client still loads the build of its own format on first use); the
+ * memory connector's option declaration. Undefined when it cannot be had now (not installed:
+ * the first role reports that).
+ */
+export function connectorNow(name: string): Pick<IStreamingConnector, "name" | "optionKeys" | "acceptsOption" | "optionsSchema"> | undefined {
+  const found = registered.get(name) ?? loaded.get(name);
+  if (found) return found;
+  if (name === "memory") return { name, optionKeys: MEMORY_OPTION_KEYS, optionsSchema: MEMORY_OPTIONS_SCHEMA };
+  const builtin = Object.hasOwn(BUILTINS, name) ? BUILTINS[name] : undefined;
+  if (builtin === undefined || builtin.client === undefined) return undefined;
+  for (const from of [import.meta.url, join(process.cwd(), "package.json")]) {
+    try {
+      const mod: unknown = createRequire(from)(builtin.module);
+      const c = fromModule(mod, builtin.module);
+      if (c.isOk()) return c.value;
+    } catch {
+      // Not installed (or its client library is not): the first role reports it.
+    }
+  }
+  return undefined;
 }
 
 /** The package a module-not-found error names (`Cannot find package 'kafkajs' imported from ...`). */

@@ -90,3 +90,49 @@ describe("configFromEnv refuses a QI_STREAMING_* variable it does not know", () 
     expect(e.message).toContain("QI_STREAMING_CONNECTOR");
   });
 });
+
+describe("connector options are checked against the connector's Standard Schema at createStreamingClient", () => {
+  const withSchema = (schema: unknown) => ({
+    name: "typed",
+    capabilities: { network: false },
+    optionKeys: ["concurrency", "token"],
+    optionsSchema: schema,
+    createProducer: () => ({}) as never,
+    createConsumer: () => ({}) as never,
+    createAdmin: () => ({}) as never,
+    healthCheck: async () => true,
+  });
+
+  it("a zod schema's issue names options.<key>", async () => {
+    const { z } = await import("zod");
+    const connector = withSchema(z.looseObject({ concurrency: z.number({ error: "expected a number" }).optional() }));
+    const e = refused({ connector, options: { concurrency: "lots" } });
+    expect(e.context.field).toBe("options.concurrency");
+    expect(e.message).toContain("expected a number");
+    expect(createStreamingClient({ connector: connector as never, options: { concurrency: 2 } }).isOk()).toBe(true);
+  });
+
+  it("any Standard Schema works (a hand-written one here), and a secret-looking option's value is never echoed", () => {
+    const schema = { "~standard": { version: 1, vendor: "hand", validate: (v: Record<string, unknown>) => ({ issues: [{ message: `bad ${String(v.token)}`, path: [{ key: "token" }] }] }) } };
+    const e = refused({ connector: withSchema(schema), options: { token: "s3cret-token" } });
+    expect(e.context.field).toBe("options.token");
+    expect(e.message).not.toContain("s3cret-token");
+  });
+
+  it("a schema that throws or is asynchronous is a VALIDATION error, not a throw", () => {
+    const throwing = { "~standard": { version: 1, vendor: "x", validate: () => { throw new Error("boom"); } } };
+    expect(refused({ connector: withSchema(throwing), options: {} }).context.field).toBe("connector.optionsSchema");
+    const later = { "~standard": { version: 1, vendor: "x", validate: async () => ({ value: {} }) } };
+    expect(refused({ connector: withSchema(later), options: {} }).context.field).toBe("connector.optionsSchema");
+  });
+
+  it("an unknown option key suggests the nearest known one (memory)", () => {
+    const e = refused({ options: { clustr: "a" } });
+    expect(e.context.field).toBe("options.clustr");
+    expect(e.message).toContain("did you mean cluster?");
+  });
+
+  it("the memory connector's option types are checked at createStreamingClient", () => {
+    expect(refused({ options: { autoCreateTopics: "yes" } }).context.field).toBe("options.autoCreateTopics");
+  });
+});

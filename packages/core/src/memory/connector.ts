@@ -7,7 +7,7 @@ import type { IStreamingConnector } from "../connector.js";
 import { memoryCluster } from "./cluster.js";
 import { MemoryAdminDriver } from "./admin.js";
 import { MemoryConsumerDriver } from "./consumer.js";
-import { MEMORY_OPTION_KEYS, memoryOptions } from "./options.js";
+import { MEMORY_OPTION_KEYS, MEMORY_OPTIONS_SCHEMA, memoryOptions } from "./options.js";
 import { MemoryProducerDriver } from "./producer.js";
 
 import { MEMORY_CONNECTOR_NAME } from "./name.js";
@@ -22,6 +22,7 @@ export const memoryConnector: IStreamingConnector = {
   // the records are stored uncompressed, which no consumer can tell apart.
   capabilities: { network: false, seek: true, pauseResume: true, eachBatch: true, idempotentProducer: true, compression: ["gzip", "snappy", "lz4", "zstd"] },
   optionKeys: MEMORY_OPTION_KEYS,
+  optionsSchema: MEMORY_OPTIONS_SCHEMA,
   createProducer(context) {
     const options = memoryOptions(context.config);
     return new MemoryProducerDriver(memoryCluster(options.cluster), options.autoCreateTopics);

@@ -1,4 +1,5 @@
 /** Options of the memory connector (`config.options`). */
+import { z } from "zod";
 import { validationError } from "../errors/qi-error.js";
 import type { ResolvedConfig } from "../config/types.js";
 
@@ -11,6 +12,12 @@ export interface MemoryOptions {
 }
 
 export const MEMORY_OPTION_KEYS = ["cluster", "autoCreateTopics"] as const;
+
+/** The memory connector's options schema (zod 4, a Standard Schema). */
+export const MEMORY_OPTIONS_SCHEMA = z.looseObject({
+  cluster: z.string({ error: "must be a non-empty string" }).min(1, { error: "must be a non-empty string" }).optional(),
+  autoCreateTopics: z.boolean({ error: "must be true or false" }).optional(),
+});
 
 /** Reads and checks the options; throws a `VALIDATION` QiError (core turns it into a Result). */
 export function memoryOptions(config: ResolvedConfig): Required<MemoryOptions> {
