@@ -255,7 +255,7 @@ ${latency}
 
 ## Settings worth changing (our connector, its defaults against the setting, interleaved)
 
-Each row changes one setting from the connector's default (confluent's `linger.ms` default is 0).
+Each row changes one setting from the connector's default (confluent's \`linger.ms\` default is 0).
 
 ${settings}
 
