@@ -36,7 +36,7 @@ export { promiseOf, withTimeout } from "./runtime/attempt.js";
 export { defaultLogger, scrubText } from "./logger.js";
 export { resolveConnector, unregisterConnector, BUILTIN_CONNECTORS } from "./registry.js";
 export { Telemetry } from "./telemetry/telemetry.js";
-export type { TelemetryScope } from "./telemetry/telemetry.js";
+export type { ProcessSpan, TelemetryScope } from "./telemetry/telemetry.js";
 
 // The memory connector: the reference implementation, and the suite's own test bed.
 export { memoryConnector } from "./memory/connector.js";

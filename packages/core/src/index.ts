@@ -43,7 +43,7 @@ export { unwrap, QiErrorException } from "./unwrap.js";
 export type { QiError, ErrorCategory, ErrorContext } from "./errors/qi-error.js";
 export { registerConnector } from "./registry.js";
 export { silentLogger } from "./logger.js";
-export type { Logger, LogMethod } from "./logger.js";
+export type { Logger, LogLevel, LogMethod } from "./logger.js";
 export { DEAD_LETTER_HEADERS } from "./runtime/failure-policy.js";
 export { MEMORY_CONNECTOR_NAME } from "./memory/name.js";
 export { resetMemoryCluster } from "./memory/cluster.js";
