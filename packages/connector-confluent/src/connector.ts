@@ -4,7 +4,7 @@ import { ConfluentAdminDriver } from "./admin.js";
 import { ConfluentConsumerDriver } from "./consumer.js";
 import { classifyError } from "./errors.js";
 import { probe, Session } from "./native.js";
-import { acceptsLibrdkafkaProperty, CONFLUENT_OPTION_KEYS } from "./options.js";
+import { acceptsLibrdkafkaProperty, CONFLUENT_OPTION_KEYS, CONFLUENT_OPTIONS_SCHEMA } from "./options.js";
 import { ConfluentProducerDriver } from "./producer.js";
 
 export const CONFLUENT_CONNECTOR_NAME = "confluent";
@@ -13,6 +13,7 @@ export const confluentConnector: IStreamingConnector = {
   name: CONFLUENT_CONNECTOR_NAME,
   capabilities: { sasl: true, seek: true, pauseResume: true, eachBatch: true, compression: ["gzip", "snappy", "lz4", "zstd"], idempotentProducer: true },
   optionKeys: CONFLUENT_OPTION_KEYS,
+  optionsSchema: CONFLUENT_OPTIONS_SCHEMA,
   acceptsOption: acceptsLibrdkafkaProperty,
   createProducer: (context, config) => new ConfluentProducerDriver(context.config, config),
   createConsumer: (context, config) => new ConfluentConsumerDriver(context.config, config),

@@ -8,6 +8,7 @@
  */
 import type { TlsOptions } from "@qi/streaming";
 import { revealSecret, revealSecrets, unsupportedError, type ResolvedConfig } from "@qi/streaming/connector";
+import { z } from "zod";
 import { confluentLogLevel, routeLogs, type LogWatcher } from "./logs.js";
 
 /** librdkafka properties accepted in `config.options` (passed through to every client). */
@@ -74,10 +75,60 @@ export const CONFLUENT_OWNED_PROPERTIES: readonly string[] = [
 const PROPERTY_NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
 const OWNED = new Set(CONFLUENT_OWNED_PROPERTIES);
 
-/** Any librdkafka-looking property name (`word.word...`) that the connector does not own. */
-export function acceptsLibrdkafkaProperty(key: string): boolean {
-  return PROPERTY_NAME.test(key) && !OWNED.has(key);
+const KNOWN = [...CONFLUENT_OPTION_KEYS, ...CONFLUENT_OWNED_PROPERTIES];
+
+/** The edit distance of two names (for "did you mean ...?"). */
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length]!;
 }
+
+/** The listed property a name is one or two edits from (`linger.mss` -> `linger.ms`): a typo. */
+export function nearLibrdkafkaProperty(key: string): string | undefined {
+  if (KNOWN.includes(key)) return undefined;
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const k of KNOWN) {
+    const d = editDistance(key, k);
+    if (d < bestDistance) [best, bestDistance] = [k, d];
+  }
+  return best;
+}
+
+/**
+ * Any librdkafka-looking property name (`word.word...`) that the connector does not own, and
+ * that is not one or two edits from a listed one (a typo, refused with the name it is near).
+ */
+export function acceptsLibrdkafkaProperty(key: string): boolean {
+  return PROPERTY_NAME.test(key) && !OWNED.has(key) && nearLibrdkafkaProperty(key) === undefined;
+}
+
+/** What a wrong value was, for a reason (`the string "lots"`). */
+function describe(value: unknown): string {
+  return typeof value === "string" ? `the string ${JSON.stringify(value.slice(0, 40))}` : value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+}
+
+const STRING_PROPERTIES = new Set(["client.rack", "isolation.level", "debug"]);
+// librdkafka takes a number as a number or as its digits.
+const whole = z.custom<number | string>((v) => (typeof v === "number" && Number.isInteger(v) && v >= 0) || (typeof v === "string" && /^\d+$/.test(v)), {
+  error: (iss) => `expected a whole number, got ${describe(iss.input)}`,
+});
+const text = z.string({ error: (iss) => `expected a string, got ${describe(iss.input)}` });
+const flag = z.custom<boolean | string>((v) => typeof v === "boolean" || v === "true" || v === "false", { error: (iss) => `expected true or false, got ${describe(iss.input)}` });
+
+/** The types of the listed librdkafka properties (zod 4, a Standard Schema); unlisted ones go to librdkafka as they are. */
+export const CONFLUENT_OPTIONS_SCHEMA = z.looseObject(
+  Object.fromEntries(CONFLUENT_OPTION_KEYS.map((k) => [k, (STRING_PROPERTIES.has(k) ? text : k === "socket.keepalive.enable" ? flag : whole).optional()])),
+);
 
 /**
  * TLS options (Node's names) as librdkafka properties. A key with no librdkafka equivalent is

@@ -4,7 +4,7 @@ import { Kafka } from "kafkajs";
 import { KafkajsAdminDriver } from "./admin.js";
 import { KafkajsConsumerDriver } from "./consumer.js";
 import { classifyError } from "./errors.js";
-import { KAFKAJS_OPTION_KEYS, kafkaConfig } from "./options.js";
+import { KAFKAJS_OPTION_KEYS, KAFKAJS_OPTIONS_SCHEMA, kafkaConfig } from "./options.js";
 import { KafkajsProducerDriver } from "./producer.js";
 
 export const KAFKAJS_CONNECTOR_NAME = "kafkajs";
@@ -14,6 +14,7 @@ export const kafkajsConnector: IStreamingConnector = {
   // kafkajs ships only the GZIP codec; snappy, lz4 and zstd need codec packages, so they are UNSUPPORTED.
   capabilities: { sasl: true, seek: true, pauseResume: true, eachBatch: true, compression: ["gzip"], idempotentProducer: true },
   optionKeys: KAFKAJS_OPTION_KEYS,
+  optionsSchema: KAFKAJS_OPTIONS_SCHEMA,
   createProducer: (context, config) => new KafkajsProducerDriver(context.config, config),
   createConsumer: (context, config) => new KafkajsConsumerDriver(context.config, config),
   createAdmin: (context) => new KafkajsAdminDriver(context.config),

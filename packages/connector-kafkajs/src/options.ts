@@ -6,6 +6,7 @@
  */
 import { allOptionKeys, fetchBudget, pickOptions, revealSecrets, type ResolvedConfig, type ResolvedConsumerConfig, type ResolvedProducerConfig } from "@qi/streaming/connector";
 import { CompressionTypes, type ConsumerConfig, type KafkaConfig, type ProducerBatch, type ProducerConfig, type SASLOptions } from "kafkajs";
+import { z } from "zod";
 import { KAFKAJS_ASSIGNERS } from "./assigner.js";
 import { kafkajsLogLevel, routeLogs } from "./logs.js";
 
@@ -21,6 +22,33 @@ export const KAFKAJS_OPTIONS = {
 
 /** Every key `config.options` may hold for the kafkajs connector; others are a `VALIDATION` error. */
 export const KAFKAJS_OPTION_KEYS: readonly string[] = allOptionKeys(KAFKAJS_OPTIONS);
+
+const count = (min: number) => z.number({ error: (iss) => `expected a number, got ${describe(iss.input)}` }).int({ error: "must be an integer" }).min(min, { error: `must be at least ${min}` });
+const flag = z.boolean({ error: (iss) => `expected true or false, got ${describe(iss.input)}` });
+
+/** What a wrong value was, for a reason (`the string "lots"`). */
+function describe(value: unknown): string {
+  return typeof value === "string" ? `the string ${JSON.stringify(value.slice(0, 40))}` : value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+}
+
+/** The types of the kafkajs options (zod 4, a Standard Schema): core validates them at `createStreamingClient`. */
+export const KAFKAJS_OPTIONS_SCHEMA = z.looseObject({
+  enforceRequestTimeout: flag.optional(),
+  authenticationTimeout: count(1).optional(),
+  reauthenticationThreshold: count(0).optional(),
+  metadataMaxAge: count(0).optional(),
+  allowAutoTopicCreation: flag.optional(),
+  transactionTimeout: count(1).optional(),
+  maxInFlightRequests: count(1).optional(),
+  rebalanceTimeout: count(1).optional(),
+  heartbeatInterval: count(1).optional(),
+  maxBytesPerPartition: count(1).optional(),
+  minBytes: count(1).optional(),
+  maxBytes: count(1).optional(),
+  maxWaitTimeInMs: count(0).optional(),
+  readUncommitted: flag.optional(),
+  partitionsConsumedConcurrently: count(1).optional(),
+});
 
 const CODECS = { none: CompressionTypes.None, gzip: CompressionTypes.GZIP, snappy: CompressionTypes.Snappy, lz4: CompressionTypes.LZ4, zstd: CompressionTypes.ZSTD } as const;
 
