@@ -22,7 +22,16 @@ export class ConfluentAdminDriver implements AdminDriver {
 
   async connect(): Promise<void> {
     const admin = newKafka(this.config, undefined, this.session).admin();
-    await this.session.call(() => connectWithin(admin, this.config));
+    try {
+      await this.session.call(() => connectWithin(admin, this.config));
+      // librdkafka's admin connects without a word to a broker: one request, so that a wrong
+      // password (or no broker) fails connect() itself, as on the other roles and connectors.
+      await this.session.call(() => admin.listTopics({ timeout: this.config.connectionTimeout }));
+    } catch (error) {
+      // A failed connect leaves no client behind (its threads would keep the process alive).
+      await admin.disconnect().catch(() => {});
+      throw error;
+    }
     this.admin = admin;
   }
 

@@ -9,7 +9,7 @@ const silent = { debug() {}, info() {}, warn() {}, error() {} };
 /** A client of the job's connector module, with no logging. */
 export async function jobClient(clientId) {
   const connector = (await import(job.module))[job.exportName ?? "connector"];
-  const base = { connector, brokers: job.brokers, clientId, logger: silent, ...(job.options ? { options: job.options } : {}) };
+  const base = { connector, brokers: job.brokers, clientId, logger: silent, ...(job.options ? { options: job.options } : {}), ...(job.config ?? {}) };
   return createStreamingClient(base)._unsafeUnwrap();
 }
 

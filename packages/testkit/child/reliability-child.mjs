@@ -1,7 +1,7 @@
 // A child process for the reliability suite: it loads a connector module, and either consumes a
 // topic (printing every handled offset, so the parent can kill it mid-stream) or runs the
 // hygiene check (connect/disconnect cycles, then ends without process.exit: the parent checks
-// that it exits by itself), or measures a consumer's memory (kind "memory": consume a pre-filled
+// that it exits by itself; kind "failed-connect": the same after connects that failed), or measures a consumer's memory (kind "memory": consume a pre-filled
 // topic, sampling RSS, and print the peak). Arguments come as JSON in QI_CHILD.
 import { job, jobClient, must } from "./common.mjs";
 
@@ -44,6 +44,17 @@ if (job.kind === "consume") {
   must(await client.disconnect());
   process.stdout.write(JSON.stringify({ before, after }) + "\n");
   // No process.exit: the parent asserts that nothing keeps the event loop alive.
+} else if (job.kind === "failed-connect") {
+  // Every role's connect() fails (a closed port, a wrong password); then client.disconnect(),
+  // and the time it returned. No process.exit: the parent measures how long the process lives on.
+  const roles = [must(await client.getProducer()), must(await client.getConsumer({ groupId: "qi-child-failed" })), must(await client.getAdmin())];
+  const codes = [];
+  for (const role of roles) {
+    const r = await role.connect();
+    codes.push(r.isErr() ? `${r.error.category}/${r.error.code}` : "ok");
+  }
+  must(await client.disconnect());
+  process.stdout.write(JSON.stringify({ codes, disconnectedAt: Date.now() }) + "\n");
 } else if (job.kind === "memory") {
   // One consumer, nothing else in the process: handle `expected` messages (or run for
   // `durationMs`), sampling RSS every `sampleMs`; print what was handled and the peak RSS.

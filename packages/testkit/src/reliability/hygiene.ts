@@ -11,8 +11,8 @@ export const CHILD_SCRIPT = [new URL("../child/reliability-child.mjs", import.me
   .map((u) => fileURLToPath(u))
   .find((p) => existsSync(p))!;
 
-/** Runs the child script with a job; resolves with its exit code, output and run time. */
-export function runChild(job: Record<string, unknown>, timeoutMs: number, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string; ms: number; killed: boolean }> {
+/** Runs the child script with a job; resolves with its exit code, output, run time and the time it exited. */
+export function runChild(job: Record<string, unknown>, timeoutMs: number, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string; ms: number; killed: boolean; exitedAt: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [...args, CHILD_SCRIPT], { env: { ...process.env, QI_CHILD: JSON.stringify(job) }, stdio: ["ignore", "pipe", "pipe"] });
@@ -23,7 +23,7 @@ export function runChild(job: Record<string, unknown>, timeoutMs: number, args: 
     const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: Date.now() - started, killed: signal === "SIGKILL" });
+      resolve({ code, stdout, stderr, ms: Date.now() - started, killed: signal === "SIGKILL", exitedAt: Date.now() });
     });
   });
 }
@@ -44,4 +44,24 @@ export const hygieneTests = defineGroup<ReliabilityOptions>("hygiene", ({ test, 
     // Allow for JIT and lazily built caches; a leak of even 1 KiB per cycle would exceed this.
     expect(after.heap - before.heap).toBeLessThan(Math.max(4 * 1024 * 1024, before.heap * 0.25));
   }, { timeout: 180_000, when: options.connectorModule !== undefined });
+
+  /** Every role's connect() fails in a child; it must exit by itself within 1 s of client.disconnect(). */
+  async function failedConnect(config: Record<string, unknown>, category: string, timeoutMs: number) {
+    const { code, stdout, stderr, killed, exitedAt } = await runChild({ kind: "failed-connect", module: options.connectorModule, exportName: options.connectorExport, ...config }, timeoutMs);
+    expect({ killed, code, stderr: stderr.slice(0, 400) }).toMatchObject({ killed: false, code: 0 });
+    const { codes, disconnectedAt } = JSON.parse(stdout.trim().split("\n").pop()!) as { codes: string[]; disconnectedAt: number };
+    expect(codes.map((c) => c.split("/")[0])).toEqual([category, category, category]);
+    expect(exitedAt - disconnectedAt).toBeLessThan(1000);
+  }
+
+  test("after connects that failed (a closed port), client.disconnect() lets the process exit by itself within 1 s", async (bed) => {
+    await failedConnect({ brokers: ["127.0.0.1:1"], config: { connectionTimeout: 2000, retry: { retries: 0 } } }, "CONNECTION", bed.t(60_000));
+  }, { timeout: 90_000, when: options.connectorModule !== undefined });
+
+  test("after connects that failed (a wrong SASL password), client.disconnect() lets the process exit by itself within 1 s", async (bed) => {
+    const sasl = bed.options.sasl?.();
+    if (!sasl) throw new Error("the suite was given no SASL endpoint (options.sasl)");
+    const security = { sasl: { mechanism: "plain", username: sasl.plain.username, password: `wrong-${bed.name("pw")}` } };
+    await failedConnect({ brokers: sasl.brokers, config: { connectionTimeout: 3000, retry: { retries: 0 }, security } }, "AUTHENTICATION", bed.t(60_000));
+  }, { timeout: 90_000, needs: ["sasl"], when: options.connectorModule !== undefined });
 });
