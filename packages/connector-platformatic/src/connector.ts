@@ -4,7 +4,7 @@ import { Admin } from "@platformatic/kafka";
 import { PlatformaticAdminDriver } from "./admin.js";
 import { PlatformaticConsumerDriver } from "./consumer.js";
 import { classifyError } from "./errors.js";
-import { baseOptions, PLATFORMATIC_OPTION_KEYS } from "./options.js";
+import { baseOptions, PLATFORMATIC_OPTION_KEYS, PLATFORMATIC_OPTIONS_SCHEMA } from "./options.js";
 import { PlatformaticProducerDriver } from "./producer.js";
 
 export const PLATFORMATIC_CONNECTOR_NAME = "platformatic";
@@ -14,6 +14,7 @@ export const platformaticConnector: IStreamingConnector = {
   // platformatic ships every codec (snappy and lz4 in WebAssembly, zstd from Node's zlib).
   capabilities: { sasl: true, seek: true, pauseResume: true, eachBatch: true, compression: ["gzip", "snappy", "lz4", "zstd"], idempotentProducer: true },
   optionKeys: PLATFORMATIC_OPTION_KEYS,
+  optionsSchema: PLATFORMATIC_OPTIONS_SCHEMA,
   createProducer: (context, config) => new PlatformaticProducerDriver(context.config, config),
   createConsumer: (context, config) => new PlatformaticConsumerDriver(context.config, config),
   createAdmin: (context) => new PlatformaticAdminDriver(context.config),

@@ -4,6 +4,7 @@
  * (core checks the keys against `PLATFORMATIC_OPTION_KEYS`).
  */
 import { allOptionKeys, fetchBudget, pickOptions, revealSecrets, type ResolvedConfig, type ResolvedConsumerConfig, type ResolvedProducerConfig } from "@qi/streaming/connector";
+import { z } from "zod";
 import type { BaseOptions, ConsumerOptions, ProducerOptions, SASLOptions } from "@platformatic/kafka";
 
 /** Pass-through options, by the platformatic client they go to. */
@@ -18,6 +19,30 @@ export const PLATFORMATIC_OPTIONS = {
 
 /** Every key `config.options` may hold for the platformatic connector; others are a `VALIDATION` error. */
 export const PLATFORMATIC_OPTION_KEYS: readonly string[] = allOptionKeys(PLATFORMATIC_OPTIONS);
+
+/** What a wrong value was, for a reason (`the string "lots"`). */
+function describe(value: unknown): string {
+  return typeof value === "string" ? `the string ${JSON.stringify(value.slice(0, 40))}` : value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+}
+const count = z.number({ error: (iss) => `expected a number, got ${describe(iss.input)}` }).int({ error: "must be an integer" }).min(0, { error: "must be at least 0" });
+const text = z.string({ error: (iss) => `expected a string, got ${describe(iss.input)}` });
+
+/** The types of the platformatic options (zod 4, a Standard Schema): core validates them at `createStreamingClient`. */
+export const PLATFORMATIC_OPTIONS_SCHEMA = z.looseObject({
+  metadataMaxAge: count.optional(),
+  maxInflights: count.optional(),
+  clientRack: text.optional(),
+  tlsServerName: text.optional(),
+  repeatOnStaleMetadata: z.boolean({ error: (iss) => `expected true or false, got ${describe(iss.input)}` }).optional(),
+  rebalanceTimeout: count.optional(),
+  heartbeatInterval: count.optional(),
+  heartbeatStallTimeout: count.optional(),
+  groupInstanceId: text.optional(),
+  minBytes: count.optional(),
+  maxBytes: count.optional(),
+  maxBytesPerPartition: count.optional(),
+  maxWaitTime: count.optional(),
+});
 
 type Bytes = Buffer;
 
