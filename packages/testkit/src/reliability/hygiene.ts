@@ -51,7 +51,15 @@ export const hygieneTests = defineGroup<ReliabilityOptions>("hygiene", ({ test, 
     expect({ killed, code, stderr: stderr.slice(0, 400) }).toMatchObject({ killed: false, code: 0 });
     const { codes, disconnectedAt } = JSON.parse(stdout.trim().split("\n").pop()!) as { codes: string[]; disconnectedAt: number };
     expect(codes.map((c) => c.split("/")[0])).toEqual([category, category, category]);
-    expect(exitedAt - disconnectedAt).toBeLessThan(1000);
+    const lingered = exitedAt - disconnectedAt;
+    if (!(options.knownGaps ?? []).includes("exit-after-failed-connect")) {
+      expect(lingered).toBeLessThan(1000);
+      return;
+    }
+    // A declared, documented gap: it still runs, is reported, and fails once the gap is closed
+    // (so the declaration is removed then), never passing in silence.
+    console.warn(`[hygiene] known gap exit-after-failed-connect: the process exited ${lingered} ms after client.disconnect()`);
+    expect(lingered, "the gap is closed: remove exit-after-failed-connect from knownGaps").toBeGreaterThanOrEqual(1000);
   }
 
   test("after connects that failed (a closed port), client.disconnect() lets the process exit by itself within 1 s", async (bed) => {

@@ -14,4 +14,10 @@ export interface ReliabilityOptions extends ConformanceOptions {
   readonly fuzzRuns?: number;
   /** Connect/disconnect cycles in the hygiene test. @default 1000 */
   readonly cycles?: number;
+  /**
+   * Gaps the connector declares and documents, each run inverted: the test asserts the gap is
+   * still there and fails once it is closed. Today only `"exit-after-failed-connect"` (the
+   * process lingers after `disconnect()` following a failed connect).
+   */
+  readonly knownGaps?: readonly "exit-after-failed-connect"[];
 }
