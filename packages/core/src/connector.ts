@@ -173,14 +173,49 @@ export interface AdminDriver {
 
 /** The part of the Standard Schema interface (v1) core uses to validate `config.options`. */
 export interface OptionsSchema {
-  readonly "~standard": {
-    readonly version: 1;
-    readonly vendor: string;
-    readonly validate: (value: unknown) =>
-      | { readonly value: unknown; readonly issues?: undefined }
-      | { readonly issues: ReadonlyArray<{ readonly message: string; readonly path?: ReadonlyArray<PropertyKey | { readonly key: PropertyKey }> | undefined }> }
-      | Promise<unknown>;
-  };
+  /** The Standard Schema v1 properties. */
+  readonly "~standard": StandardSchemaProps;
+}
+
+/** An issue of a Standard Schema validation: a message, and the path of the value it is about. */
+export interface OptionsSchemaIssue {
+  /** What is wrong. */
+  readonly message: string;
+  /** Where: keys from the options object down (a key, or `{ key }`). */
+  readonly path?: ReadonlyArray<PropertyKey | OptionsSchemaPathSegment> | undefined;
+}
+
+/** One segment of an issue's path, as an object. */
+export interface OptionsSchemaPathSegment {
+  /** The key. */
+  readonly key: PropertyKey;
+}
+
+/** What a Standard Schema's validation answers: the value, or its issues (core refuses a promise). */
+export type OptionsSchemaResult = OptionsSchemaSuccess | OptionsSchemaFailure;
+
+/** A valid value. */
+export interface OptionsSchemaSuccess {
+  /** The validated value. */
+  readonly value: unknown;
+  /** None when valid. */
+  readonly issues?: undefined;
+}
+
+/** A refused value. */
+export interface OptionsSchemaFailure {
+  /** Why the value is refused. */
+  readonly issues: ReadonlyArray<OptionsSchemaIssue>;
+}
+
+/** The `~standard` properties of a Standard Schema (v1). */
+export interface StandardSchemaProps {
+  /** The Standard Schema version: 1. */
+  readonly version: 1;
+  /** The schema library (`zod`, `valibot`, ...). */
+  readonly vendor: string;
+  /** Validates a value; core calls it synchronously and treats a promise as a mistake. */
+  readonly validate: (value: unknown) => OptionsSchemaResult | Promise<unknown>;
 }
 
 /** A backend. Built-ins are found by name; third parties use `registerConnector` or pass one in the config. */

@@ -7,11 +7,17 @@ import type { ErrorCategory, ErrorContext, QiError } from "./errors/qi-error.js"
  * is the plain error object itself (for `isQiError` checks and logging).
  */
 export class QiErrorException extends Error {
+  /** Always `"QiErrorException"`. */
   override readonly name = "QiErrorException";
+  /** The `QiError`'s code (`TOPIC_NOT_FOUND`, `REQUEST_TIMED_OUT`, ...). */
   readonly code: string;
+  /** The `QiError`'s category (`NOT_FOUND`, `TIMEOUT`, ...). */
   readonly category: ErrorCategory;
+  /** Whether trying the same call again may succeed. */
   readonly retriable: boolean;
+  /** Where it happened: operation, topic, partition, ... */
   readonly context: ErrorContext;
+  /** The plain `QiError` itself. */
   readonly qiError: QiError;
 
   constructor(error: QiError) {
