@@ -7,7 +7,7 @@
  * name it does not know when the client is made (at `connect`).
  */
 import type { TlsOptions } from "@qi/streaming";
-import { revealSecret, revealSecrets, unsupportedError, type ResolvedConfig } from "@qi/streaming/connector";
+import { editDistance, revealSecret, revealSecrets, unsupportedError, type ResolvedConfig } from "@qi/streaming/connector";
 import { z } from "zod";
 import { confluentLogLevel, routeLogs, type LogWatcher } from "./logs.js";
 
@@ -76,21 +76,6 @@ const PROPERTY_NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
 const OWNED = new Set(CONFLUENT_OWNED_PROPERTIES);
 
 const KNOWN = [...CONFLUENT_OPTION_KEYS, ...CONFLUENT_OWNED_PROPERTIES];
-
-/** The edit distance of two names (for "did you mean ...?"). */
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
-}
 
 /** The listed property a name is one or two edits from (`linger.mss` -> `linger.ms`): a typo. */
 export function nearLibrdkafkaProperty(key: string): string | undefined {

@@ -16,3 +16,4 @@ export type { KafkaTestInfo } from "./harness/global-setup.js";
 export { runReliabilitySuite, RELIABILITY_GROUPS, brokerCrashTests, consumerCrashTests, floodTests, fuzzTests, hygieneTests, memoryBudgetTests, secretTests, securityTests } from "./reliability/index.js";
 export type { ReliabilityOptions } from "./reliability/options.js";
 export { resolvedFor, type ResolvedForConnector } from "./unit/resolve.js";
+export { expectFailedConnectLogs } from "./unit/failed-connect-logs.js";
