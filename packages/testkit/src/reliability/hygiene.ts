@@ -64,12 +64,12 @@ export const hygieneTests = defineGroup<ReliabilityOptions>("hygiene", ({ test, 
 
   test("after connects that failed (a closed port), client.disconnect() lets the process exit by itself within 1 s", async (bed) => {
     await failedConnect({ brokers: ["127.0.0.1:1"], config: { connectionTimeout: 2000, retry: { retries: 0 } } }, "CONNECTION", bed.t(60_000));
-  }, { timeout: 90_000, when: options.connectorModule !== undefined });
+  }, { timeout: 90_000, needs: ["network"], when: options.connectorModule !== undefined });
 
   test("after connects that failed (a wrong SASL password), client.disconnect() lets the process exit by itself within 1 s", async (bed) => {
     const sasl = bed.options.sasl?.();
     if (!sasl) throw new Error("the suite was given no SASL endpoint (options.sasl)");
     const security = { sasl: { mechanism: "plain", username: sasl.plain.username, password: `wrong-${bed.name("pw")}` } };
     await failedConnect({ brokers: sasl.brokers, config: { connectionTimeout: 3000, retry: { retries: 0 }, security } }, "AUTHENTICATION", bed.t(60_000));
-  }, { timeout: 90_000, needs: ["sasl"], when: options.connectorModule !== undefined });
+  }, { timeout: 90_000, needs: ["sasl", "network"], when: options.connectorModule !== undefined });
 });
