@@ -7,7 +7,7 @@
  * name it does not know when the client is made (at `connect`).
  */
 import type { TlsOptions } from "@qi/streaming";
-import { editDistance, revealSecret, revealSecrets, unsupportedError, type ResolvedConfig } from "@qi/streaming/connector";
+import { describeInput, editDistance, revealSecret, revealSecrets, unsupportedError, type ResolvedConfig } from "@qi/streaming/connector";
 import { z } from "zod";
 import { confluentLogLevel, routeLogs, type LogWatcher } from "./logs.js";
 
@@ -97,18 +97,13 @@ export function acceptsLibrdkafkaProperty(key: string): boolean {
   return PROPERTY_NAME.test(key) && !OWNED.has(key) && nearLibrdkafkaProperty(key) === undefined;
 }
 
-/** What a wrong value was, for a reason (`the string "lots"`). */
-function describe(value: unknown): string {
-  return typeof value === "string" ? `the string ${JSON.stringify(value.slice(0, 40))}` : value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
-}
-
 const STRING_PROPERTIES = new Set(["client.rack", "isolation.level", "debug"]);
 // librdkafka takes a number as a number or as its digits.
 const whole = z.custom<number | string>((v) => (typeof v === "number" && Number.isInteger(v) && v >= 0) || (typeof v === "string" && /^\d+$/.test(v)), {
-  error: (iss) => `expected a whole number, got ${describe(iss.input)}`,
+  error: (iss) => `expected a whole number, got ${describeInput(iss.input)}`,
 });
-const text = z.string({ error: (iss) => `expected a string, got ${describe(iss.input)}` });
-const flag = z.custom<boolean | string>((v) => typeof v === "boolean" || v === "true" || v === "false", { error: (iss) => `expected true or false, got ${describe(iss.input)}` });
+const text = z.string({ error: (iss) => `expected a string, got ${describeInput(iss.input)}` });
+const flag = z.custom<boolean | string>((v) => typeof v === "boolean" || v === "true" || v === "false", { error: (iss) => `expected true or false, got ${describeInput(iss.input)}` });
 
 /** The types of the listed librdkafka properties (zod 4, a Standard Schema); unlisted ones go to librdkafka as they are. */
 export const CONFLUENT_OPTIONS_SCHEMA = z.looseObject(

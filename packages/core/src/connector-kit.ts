@@ -10,7 +10,7 @@ export { CONSUMER_DEFAULTS, fetchBudget, resolveConsumerConfig, resolveProducerC
 export type { FetchBudget, ProducerDefaultsInput, ResolvedConsumerConfig, ResolvedProducerConfig } from "./config/roles.js";
 export { checkPositiveInt } from "./config/validate.js";
 export { pickOptions, allOptionKeys } from "./config/options.js";
-export { editDistance, nearestName } from "./config/schema.js";
+export { describeInput, editDistance, nearestName } from "./config/schema.js";
 export { Secret, isSecret, revealSecret, revealSecrets, holdSecrets } from "./config/secrets.js";
 
 // Messages in and out of a driver.

@@ -25,10 +25,10 @@ const broker = z.string().superRefine((value, ctx) => {
 /** An integer from `min` to `max`; each reason says what was expected and what was given. */
 const integer = (min: number, max: number, desc = min === 1 ? "a positive integer" : `an integer from ${min} to ${max}`) =>
   z
-    .number({ error: (iss) => `must be ${desc}: expected a number, got ${what(iss.input)}` })
-    .int({ error: (iss) => `must be ${desc} (got ${what(iss.input)})` })
-    .min(min, { error: (iss) => `must be ${desc} (got ${what(iss.input)})` })
-    .max(max, { error: (iss) => `must be ${desc}${min === 1 ? ` up to ${max}` : ""} (got ${what(iss.input)})` });
+    .number({ error: (iss) => `must be ${desc}: expected a number, got ${describeInput(iss.input)}` })
+    .int({ error: (iss) => `must be ${desc} (got ${describeInput(iss.input)})` })
+    .min(min, { error: (iss) => `must be ${desc} (got ${describeInput(iss.input)})` })
+    .max(max, { error: (iss) => `must be ${desc}${min === 1 ? ` up to ${max}` : ""} (got ${describeInput(iss.input)})` });
 
 const positiveInt = (max = 2_147_483_647) => integer(1, max);
 
@@ -90,7 +90,7 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** What a value is, in a reason: `the string "1000"`, `the number 5`, `an array`, ... */
-function what(value: unknown): string {
+export function describeInput(value: unknown): string {
   if (value === undefined) return "nothing";
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
@@ -175,22 +175,22 @@ export function issueError(schema: z.ZodType, issues: readonly z.core.$ZodIssue[
     }
     case "invalid_type": {
       const expected = EXPECTED[issue.expected] ?? issue.expected;
-      return validationError(field || "config", secret ? `expected ${expected}` : `expected ${expected}, got ${what(value)}`, context);
+      return validationError(field || "config", secret ? `expected ${expected}` : `expected ${expected}, got ${describeInput(value)}`, context);
     }
     case "invalid_value":
-      return validationError(field, `must be ${issue.values.map(String).join(", ").replace(/, ([^,]*)$/, " or $1")}${secret ? "" : ` (got ${what(value)})`}`, context);
+      return validationError(field, `must be ${issue.values.map(String).join(", ").replace(/, ([^,]*)$/, " or $1")}${secret ? "" : ` (got ${describeInput(value)})`}`, context);
     case "too_small":
     case "too_big":
     case "not_multiple_of":
-      if (typeof value === "number") return validationError(field, `must be ${rangeOf(issue)}${secret ? "" : ` (got ${what(value)})`}`, context);
+      if (typeof value === "number") return validationError(field, `must be ${rangeOf(issue)}${secret ? "" : ` (got ${describeInput(value)})`}`, context);
       return validationError(field, secret ? "must be a non-empty string or a Secret of one" : issue.code === "too_small" ? "must not be empty" : "is too long", context);
     case "invalid_format":
     case "custom":
       return validationError(field, issue.message, context);
     case "invalid_union":
-      return validationError(field, `has the wrong type${secret ? "" : ` (got ${what(value)})`}`, context);
+      return validationError(field, `has the wrong type${secret ? "" : ` (got ${describeInput(value)})`}`, context);
     default:
-      return validationError(field, secret ? "is not valid" : `is not valid (got ${what(value)})`, context);
+      return validationError(field, secret ? "is not valid" : `is not valid (got ${describeInput(value)})`, context);
   }
 }
 

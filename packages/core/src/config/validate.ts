@@ -33,7 +33,6 @@ export const CONFIG_DEFAULTS = {
   logLevel: "warn",
 } as const;
 
-
 type Check = Result<void, QiError>;
 const pass: Check = ok(undefined);
 const fail = (field: string, reason: string): Check => err(validationError(field, reason, { operation: "config" }));
@@ -43,9 +42,6 @@ export function checkPositiveInt(value: unknown, field: string, max = 2_147_483_
   if (value === undefined) return pass;
   return typeof value === "number" && Number.isInteger(value) && value > 0 && value <= max ? pass : fail(field, `must be a positive integer (got ${describeValue(value)})`);
 }
-
-
-
 
 function checkLogger(logger: unknown): Check {
   if (logger === undefined) return pass;
