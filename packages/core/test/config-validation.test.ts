@@ -136,3 +136,70 @@ describe("connector options are checked against the connector's Standard Schema 
     expect(refused({ options: { autoCreateTopics: "yes" } }).context.field).toBe("options.autoCreateTopics");
   });
 });
+
+describe("a producer's and a consumer's config are checked against their schemas", () => {
+  const client = () => createStreamingClient({})._unsafeUnwrap();
+
+  async function producerRefused(config: unknown): Promise<QiError> {
+    const r = await client().getProducer(config as never);
+    expect(r.isErr()).toBe(true);
+    const e = r._unsafeUnwrapErr();
+    expect(e.category).toBe("VALIDATION");
+    return e;
+  }
+
+  async function consumerRefused(config: unknown): Promise<QiError> {
+    const r = await client().getConsumer(config as never);
+    expect(r.isErr()).toBe(true);
+    const e = r._unsafeUnwrapErr();
+    expect(e.category).toBe("VALIDATION");
+    return e;
+  }
+
+  it("an unknown producer key names the field and the nearest known one", async () => {
+    const e = await producerRefused({ lingerMss: 5 });
+    expect(e.context.field).toBe("producer.lingerMss");
+    expect(e.message).toContain("did you mean lingerMs?");
+  });
+
+  it("a string where a producer number is expected says so", async () => {
+    const e = await producerRefused({ timeout: "1000" });
+    expect(e.context.field).toBe("producer.timeout");
+    expect(e.message).toContain('expected a number, got the string "1000"');
+  });
+
+  it.each([
+    [{ acks: 2 }, "producer.acks", '"all", -1, 0 or 1'],
+    [{ compression: "brotli" }, "producer.compression", "none, gzip, snappy, lz4 or zstd"],
+    [{ lingerMs: 60_001 }, "producer.lingerMs", "0 to 60000"],
+    [{ idempotent: true, acks: 1 }, "producer.idempotent", 'acks "all"'],
+  ])("%j is refused naming %s", async (config, field, reason) => {
+    const e = await producerRefused(config);
+    expect(e.context.field).toBe(field);
+    expect(e.message).toContain(reason);
+  });
+
+  it("an unknown nested consumer key names its path", async () => {
+    const e = await consumerRefused({ groupId: "g", retry: { atempts: 3 } });
+    expect(e.context.field).toBe("consumer.retry.atempts");
+    expect(e.message).toContain("did you mean attempts?");
+  });
+
+  it.each([
+    [{ groupId: "" }, "consumer.groupId", "non-empty string"],
+    [{ groupId: "g", maxBatchSize: "10" }, "consumer.maxBatchSize", 'got the string "10"'],
+    [{ groupId: "g", onFailure: "retry" }, "consumer.onFailure", '"stop", "skip" or { deadLetterTopic'],
+    [{ groupId: "g", onFailure: { deadLetterTopic: "bad topic" } }, "consumer.onFailure.deadLetterTopic", "must be a topic name"],
+    [{ groupId: "g", onError: "log" }, "consumer.onError", "must be a function"],
+    [{ groupId: "g", autoCommit: "yes" }, "consumer.autoCommit", "true or false"],
+  ])("%j is refused naming %s", async (config, field, reason) => {
+    const e = await consumerRefused(config);
+    expect(e.context.field).toBe(field);
+    expect(e.message).toContain(reason);
+  });
+
+  it("a good role config is accepted", async () => {
+    expect((await client().getProducer({ acks: "all", lingerMs: 0, compression: "gzip" })).isOk()).toBe(true);
+    expect((await client().getConsumer({ groupId: "g", retry: { attempts: 2 }, onFailure: { deadLetterTopic: "dlq" }, onError: () => {} })).isOk()).toBe(true);
+  });
+});

@@ -23,14 +23,14 @@ const broker = z.string().superRefine((value, ctx) => {
 });
 
 /** An integer from `min` to `max`; each reason says what was expected and what was given. */
-const integer = (min: number, max: number, desc = min === 1 ? "a positive integer" : `an integer from ${min} to ${max}`) =>
+export const integer = (min: number, max: number, desc = min === 1 ? "a positive integer" : `an integer from ${min} to ${max}`) =>
   z
     .number({ error: (iss) => `must be ${desc}: expected a number, got ${describeInput(iss.input)}` })
     .int({ error: (iss) => `must be ${desc} (got ${describeInput(iss.input)})` })
     .min(min, { error: (iss) => `must be ${desc} (got ${describeInput(iss.input)})` })
     .max(max, { error: (iss) => `must be ${desc}${min === 1 ? ` up to ${max}` : ""} (got ${describeInput(iss.input)})` });
 
-const positiveInt = (max = 2_147_483_647) => integer(1, max);
+export const positiveInt = (max = 2_147_483_647) => integer(1, max);
 
 const retry = z.strictObject({
   retries: integer(0, 1000).optional(),

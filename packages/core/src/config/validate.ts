@@ -6,6 +6,8 @@ import { err, ok, type Result } from "neverthrow";
 import { validationError, type QiError } from "../errors/qi-error.js";
 import { describeValue, isRecord, optionsCopy, plainCopy, readInput } from "../input/read.js";
 import { adaptLogger, defaultLogger, isSecretKey, safeLogger, type Logger } from "../logger.js";
+import type { z } from "zod";
+import { consumerConfigSchema, producerConfigSchema } from "./role-schema.js";
 import { issueError, streamingConfigSchema } from "./schema.js";
 import { holdSecrets, isSecret } from "./secrets.js";
 import type { ConsumerConfig, ProducerConfig, ResolvedConfig, ResolvedSecurityConfig, StreamingConfig } from "./types.js";
@@ -167,58 +169,19 @@ export function readConsumerConfig(config: unknown): Result<ConsumerConfig, QiEr
   return checked.isErr() ? err(checked.error) : ok(read.value as ConsumerConfig);
 }
 
-const PRODUCER_KEYS = new Set(["acks", "idempotent", "timeout", "compression", "lingerMs", "batchSize", "bufferMemory", "maxBlockMs", "closeTimeoutMs"]);
-const COMPRESSIONS = new Set(["none", "gzip", "snappy", "lz4", "zstd"]);
+/** A role's config checked against its schema; a failure names the field (`producer.acks`, ...). */
+function checkRole(schema: z.ZodType, config: unknown, prefix: "producer" | "consumer"): Check {
+  const parsed = schema.safeParse(config);
+  return parsed.success ? pass : err(issueError(schema, parsed.error.issues, config, `${prefix}.`, { operation: "config" }));
+}
 
 export function checkProducerConfig(config: unknown): Check {
   if (config === undefined) return pass;
   if (!isRecord(config)) return fail("producer config", "must be an object");
-  for (const key of Object.keys(config)) if (!PRODUCER_KEYS.has(key)) return fail(`producer.${key}`, "is not a known producer option");
-  const c = config as ProducerConfig;
-  if (c.acks !== undefined && !["all", 0, 1, -1].includes(c.acks)) return fail("producer.acks", 'must be "all", -1, 0 or 1');
-  if (c.idempotent !== undefined && typeof c.idempotent !== "boolean") return fail("producer.idempotent", "must be a boolean");
-  if (c.idempotent === true && c.acks !== undefined && c.acks !== "all" && c.acks !== -1) return fail("producer.idempotent", 'idempotent writes need acks "all"');
-  if (c.compression !== undefined && !COMPRESSIONS.has(c.compression)) return fail("producer.compression", "must be none, gzip, snappy, lz4 or zstd");
-  if (c.lingerMs !== undefined && !(Number.isInteger(c.lingerMs) && c.lingerMs >= 0 && c.lingerMs <= 60_000)) return fail("producer.lingerMs", "must be an integer from 0 to 60000");
-  const batchSize = checkPositiveInt(c.batchSize, "producer.batchSize", 64 * 1024 * 1024);
-  if (batchSize.isErr()) return batchSize;
-  const bufferMemory = checkPositiveInt(c.bufferMemory, "producer.bufferMemory", 2 ** 31 - 1);
-  if (bufferMemory.isErr()) return bufferMemory;
-  const maxBlockMs = checkPositiveInt(c.maxBlockMs, "producer.maxBlockMs");
-  if (maxBlockMs.isErr()) return maxBlockMs;
-  const closeTimeoutMs = checkPositiveInt(c.closeTimeoutMs, "producer.closeTimeoutMs");
-  if (closeTimeoutMs.isErr()) return closeTimeoutMs;
-  return checkPositiveInt(c.timeout, "producer.timeout");
-}
-
-const CONSUMER_KEYS = new Set(["groupId", "sessionTimeout", "autoCommit", "maxBatchSize", "maxBufferedBytes", "retry", "onFailure", "onError", "handlerTimeoutMs", "closeTimeoutMs"]);
-const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
-
-function checkFailurePolicy(policy: unknown): Check {
-  if (policy === undefined || policy === "stop" || policy === "skip") return pass;
-  if (isRecord(policy) && typeof policy.deadLetterTopic === "string" && TOPIC.test(policy.deadLetterTopic)) return pass;
-  return fail("consumer.onFailure", 'must be "stop", "skip" or { deadLetterTopic: "<valid topic name>" }');
+  return checkRole(producerConfigSchema, config, "producer");
 }
 
 export function checkConsumerConfig(config: unknown): Check {
   if (!isRecord(config)) return fail("consumer config", "must be an object with a groupId");
-  for (const key of Object.keys(config)) if (!CONSUMER_KEYS.has(key)) return fail(`consumer.${key}`, "is not a known consumer option");
-  const c = config as unknown as ConsumerConfig;
-  if (typeof c.groupId !== "string" || c.groupId.length === 0 || c.groupId.length > 255) return fail("consumer.groupId", "must be a non-empty string");
-  if (c.autoCommit !== undefined && typeof c.autoCommit !== "boolean") return fail("consumer.autoCommit", "must be a boolean");
-  const policy = checkFailurePolicy(c.onFailure);
-  if (policy.isErr()) return policy;
-  if (c.onError !== undefined && typeof c.onError !== "function") return fail("consumer.onError", "must be a function");
-  const retry = c.retry as unknown;
-  if (retry !== undefined && !isRecord(retry)) return fail("consumer.retry", "must be an object");
-  return [
-    checkPositiveInt(c.sessionTimeout, "consumer.sessionTimeout"),
-    checkPositiveInt(c.maxBatchSize, "consumer.maxBatchSize", 1_000_000),
-    checkPositiveInt(c.maxBufferedBytes, "consumer.maxBufferedBytes", 1_073_741_824),
-    checkPositiveInt(c.handlerTimeoutMs, "consumer.handlerTimeoutMs"),
-    checkPositiveInt(c.closeTimeoutMs, "consumer.closeTimeoutMs"),
-    checkPositiveInt(c.retry?.attempts, "consumer.retry.attempts", 1000),
-    checkPositiveInt(c.retry?.initialBackoffMs, "consumer.retry.initialBackoffMs"),
-    checkPositiveInt(c.retry?.maxBackoffMs, "consumer.retry.maxBackoffMs"),
-  ].reduce((acc, r) => (acc.isErr() ? acc : r), pass);
+  return checkRole(consumerConfigSchema, config, "consumer");
 }
