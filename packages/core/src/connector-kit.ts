@@ -4,6 +4,7 @@
  * a driver maps its client and nothing more. Applications use `@qi/streaming` instead.
  */
 export type * from "./connector.js";
+export type * from "./admin-types.js";
 export { DEFAULT_CAPABILITIES, capabilitiesOf } from "./connector.js";
 export type { ResolvedConfig, ResolvedSecurityConfig } from "./config/types.js";
 export { CONSUMER_DEFAULTS, fetchBudget, resolveConsumerConfig, resolveProducerConfig } from "./config/roles.js";

@@ -7,6 +7,7 @@
  * Driver methods may throw or reject: core catches everything and classifies it. They receive
  * validated, normalised input only, with every default filled in.
  */
+import type { ClusterDescription, ConfigEntry, GroupDescription, GroupListing, PartitionOffset, PartitionOffsets } from "./admin-types.js";
 import type { ResolvedConsumerConfig, ResolvedProducerConfig } from "./config/roles.js";
 import type { ResolvedConfig } from "./config/types.js";
 import type { ErrorHinter } from "./errors/classify.js";
@@ -165,6 +166,30 @@ export interface AdminDriver {
    * `commitOffsets` before `run()`). Without it, core calls the consumer driver's `commit`.
    */
   setCommittedOffsets?(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void>;
+  // The group, offset, topic and cluster operations. Core validates the input, checks what it
+  // can first (a group's members before a delete, a topic's existence) and composes
+  // `resetOffsets` and `groupLag` from these; a driver maps its client. One a driver lacks is
+  // `UNSUPPORTED` in the public API.
+  /** Every group the cluster lists (any protocol type). */
+  listGroups?(): Promise<readonly GroupListing[]>;
+  /** The groups, in the order given; an unknown group comes back with state `Dead` (as Kafka answers) and no members. */
+  describeGroups?(groupIds: readonly string[]): Promise<readonly GroupDescription[]>;
+  /** Deletes the groups (core has checked they exist and have no members). */
+  deleteGroups?(groupIds: readonly string[]): Promise<void>;
+  /** Earliest and latest offset of every partition of an existing topic. */
+  fetchTopicOffsets?(topic: string): Promise<readonly PartitionOffsets[]>;
+  /** Per partition, the first offset at or after `timestamp`; `"-1"` (or the latest) where none is. */
+  fetchTopicOffsetsByTimestamp?(topic: string, timestamp: number): Promise<readonly PartitionOffset[]>;
+  /** Raises an existing topic's partition count to `count`. */
+  createPartitions?(topic: string, count: number): Promise<void>;
+  /** Deletes the records before each offset (core has resolved `"-1"` to the latest). */
+  deleteRecords?(topic: string, before: readonly PartitionOffset[]): Promise<void>;
+  /** An existing topic's configuration entries. */
+  describeConfigs?(topic: string): Promise<readonly ConfigEntry[]>;
+  /** Sets the given entries of an existing topic and leaves the others as they are. */
+  alterConfigs?(topic: string, configs: Readonly<Record<string, string>>): Promise<void>;
+  /** The cluster id, controller and brokers. */
+  describeCluster?(): Promise<ClusterDescription>;
   /** Closes the client. */
   disconnect(): Promise<void>;
   /** The client's own admin object (`getNativeClient()`). */

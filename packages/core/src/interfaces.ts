@@ -3,6 +3,7 @@
  * (awaitable); none throws or rejects, whatever it is given.
  */
 import type { ResultAsync } from "neverthrow";
+import type { ClusterDescription, ConfigEntry, GroupDescription, GroupListing, OffsetResetTarget, PartitionLag, PartitionOffset, PartitionOffsets } from "./admin-types.js";
 import type { QiError } from "./errors/qi-error.js";
 import type {
   ConsumedBatch,
@@ -182,6 +183,35 @@ export interface IStreamingAdmin {
   getTopicMetadata(topics: readonly string[]): ResultAsync<readonly TopicMetadata[], QiError>;
   /** The group's committed offsets (next offset to read), for one topic or all. */
   fetchCommittedOffsets(groupId: string, topic?: string): ResultAsync<readonly TopicPartitionOffset[], QiError>;
+  /** The groups of the cluster, by id. */
+  listGroups(): ResultAsync<readonly GroupListing[], QiError>;
+  /** State, assignor and members (client id, host, assignment) of each group, in the order given; an unknown group is `NOT_FOUND` / `GROUP_ID_NOT_FOUND`. */
+  describeGroups(groupIds: readonly string[]): ResultAsync<readonly GroupDescription[], QiError>;
+  /** Deletes groups (their committed offsets); one with members is `CONFLICT` / `NON_EMPTY_GROUP` and nothing is deleted, an unknown one `NOT_FOUND`. */
+  deleteGroups(groupIds: readonly string[]): ResultAsync<void, QiError>;
+  /** The earliest and latest offset of each partition of a topic; a missing topic is `NOT_FOUND`. */
+  fetchTopicOffsets(topic: string): ResultAsync<readonly PartitionOffsets[], QiError>;
+  /** Per partition, the offset of the first message with a timestamp at or after `timestamp` (ms since the epoch), or the latest offset when there is none. */
+  fetchTopicOffsetsByTimestamp(topic: string, timestamp: number): ResultAsync<readonly PartitionOffset[], QiError>;
+  /**
+   * Moves a group's committed offsets on one topic, every partition (or the ones given): to the
+   * earliest or latest offset, to the first message at or after a timestamp, or to explicit
+   * offsets (between earliest and latest). Refused with `CONFLICT` / `NON_EMPTY_GROUP` while
+   * the group has members. Returns the offsets committed.
+   */
+  resetOffsets(groupId: string, topic: string, to: OffsetResetTarget): ResultAsync<readonly TopicPartitionOffset[], QiError>;
+  /** Per partition of every topic the group committed on: committed, latest and the lag between them. An unknown group is `NOT_FOUND`. */
+  groupLag(groupId: string): ResultAsync<readonly PartitionLag[], QiError>;
+  /** Raises a topic's partition count to `count` (a total; Kafka cannot lower it). Resolves once the metadata shows them. */
+  createPartitions(topic: string, count: number): ResultAsync<void, QiError>;
+  /** Deletes the records before each offset given (`"-1"` for the latest); the partition's earliest offset becomes that offset. */
+  deleteRecords(topic: string, before: readonly PartitionOffset[]): ResultAsync<void, QiError>;
+  /** A topic's configuration entries, by name. */
+  describeConfigs(topic: string): ResultAsync<readonly ConfigEntry[], QiError>;
+  /** Sets the given configuration entries of a topic (the others stay as they are). */
+  alterConfigs(topic: string, configs: Readonly<Record<string, string>>): ResultAsync<void, QiError>;
+  /** The cluster id, the controller and the brokers. */
+  describeCluster(): ResultAsync<ClusterDescription, QiError>;
   /** Closes the connection; idempotent. */
   disconnect(): ResultAsync<void, QiError>;
   /** True between a successful `connect()` and `disconnect()`. */

@@ -1,5 +1,6 @@
 /** The public admin: validation, lifecycle and Results around a connector's `AdminDriver`. */
 import { err, errAsync, ok, type Result, type ResultAsync } from "neverthrow";
+import type { ClusterDescription, ConfigEntry, GroupDescription, GroupListing, OffsetResetTarget, PartitionLag, PartitionOffset, PartitionOffsets } from "../admin-types.js";
 import type { AdminDriver, IStreamingConnector, ResolvedTopicConfig } from "../connector.js";
 import { toQiError } from "../errors/classify.js";
 import { qiError, topicNotFound, validationError, type ErrorContext, type QiError } from "../errors/qi-error.js";
@@ -7,6 +8,8 @@ import type { IStreamingAdmin, TopicConfig, TopicMetadata } from "../interfaces.
 import { plainCopy, readInput } from "../input/read.js";
 import { checkTopicName } from "../messages/normalize.js";
 import type { TopicPartitionOffset } from "../messages/types.js";
+import { checkConfigEntries, checkGroupId, checkGroupIds, checkPartitionCount, checkPartitionOffsets, checkResetTarget, checkTimestamp } from "./admin-checks.js";
+import * as ops from "./admin-ops.js";
 import { attempt } from "./attempt.js";
 import { Lifecycle } from "./lifecycle.js";
 
@@ -74,7 +77,7 @@ export class GuardedAdmin implements IStreamingAdmin {
     this.#driver = driver;
   }
 
-  private op<T, I>(operation: string, check: (context: ErrorContext) => Result<I, QiError>, fn: (input: I) => Promise<T>): ResultAsync<T, QiError> {
+  private op<T, I>(operation: string, check: (context: ErrorContext) => Result<I, QiError>, fn: (input: I, context: ErrorContext) => Promise<T>): ResultAsync<T, QiError> {
     const context: ErrorContext = { connector: this.connector.name, operation };
     const state = this.lifecycle.require(operation, context);
     if (state.isErr()) return errAsync(state.error);
@@ -86,7 +89,8 @@ export class GuardedAdmin implements IStreamingAdmin {
       return errAsync(toQiError(error, context, this.connector.classifyError));
     }
     if (input.isErr()) return errAsync(input.error);
-    return attempt(() => fn(input.value), context, this.connector.classifyError);
+    const value = input.value;
+    return attempt(() => fn(value, context), context, this.connector.classifyError);
   }
 
   connect(): ResultAsync<void, QiError> {
@@ -148,6 +152,74 @@ export class GuardedAdmin implements IStreamingAdmin {
         // Partitions without a committed offset are not listed; "-1" is how some clients say "none".
         (await this.#driver.fetchCommittedOffsets(groupId, topic)).filter((o) => o.offset !== "-1" && (topic === undefined || o.topic === topic)).sort(byTopicPartition),
     );
+  }
+
+  listGroups(): ResultAsync<readonly GroupListing[], QiError> {
+    return this.op("admin.listGroups", () => ok(undefined), (_, c) => ops.listGroups(this.#driver, c));
+  }
+
+  describeGroups(groupIds: readonly string[]): ResultAsync<readonly GroupDescription[], QiError> {
+    return this.op("admin.describeGroups", (c) => checkGroupIds(groupIds, c), (ids, c) => ops.describeGroups(this.#driver, ids, c));
+  }
+
+  deleteGroups(groupIds: readonly string[]): ResultAsync<void, QiError> {
+    return this.op("admin.deleteGroups", (c) => checkGroupIds(groupIds, c), (ids, c) => ops.deleteGroups(this.#driver, ids, c));
+  }
+
+  fetchTopicOffsets(topic: string): ResultAsync<readonly PartitionOffsets[], QiError> {
+    return this.op("admin.fetchTopicOffsets", (c) => checkTopicName(topic, c), (t, c) => ops.fetchTopicOffsets(this.#driver, t, c));
+  }
+
+  fetchTopicOffsetsByTimestamp(topic: string, timestamp: number): ResultAsync<readonly PartitionOffset[], QiError> {
+    return this.op(
+      "admin.fetchTopicOffsetsByTimestamp",
+      (c) => checkTopicName(topic, c).andThen((t) => checkTimestamp(timestamp, c).map((ts) => [t, ts] as const)),
+      ([t, ts], c) => ops.fetchTopicOffsetsByTimestamp(this.#driver, t, ts, c),
+    );
+  }
+
+  resetOffsets(groupId: string, topic: string, to: OffsetResetTarget): ResultAsync<readonly TopicPartitionOffset[], QiError> {
+    return this.op(
+      "admin.resetOffsets",
+      (c) => checkGroupId(groupId, c).andThen((g) => checkTopicName(topic, c).andThen((t) => checkResetTarget(to, c).map((target) => [g, t, target] as const))),
+      ([g, t, target], c) => ops.resetOffsets(this.#driver, g, t, target, c),
+    );
+  }
+
+  groupLag(groupId: string): ResultAsync<readonly PartitionLag[], QiError> {
+    return this.op("admin.groupLag", (c) => checkGroupId(groupId, c), (g, c) => ops.groupLag(this.#driver, g, c));
+  }
+
+  createPartitions(topic: string, count: number): ResultAsync<void, QiError> {
+    return this.op(
+      "admin.createPartitions",
+      (c) => checkTopicName(topic, c).andThen((t) => checkPartitionCount(count, c).map((n) => [t, n] as const)),
+      ([t, n], c) => ops.createPartitions(this.#driver, t, n, this.settleTimeoutMs, c),
+    );
+  }
+
+  deleteRecords(topic: string, before: readonly PartitionOffset[]): ResultAsync<void, QiError> {
+    return this.op(
+      "admin.deleteRecords",
+      (c) => checkTopicName(topic, c).andThen((t) => checkPartitionOffsets(before, "before", c, true).map((b) => [t, b] as const)),
+      ([t, b], c) => ops.deleteRecords(this.#driver, t, b, c),
+    );
+  }
+
+  describeConfigs(topic: string): ResultAsync<readonly ConfigEntry[], QiError> {
+    return this.op("admin.describeConfigs", (c) => checkTopicName(topic, c), (t, c) => ops.describeConfigs(this.#driver, t, c));
+  }
+
+  alterConfigs(topic: string, configs: Readonly<Record<string, string>>): ResultAsync<void, QiError> {
+    return this.op(
+      "admin.alterConfigs",
+      (c) => checkTopicName(topic, c).andThen((t) => checkConfigEntries(configs, c).map((entries) => [t, entries] as const)),
+      ([t, entries], c) => ops.alterConfigs(this.#driver, t, entries, c),
+    );
+  }
+
+  describeCluster(): ResultAsync<ClusterDescription, QiError> {
+    return this.op("admin.describeCluster", () => ok(undefined), (_, c) => ops.describeCluster(this.#driver, c));
   }
 
   disconnect(): ResultAsync<void, QiError> {
