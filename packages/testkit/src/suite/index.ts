@@ -1,5 +1,7 @@
 /** The whole conformance suite, and each group on its own. */
 import { describe } from "vitest";
+import { adminGroupTests } from "./admin-groups.js";
+import { adminOffsetTests } from "./admin-offsets.js";
 import { adminTests } from "./admin.js";
 import { consumerTests } from "./consumer.js";
 import { deliveryTests } from "./delivery.js";
@@ -21,6 +23,8 @@ export const CONFORMANCE_GROUPS: Readonly<Record<GroupName, ConformanceGroup>> =
   groups: groupTests,
   offsets: offsetTests,
   admin: adminTests,
+  "admin-groups": adminGroupTests,
+  "admin-offsets": adminOffsetTests,
   errors: errorTests,
   policies: policyTests,
   telemetry: telemetryTests,
@@ -42,5 +46,5 @@ export function runConformanceSuite(options: ConformanceOptions & { readonly gro
   });
 }
 
-export { adminTests, consumerTests, deliveryTests, errorTests, groupTests, lifecycleTests, offsetTests, policyTests, producerTests, telemetryTests };
+export { adminTests, adminGroupTests, adminOffsetTests, consumerTests, deliveryTests, errorTests, groupTests, lifecycleTests, offsetTests, policyTests, producerTests, telemetryTests };
 export { JAVA_MURMUR2_VECTORS } from "./producer.js";
