@@ -8,7 +8,7 @@ import { configFromEnv, createStreamingClient, isQiError, type StreamingClient }
 
 const anything = fc.oneof(
   fc.anything(),
-  fc.constantFrom(undefined, null, NaN, -1, 2 ** 40, "", "ok-topic", "bad topic!", [], {}, Buffer.alloc(3)),
+  fc.constantFrom(undefined, null, NaN, -1, 2 ** 40, "", "ok-topic", "bad topic!", [], {}, Buffer.alloc(3), "earliest", { timestamp: 0 }, [{ partition: 0, offset: "0" }], { "retention.ms": "1" }),
   fc.record({ topic: fc.string(), message: fc.anything() }),
   fc.record({ value: fc.oneof(fc.string(), fc.constant(null), fc.integer()), key: fc.anything(), partition: fc.oneof(fc.integer(), fc.double()) }),
 );
@@ -50,6 +50,18 @@ const CALLS: Record<string, Call> = {
       m.getTopicMetadata(a[2] as never),
       m.fetchCommittedOffsets(a[0] as never, a[1] as never),
       m.listTopics(),
+      m.listGroups(),
+      m.describeGroups(a[0] as never),
+      m.deleteGroups(a[1] as never),
+      m.fetchTopicOffsets(a[2] as never),
+      m.fetchTopicOffsetsByTimestamp(a[0] as never, a[1] as never),
+      m.resetOffsets(a[0] as never, a[1] as never, a[2] as never),
+      m.groupLag(a[0] as never),
+      m.createPartitions(a[1] as never, a[2] as never),
+      m.deleteRecords(a[0] as never, a[1] as never),
+      m.describeConfigs(a[2] as never),
+      m.alterConfigs(a[0] as never, a[1] as never),
+      m.describeCluster(),
     ]);
   },
 };
