@@ -1,10 +1,12 @@
 /**
  * The platformatic admin driver: topics, metadata and a group's committed offsets (read, and set
- * without joining the group). Core sorts and filters the answers.
+ * without joining the group); the group, offset, topic-config and cluster primitives are mapped
+ * in admin-ops.ts. Core sorts and filters the answers.
  */
-import type { TopicMetadata, TopicPartitionOffset } from "@qi/streaming";
+import type { ClusterDescription, ConfigEntry, GroupDescription, GroupListing, PartitionOffset, PartitionOffsets, TopicMetadata, TopicPartitionOffset } from "@qi/streaming";
 import { topicNotFound, type AdminDriver, type ResolvedConfig, type ResolvedTopicConfig } from "@qi/streaming/connector";
 import { Admin } from "@platformatic/kafka";
+import * as ops from "./admin-ops.js";
 import { isUnknownTopic, unknownTopicOf } from "./errors.js";
 import { routeLogs } from "./logs.js";
 import { probe } from "./metadata.js";
@@ -111,6 +113,46 @@ export class PlatformaticAdminDriver implements AdminDriver {
     const byTopic = new Map<string, { partition: number; offset: bigint }[]>();
     for (const o of offsets) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), { partition: o.partition, offset: BigInt(o.offset) }]);
     await this.client().alterConsumerGroupOffsets({ groupId, topics: [...byTopic].map(([name, partitionOffsets]) => ({ name, partitionOffsets })) });
+  }
+
+  listGroups(): Promise<readonly GroupListing[]> {
+    return ops.listGroups(this.client());
+  }
+
+  describeGroups(groupIds: readonly string[]): Promise<readonly GroupDescription[]> {
+    return ops.describeGroups(this.client(), groupIds);
+  }
+
+  deleteGroups(groupIds: readonly string[]): Promise<void> {
+    return ops.deleteGroups(this.client(), groupIds);
+  }
+
+  fetchTopicOffsets(topic: string): Promise<readonly PartitionOffsets[]> {
+    return ops.fetchTopicOffsets(this.client(), topic);
+  }
+
+  fetchTopicOffsetsByTimestamp(topic: string, timestamp: number): Promise<readonly PartitionOffset[]> {
+    return ops.fetchTopicOffsetsByTimestamp(this.client(), topic, timestamp);
+  }
+
+  createPartitions(topic: string, count: number): Promise<void> {
+    return ops.createPartitions(this.client(), topic, count);
+  }
+
+  deleteRecords(topic: string, before: readonly PartitionOffset[]): Promise<void> {
+    return ops.deleteRecords(this.client(), topic, before);
+  }
+
+  describeConfigs(topic: string): Promise<readonly ConfigEntry[]> {
+    return ops.describeConfigs(this.client(), topic);
+  }
+
+  alterConfigs(topic: string, configs: Readonly<Record<string, string>>): Promise<void> {
+    return ops.alterConfigs(this.client(), topic, configs);
+  }
+
+  describeCluster(): Promise<ClusterDescription> {
+    return ops.describeCluster(this.client());
   }
 
   async disconnect(): Promise<void> {
