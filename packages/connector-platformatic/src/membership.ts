@@ -57,6 +57,7 @@ export class Membership {
     this.revoking = false;
     this.owned = now;
     this.positions.assign(now, retained);
+    this.sink()?.assigned(now);
   }
 
   /** The member left the group. */

@@ -104,6 +104,15 @@ export interface BatchSink {
   revoked(partitions: readonly TopicPartition[]): Promise<void>;
   /** Report an error that no call can return (a failed fetch, a lost connection). */
   error(error: unknown): void;
+  /**
+   * Call when the member takes partitions (its whole new assignment after a rebalance), before
+   * delivering any of their messages. Core emits `joined` (first time after `start`) and
+   * `assigned`. A driver that never calls it gets `joined` from `assignment()` once `start`
+   * resolved, and no later `assigned`.
+   */
+  assigned(partitions: readonly TopicPartition[]): void;
+  /** Call when the client stopped consuming for good (it will not recover by itself): core reports it and emits `crashed`. */
+  crashed(error: unknown): void;
 }
 
 /** A connector's consumer primitives; core runs the handler, retries, policies and commits. Methods may throw. */

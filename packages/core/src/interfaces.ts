@@ -5,6 +5,7 @@
 import type { ResultAsync } from "neverthrow";
 import type { ClusterDescription, ConfigEntry, GroupDescription, GroupListing, OffsetResetTarget, PartitionLag, PartitionOffset, PartitionOffsets } from "./admin-types.js";
 import type { QiError } from "./errors/qi-error.js";
+import type { ConsumerEventListener, ConsumerEventName } from "./runtime/consumer-events.js";
 import type {
   ConsumedBatch,
   ConsumedMessage,
@@ -130,6 +131,16 @@ export interface IStreamingProducer {
   getNativeClient(): unknown;
 }
 
+/** What `client.health()` reports. */
+export interface ClientHealth {
+  /** `reachable`, and no consumer stopped. */
+  readonly healthy: boolean;
+  /** The backend answered within the connection timeout. */
+  readonly reachable: boolean;
+  /** Why consumers of this client stopped consuming: the `"stop"` policy's error, a crash. */
+  readonly problems: readonly QiError[];
+}
+
 /**
  * A member of a consumer group: `connect()`, `subscribe()`, then `run()` a handler. Messages are
  * committed only after their handler succeeded (at-least-once).
@@ -165,6 +176,12 @@ export interface IStreamingConsumer {
   disconnect(): ResultAsync<void, QiError>;
   /** True between a successful `connect()` and `disconnect()`. */
   isConnected(): boolean;
+  /**
+   * Listens to a rebalance or lifecycle event (see `ConsumerEventMap` for the payloads and the
+   * order); returns the function that removes the listener. Listeners never break
+   * consumption: one that throws is logged. A `revoked` listener's promise is awaited.
+   */
+  on<E extends ConsumerEventName>(event: E, listener: ConsumerEventListener<E>): () => void;
   /** The client library's own consumer object, for what this API does not cover. It holds the credentials in clear: do not log or print it. */
   getNativeClient(): unknown;
 }

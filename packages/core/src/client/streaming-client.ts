@@ -14,7 +14,7 @@ import { closableLogger, type ClosableLogger } from "../logger.js";
 import { toQiError } from "../errors/classify.js";
 import { isQiError, qiError, stateError, unsupportedError, validationError, type QiError } from "../errors/qi-error.js";
 import { readInput } from "../input/read.js";
-import type { IStreamingAdmin, IStreamingConsumer, IStreamingProducer } from "../interfaces.js";
+import type { ClientHealth, IStreamingAdmin, IStreamingConsumer, IStreamingProducer } from "../interfaces.js";
 import { checkOptionsSchema } from "../config/options.js";
 import { nearestName } from "../config/schema.js";
 import { checkConnector, connectorNeedsNetwork, connectorNow, resolveConnector } from "../registry.js";
@@ -64,7 +64,7 @@ export class StreamingClient {
   #connector: ResultAsync<IStreamingConnector, QiError> | undefined;
   #producer: { key: string; value: IStreamingProducer } | undefined;
   #admin: IStreamingAdmin | undefined;
-  readonly #consumers = new Set<IStreamingConsumer>();
+  readonly #consumers = new Set<GuardedConsumer>();
   private closed = false;
   #telemetry: Telemetry | undefined;
 
@@ -186,9 +186,27 @@ export class StreamingClient {
     });
   }
 
-  /** True when the backend answers within the connection timeout; false after `disconnect()`. */
+  /**
+   * True when the backend answers within the connection timeout and no consumer of this client
+   * has stopped consuming (the `"stop"` failure policy, a crash); false after `disconnect()`.
+   * `health()` says why.
+   */
   isHealthy(): ResultAsync<boolean, QiError> {
-    if (this.closed || this.#invalid) return okAsync(false);
+    return this.health().map((h) => h.healthy);
+  }
+
+  /** Whether the client is healthy, and why not: the backend's reachability and each stopped consumer's error. */
+  health(): ResultAsync<ClientHealth, QiError> {
+    if (this.closed || this.#invalid) return okAsync({ healthy: false, reachable: false, problems: [] });
+    const problems: QiError[] = [];
+    for (const c of this.#consumers) {
+      const p = c.healthProblem();
+      if (p !== undefined) problems.push(p);
+    }
+    return this.reachable().map((reachable) => ({ healthy: reachable && problems.length === 0, reachable, problems }));
+  }
+
+  private reachable(): ResultAsync<boolean, QiError> {
     return this.context().andThen(({ connector, context }) =>
       attempt(async () => {
         try {

@@ -17,6 +17,7 @@ import { attempt, promiseOf, withTimeout } from "./attempt.js";
 import { CommitPipeline } from "./commit-pipeline.js";
 import { checkOffsets, checkPartitions, checkRunConfig, checkSubscription, checkTopicPartitionOffset, type CheckedHandler } from "./consumer-checks.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
+import { ConsumerEvents, type ConsumerEventListener, type ConsumerEventName } from "./consumer-events.js";
 import { FailurePolicyRunner } from "./failure-policy.js";
 import { runWithRetry, Sleeper } from "./handler-runner.js";
 import { Lifecycle } from "./lifecycle.js";
@@ -42,6 +43,13 @@ export class GuardedConsumer implements IStreamingConsumer {
   private generation = 0;
   /** Bumped by every seek, so a delivery in progress knows to stop. */
   private readonly seekEpoch = new Map<string, number>();
+  private readonly events: ConsumerEvents;
+  /** `joined` is emitted once per `run()`, with the first assignment. */
+  private joined = false;
+  /** What the member owns as the events told it (`assigned`, `revoked`), so each partition is revoked once. */
+  private owned = new Map<string, TopicPartition>();
+  /** Why this member no longer consumes (the stop policy, a crash); cleared by `run()`. */
+  private problem: QiError | undefined;
 
   /** ES-private: printing the role (inspect, JSON) never reaches the driver or its client, which hold credentials. */
   readonly #driver: ConsumerDriver;
@@ -55,6 +63,7 @@ export class GuardedConsumer implements IStreamingConsumer {
   ) {
     this.#driver = driver;
     this.policy = new FailurePolicyRunner(connector, context, config, (e) => this.report(e));
+    this.events = new ConsumerEvents(config.groupId, context.logger, (event) => this.telemetry?.countEvent(event, config.groupId));
     this.commits = new CommitPipeline(
       (offsets) => this.#driver.commit(offsets),
       (error, tp) => this.report(toQiError(error, this.ctx("consumer.commit", tp), this.connector.classifyError)),
@@ -154,10 +163,14 @@ export class GuardedConsumer implements IStreamingConsumer {
       async () => {
         this.handler = handler;
         this.running = true;
+        this.joined = false;
+        this.problem = undefined;
         try {
           await withTimeout(this.#driver.start(this.sink), this.config.joinTimeoutMs, () =>
             qiError("TIMEOUT", "GROUP_JOIN_TIMEOUT", `the consumer did not join group "${this.config.groupId}" within ${this.config.joinTimeoutMs} ms`, { retriable: true }),
           );
+          // A driver that does not report its assignment (`sink.assigned`): joined with what it owns now.
+          if (!this.joined) this.assigned(this.assignment());
         } catch (error) {
           this.running = false;
           throw error;
@@ -289,12 +302,15 @@ export class GuardedConsumer implements IStreamingConsumer {
           this.stopping = true;
           this.sleeper.abort(stateError("CONSUMER_CLOSING", "the consumer is disconnecting", this.ctx("consumer.disconnect")));
           const closeBy = Date.now() + 2 * bound;
+          const wasMember = this.running;
           const left = (): number => Math.max(1, closeBy - Date.now());
           try {
             if (this.running) {
               // Finish in-flight handlers and commit while the client can still commit,
               // then stop fetching.
               if (!(await this.idle(undefined, bound))) this.abandon(bound);
+              // Leaving gives every partition away: revoked (once) before the last commit.
+              await this.emitRevoked([...this.owned.values()]);
               await this.closing(async () => {
                 if (this.config.autoCommit) await this.commits.commitPending();
                 await this.#driver.stop();
@@ -307,6 +323,7 @@ export class GuardedConsumer implements IStreamingConsumer {
             this.paused.clear();
             await this.policy.close();
             await this.closing(() => this.#driver.disconnect(), left());
+            if (wasMember) await this.events.emit("left", { groupId: this.config.groupId });
           }
         }),
       this.ctx("consumer.disconnect"),
@@ -364,6 +381,35 @@ export class GuardedConsumer implements IStreamingConsumer {
     return this.lifecycle.isConnected();
   }
 
+  on<E extends ConsumerEventName>(event: E, listener: ConsumerEventListener<E>): () => void {
+    return this.events.on(event, listener);
+  }
+
+  /** Why the member stopped consuming (the stop policy, a crash), while it is still connected. */
+  healthProblem(): QiError | undefined {
+    return this.lifecycle.isConnected() ? this.problem : undefined;
+  }
+
+  /**
+   * The user's last word on partitions about to move (flush state), after their handlers
+   * finished and before their offsets are committed; each owned partition once.
+   */
+  private async emitRevoked(partitions: readonly TopicPartition[]): Promise<void> {
+    const leaving = partitions.filter((p) => this.owned.delete(partitionKey(p.topic, p.partition))).map((p) => ({ topic: p.topic, partition: p.partition }));
+    if (leaving.length > 0) await this.events.emit("revoked", { partitions: leaving }, this.config.closeTimeoutMs);
+  }
+
+  /** The driver took these partitions: `joined` first after `run()`, then `assigned`. */
+  private assigned(partitions: readonly TopicPartition[]): void {
+    const tps = partitions.map((p) => ({ topic: p.topic, partition: p.partition }));
+    this.owned = new Map(tps.map((tp) => [partitionKey(tp.topic, tp.partition), tp]));
+    if (!this.joined) {
+      this.joined = true;
+      void this.events.emit("joined", { groupId: this.config.groupId, assignment: tps });
+    }
+    void this.events.emit("assigned", { partitions: tps });
+  }
+
   getNativeClient(): unknown {
     try {
       return this.#driver.native();
@@ -398,9 +444,23 @@ export class GuardedConsumer implements IStreamingConsumer {
       // Resolves when the delivery ends, or when disconnect() abandons it.
       return Promise.race([delivery.finally(() => this.deliveries.delete(delivery)), released]);
     },
+    assigned: (partitions) => {
+      try {
+        this.assigned([...partitions]);
+      } catch (error) {
+        this.report(toQiError(error, this.ctx("consumer.assigned"), this.connector.classifyError));
+      }
+    },
+    crashed: (error) => {
+      const e = toQiError(error, this.ctx("consumer.fetch"), this.connector.classifyError);
+      this.problem = e;
+      this.report(e);
+      void this.events.emit("crashed", { error: e });
+    },
     revoked: async (partitions) => {
       const keys = new Set([...partitions].map((p) => partitionKey(p.topic, p.partition)));
       await this.idle(keys);
+      await this.emitRevoked(partitions);
       // A pause ends with the assignment (as in Java's consumer): a partition handed back later
       // is consumed again. Clients that keep their own pause state (kafkajs, librdkafka) are
       // told; one that no longer knows the partition may refuse, which changes nothing.
@@ -511,6 +571,9 @@ export class GuardedConsumer implements IStreamingConsumer {
     if ((await this.policy.apply(error, messages)) === "continue") return true;
     this.stopping = true;
     this.failedStop = true;
+    this.problem = error;
+    const first = messages[0]!;
+    void this.events.emit("stopped", { error, partitions: [{ topic: first.topic, partition: first.partition }] });
     return false;
   }
 }

@@ -59,6 +59,7 @@ export class Telemetry {
   private readonly sent;
   private readonly consumed;
   private readonly errors;
+  private readonly events;
   private readonly duration;
   private readonly server: Attributes;
   private readonly lag = new Map<string, { value: number; attributes: Attributes }>();
@@ -74,6 +75,7 @@ export class Telemetry {
     this.sent = meter.createCounter("messaging.client.sent.messages", { description: "Messages the broker acknowledged", unit: "{message}" });
     this.consumed = meter.createCounter("messaging.client.consumed.messages", { description: "Messages handed to a handler", unit: "{message}" });
     this.errors = meter.createCounter("qi.streaming.errors", { description: "Failed operations, by error category", unit: "{error}" });
+    this.events = meter.createCounter("qi.streaming.consumer.events", { description: "Consumer rebalance and lifecycle events, by name", unit: "{event}" });
     this.duration = meter.createHistogram("messaging.process.duration", { description: "Handler duration, all attempts", unit: "s" });
     meter.createObservableGauge("messaging.kafka.consumer.lag", { description: "Messages behind the partition's end", unit: "{message}" }).addCallback((r) => {
       for (const { value, attributes } of this.lag.values()) r.observe(value, attributes);
@@ -153,6 +155,11 @@ export class Telemetry {
     };
     const api = this.api;
     return Object.assign(end, { within: <T>(fn: () => T): T => api.context.with(api.trace.setSpan(api.context.active(), span), fn) });
+  }
+
+  /** Counts a consumer's rebalance or lifecycle event (`joined`, `revoked`, ...). */
+  countEvent(event: string, groupId: string): void {
+    this.events.add(1, { ...this.base(""), "messaging.consumer.group.name": groupId, "qi.streaming.event": event });
   }
 
   /** Counts a failed operation by category (also for errors outside spans). */
