@@ -6,6 +6,7 @@ import { adminTests } from "./admin.js";
 import { consumerTests } from "./consumer.js";
 import { deliveryTests } from "./delivery.js";
 import { errorTests } from "./errors.js";
+import { eventTests } from "./events.js";
 import type { ConformanceGroup } from "./group.js";
 import { groupTests } from "./groups.js";
 import { lifecycleTests } from "./lifecycle.js";
@@ -26,6 +27,7 @@ export const CONFORMANCE_GROUPS: Readonly<Record<GroupName, ConformanceGroup>> =
   "admin-groups": adminGroupTests,
   "admin-offsets": adminOffsetTests,
   errors: errorTests,
+  events: eventTests,
   policies: policyTests,
   telemetry: telemetryTests,
 };
@@ -46,5 +48,5 @@ export function runConformanceSuite(options: ConformanceOptions & { readonly gro
   });
 }
 
-export { adminTests, adminGroupTests, adminOffsetTests, consumerTests, deliveryTests, errorTests, groupTests, lifecycleTests, offsetTests, policyTests, producerTests, telemetryTests };
+export { adminTests, adminGroupTests, adminOffsetTests, eventTests, consumerTests, deliveryTests, errorTests, groupTests, lifecycleTests, offsetTests, policyTests, producerTests, telemetryTests };
 export { JAVA_MURMUR2_VECTORS } from "./producer.js";
