@@ -9,10 +9,9 @@
  * next; `stopped` when a failure policy stops it; `crashed` when the client gave up; `left`
  * after `disconnect()` left the group.
  */
-import { qiError, type QiError } from "../errors/qi-error.js";
+import type { QiError } from "../errors/qi-error.js";
 import type { Logger } from "../logger.js";
 import type { TopicPartition } from "../messages/types.js";
-import { withTimeout } from "./attempt.js";
 
 /** Each event's payload, by name. */
 export interface ConsumerEventMap {
@@ -85,9 +84,9 @@ export class ConsumerEvents {
       }
     }
     if (pending.length === 0 || awaitMs <= 0) return;
-    await withTimeout(Promise.all(pending), awaitMs, () => qiError("TIMEOUT", "LISTENER_TIMED_OUT", `${event} listener`)).catch(() =>
-      this.logger.warn(`consumer event ${event}: a listener still running after ${awaitMs} ms (closeTimeoutMs); the partitions move on`, { groupId: this.groupId }),
-    );
+    let timer: NodeJS.Timeout | undefined;
+    const done = await Promise.race([Promise.all(pending).then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), awaitMs)))]).finally(() => clearTimeout(timer));
+    if (!done) this.logger.warn(`consumer event ${event}: a listener still running after ${awaitMs} ms (closeTimeoutMs); the partitions move on`, { groupId: this.groupId });
   }
 
   private failed(event: ConsumerEventName, error: unknown): void {
