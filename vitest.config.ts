@@ -24,6 +24,7 @@ export default defineConfig({
       unit("kafkajs", "packages/connector-kafkajs", { include: ["test/unit/**/*.test.ts"] }),
       unit("platformatic", "packages/connector-platformatic", { include: ["test/unit/**/*.test.ts"] }),
       unit("confluent", "packages/connector-confluent", { include: ["test/unit/**/*.test.ts"] }),
+      unit("cli", "packages/cli", { testTimeout: 30_000 }),
       unit("docs-tests", "docs-tests", { testTimeout: 60_000, hookTimeout: 120_000 }),
       unit("quickstart", "examples/quickstart", { testTimeout: 30_000 }),
     ],
