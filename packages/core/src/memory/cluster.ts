@@ -3,29 +3,23 @@
  * consumer groups, and a change signal for waiting consumers. Clients that name the same
  * cluster (`options.cluster`, default "default") share it, as clients of one Kafka cluster do.
  */
+import { createHash } from "node:crypto";
 import { partitionNotFound, qiError, topicAlreadyExists, topicNotFound } from "../errors/qi-error.js";
 import type { ResolvedTopicConfig } from "../connector.js";
 import type { TopicMetadata } from "../interfaces.js";
 import type { ConsumedMessage, ProduceResult, RoutedRecord } from "../messages/types.js";
 import { MemoryGroup } from "./group.js";
+import { PartitionLog } from "./partition-log.js";
 import { Signal } from "./signal.js";
+import { checkTopicConfigs, topicConfig } from "./topic-configs.js";
 import { processWide } from "../process-wide.js";
-
-interface StoredRecord {
-  readonly key: Buffer | null;
-  readonly value: Buffer | null;
-  readonly headers: Readonly<Record<string, Buffer | Buffer[]>>;
-  readonly timestamp: Date;
-}
 
 interface MemoryTopic {
   readonly name: string;
-  readonly partitions: StoredRecord[][];
-  readonly configs: Readonly<Record<string, string>>;
+  readonly partitions: PartitionLog[];
+  /** The topic's own configs (Kafka's defaults apply to the others). */
+  configs: Readonly<Record<string, string>>;
 }
-
-/** A broker's `message.max.bytes` default, which a topic's `max.message.bytes` overrides. */
-const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
 
 /** A record's size in a batch of its own, about as Kafka counts it (61 bytes of batch header, the record's own framing). */
 function batchBytes(r: RoutedRecord): number {
@@ -49,18 +43,73 @@ export class MemoryCluster {
   /** Members that joined a group of this cluster so far (a consumer's member id is unique in its cluster). */
   private members = 0;
 
+  /**
+   * The cluster id, in Kafka's form (22 characters of URL-safe base64) and fixed by the name:
+   * the same for every client of the cluster, and again after `resetMemoryCluster`.
+   */
+  readonly clusterId: string;
+
   /** @internal Use `memoryCluster(name)`. */
   constructor(
     /** The cluster's name, as given in `options.cluster`. */
     readonly name: string,
-  ) {}
+  ) {
+    this.clusterId = createHash("sha256").update(`qi-streaming memory cluster ${name}`).digest().subarray(0, 16).toString("base64url");
+  }
 
   /** @internal */
   createTopic(config: ResolvedTopicConfig): void {
     if (this.topics.has(config.topic)) throw topicAlreadyExists(config.topic);
-    const partitions = Array.from({ length: config.numPartitions }, () => [] as StoredRecord[]);
+    checkTopicConfigs(config.topic, config.configs);
+    const partitions = Array.from({ length: config.numPartitions }, () => new PartitionLog());
     this.topics.set(config.topic, { name: config.topic, partitions, configs: { ...config.configs } });
     this.topicsChanged(config.topic);
+  }
+
+  /** Adds empty partitions up to `count` in all (core has checked it is above the current count); groups rebalance. @internal */
+  addPartitions(topic: string, count: number): void {
+    const t = this.existing(topic);
+    while (t.partitions.length < count) t.partitions.push(new PartitionLog());
+    this.topicsChanged(topic);
+  }
+
+  /**
+   * Raises the log start offset of each partition to its offset (core has checked the range):
+   * the records before it can no longer be read. Refused, as by Kafka, on a topic whose
+   * `cleanup.policy` lacks `delete`. @internal
+   */
+  deleteRecords(topic: string, before: readonly { readonly partition: number; readonly offset: string }[]): void {
+    const t = this.existing(topic);
+    if (!topicConfig(t.configs, "cleanup.policy").split(",").some((p) => p.trim() === "delete")) {
+      throw qiError("VALIDATION", "POLICY_VIOLATION", `Records of topic "${topic}" can not be deleted due to the configured policy (cleanup.policy=${topicConfig(t.configs, "cleanup.policy")})`, {
+        context: { topic, kafkaCode: "POLICY_VIOLATION", kafkaErrorCode: 44 },
+      });
+    }
+    for (const b of before) {
+      const log = t.partitions[b.partition];
+      if (!log) throw partitionNotFound(topic, b.partition, t.partitions.length);
+      log.deleteBefore(Number(b.offset));
+    }
+    // Consumers positioned before the new log start move (see the consumer's out-of-range reset).
+    this.appended();
+  }
+
+  /** The topic's own configs. @internal */
+  topicConfigs(topic: string): Readonly<Record<string, string>> {
+    return this.existing(topic).configs;
+  }
+
+  /** Sets the given configs of a topic (checked as a broker checks them) and keeps the others. @internal */
+  alterTopicConfigs(topic: string, configs: Readonly<Record<string, string>>): void {
+    const t = this.existing(topic);
+    checkTopicConfigs(topic, configs);
+    t.configs = { ...t.configs, ...configs };
+  }
+
+  private existing(topic: string): MemoryTopic {
+    const t = this.topics.get(topic);
+    if (!t) throw topicNotFound(topic);
+    return t;
   }
 
   /** @internal */
@@ -98,7 +147,7 @@ export class MemoryCluster {
     if (!topic) throw topicNotFound(record.topic);
     const count = topic.partitions.length;
     if (record.partition >= count) throw partitionNotFound(record.topic, record.partition, count);
-    const max = Number(topic.configs["max.message.bytes"] ?? DEFAULT_MAX_MESSAGE_BYTES);
+    const max = Number(topicConfig(topic.configs, "max.message.bytes"));
     const size = batchBytes(record);
     if (size > max) {
       throw qiError("VALIDATION", "MESSAGE_TOO_LARGE", `the message is ${size} bytes in a record batch, more than the topic's max.message.bytes (${max})`, {
@@ -110,13 +159,13 @@ export class MemoryCluster {
   /** Appends one record to the partition core chose (`check` it first). @internal */
   append(record: RoutedRecord): ProduceResult {
     const log = this.topics.get(record.topic)!.partitions[record.partition]!;
-    log.push({
+    const offset = log.append({
       key: record.key,
       value: record.value,
       headers: record.headers,
       timestamp: new Date(record.timestamp ?? Date.now()),
     });
-    return { topic: record.topic, partition: record.partition, offset: String(log.length - 1) };
+    return { topic: record.topic, partition: record.partition, offset: String(offset) };
   }
 
   /** Signals waiting consumers once per produce call, not per record. @internal */
@@ -132,20 +181,22 @@ export class MemoryCluster {
 
   /** The offset the next appended record will get (the high watermark). @internal */
   endOffset(topic: string, partition: number): number {
-    return this.topics.get(topic)?.partitions[partition]?.length ?? 0;
+    return this.topics.get(topic)?.partitions[partition]?.end ?? 0;
   }
 
-  /** @internal */
+  /** The first offset still held (the log start offset, which `deleteRecords` raises). @internal */
+  startOffset(topic: string, partition: number): number {
+    return this.topics.get(topic)?.partitions[partition]?.start ?? 0;
+  }
+
+  /** Per partition, the first offset whose timestamp is at or after `timestamp`; -1 where none is (Kafka's answer). @internal */
+  offsetsForTime(topic: string, timestamp: number): { partition: number; offset: string }[] {
+    return this.existing(topic).partitions.map((log, partition) => ({ partition, offset: String(log.offsetForTime(timestamp) ?? -1) }));
+  }
+
+  /** At most `max` records from `from` (none before the log start). @internal */
   read(topic: string, partition: number, from: number, max: number): ConsumedMessage[] {
-    const log = this.topics.get(topic)?.partitions[partition];
-    if (!log) return [];
-    const end = Math.min(log.length, from + max);
-    const out: ConsumedMessage[] = [];
-    for (let i = from; i < end; i++) {
-      const r = log[i]!;
-      out.push({ topic, partition, offset: String(i), key: r.key, value: r.value, headers: r.headers, timestamp: r.timestamp });
-    }
-    return out;
+    return this.topics.get(topic)?.partitions[partition]?.read(topic, partition, from, max) ?? [];
   }
 
   /** The number of the next group member, unique in this cluster whichever copy of the package asks. @internal */
@@ -163,9 +214,24 @@ export class MemoryCluster {
     return g;
   }
 
-  /** @internal */
+  /** The group, if it exists as Kafka counts it (members, committed offsets, or members once). @internal */
   findGroup(groupId: string): MemoryGroup | undefined {
-    return this.groups.get(groupId);
+    const g = this.groups.get(groupId);
+    return g?.exists ? g : undefined;
+  }
+
+  /** The groups that exist, as Kafka lists them. @internal */
+  listGroups(): MemoryGroup[] {
+    return [...this.groups.values()].filter((g) => g.exists);
+  }
+
+  /**
+   * Deletes a group (core has checked it exists and has no members): its committed offsets
+   * go, and it is unknown (`Dead`) until a member joins or an offset is committed again. The
+   * object is kept and emptied, not dropped, since consumers made for the group hold it. @internal
+   */
+  deleteGroup(groupId: string): void {
+    this.groups.get(groupId)?.clear();
   }
 
   private topicsChanged(topic: string): void {
@@ -181,7 +247,7 @@ export class MemoryCluster {
  * could not use: copies of different layouts then keep separate maps instead of misusing each
  * other's objects.
  */
-const CLUSTERS_LAYOUT = 1;
+const CLUSTERS_LAYOUT = 2;
 
 /** Clusters by name: one map per process, shared by every copy of this package (see `processWide`). */
 const clusters = processWide("memory-clusters", CLUSTERS_LAYOUT, () => new Map<string, MemoryCluster>(), (v): v is Map<string, MemoryCluster> => v instanceof Map);

@@ -30,7 +30,7 @@ export class MemoryConsumerDriver implements ConsumerDriver {
 
   constructor(
     private readonly cluster: MemoryCluster,
-    clientId: string,
+    private readonly clientId: string,
     config: ResolvedConsumerConfig,
     /** With `autoCreateTopics`, subscribing to a missing topic creates it (one partition), as the producer does. */
     private readonly autoCreateTopics = false,
@@ -64,6 +64,7 @@ export class MemoryConsumerDriver implements ConsumerDriver {
   private member(): GroupMember {
     return {
       id: this.memberId,
+      clientId: this.clientId,
       topics: this.topics,
       revoke: async (partitions) => {
         const keys = partitions.map((p) => tpKey(p.topic, p.partition));
@@ -76,7 +77,7 @@ export class MemoryConsumerDriver implements ConsumerDriver {
         for (const tp of partitions) {
           const committed = this.group.committed.get(tpKey(tp.topic, tp.partition));
           // fromBeginning applies only when the group has no committed offset.
-          const offset = committed ? Number(committed.offset) : this.fromBeginning ? 0 : this.cluster.endOffset(tp.topic, tp.partition);
+          const offset = committed ? Number(committed.offset) : this.resetOffset(tp);
           this.positions.set(tpKey(tp.topic, tp.partition), { tp, offset });
         }
         this.wake.notify();
@@ -84,12 +85,22 @@ export class MemoryConsumerDriver implements ConsumerDriver {
     };
   }
 
+  /** Where a partition without a usable offset starts: the log start or the end, as `auto.offset.reset` earliest or latest. */
+  private resetOffset(tp: TopicPartition): number {
+    return this.fromBeginning ? this.cluster.startOffset(tp.topic, tp.partition) : this.cluster.endOffset(tp.topic, tp.partition);
+  }
+
   private nextBatch(): { tp: TopicPartition; from: number } | undefined {
     const owned = [...this.positions.entries()];
     for (let i = 0; i < owned.length; i++) {
       const [key, pos] = owned[(this.cursor + i) % owned.length]!;
       if (this.paused.has(key)) continue;
-      if (pos.offset < this.cluster.endOffset(pos.tp.topic, pos.tp.partition)) {
+      const end = this.cluster.endOffset(pos.tp.topic, pos.tp.partition);
+      // An offset outside the log (before a log start that deleteRecords raised, or past the
+      // end: a commit or seek beyond it) is what Kafka answers OFFSET_OUT_OF_RANGE to, and the
+      // client resets it by its auto.offset.reset: the log start with fromBeginning, else the end.
+      if (pos.offset < this.cluster.startOffset(pos.tp.topic, pos.tp.partition) || pos.offset > end) pos.offset = this.resetOffset(pos.tp);
+      if (pos.offset < end) {
         this.cursor = (this.cursor + i + 1) % owned.length;
         return { tp: pos.tp, from: pos.offset };
       }

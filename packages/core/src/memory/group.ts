@@ -1,15 +1,24 @@
 /**
- * A consumer group in the memory cluster: members, the assignment (Kafka's range assignor, per
- * topic), rebalances when a member joins or leaves or a topic changes, and committed offsets.
- * Rebalances are incremental and serialised: a partition is first revoked from its owner (who
- * finishes its in-flight work and commits), then assigned to the next one, so nothing is
- * handled twice by two live members.
+ * A consumer group in the memory cluster: members, the assignment (Kafka's round-robin
+ * assignor, "roundrobin", the protocol every connector's group uses), rebalances when a member
+ * joins or leaves or a topic changes, and committed offsets. Rebalances are incremental and
+ * serialised: a partition is first revoked from its owner (who finishes its in-flight work and
+ * commits), then assigned to the next one, so nothing is handled twice by two live members.
  */
+import type { GroupDescription, GroupState, TopicPartitions } from "../admin-types.js";
 import { partitionKey as tpKey } from "../partitioner/router.js";
 import type { TopicPartition, TopicPartitionOffset } from "../messages/types.js";
 
+/** The assignor's name, as the group's protocol (Java's, librdkafka's and platformatic's name for round robin). */
+const MEMORY_GROUP_PROTOCOL = "roundrobin";
+
+/** Every member's host as the coordinator reports it (a client on loopback). */
+const MEMBER_HOST = "/127.0.0.1";
+
 export interface GroupMember {
   readonly id: string;
+  /** The consumer's `clientId`, as `describeGroups` reports it. */
+  readonly clientId: string;
   readonly topics: readonly string[];
   /** Stop handing out these partitions; resolve once in-flight work on them is done and committed. */
   revoke(partitions: readonly TopicPartition[]): Promise<void>;
@@ -24,6 +33,9 @@ export class MemoryGroup {
   private readonly members = new Map<string, GroupMember>();
   private owned = new Map<string, TopicPartition[]>();
   private queue: Promise<void> = Promise.resolve();
+  /** Rebalances asked for and not yet done: the group is rebalancing while there are any. */
+  private pending = 0;
+  /** Completed rebalances since the group was created (or deleted): 0 for a group that never had a member. */
   generation = 0;
 
   constructor(
@@ -33,6 +45,38 @@ export class MemoryGroup {
 
   get size(): number {
     return this.members.size;
+  }
+
+  /** True once a member joined or an offset was committed (Kafka knows the group), until it is deleted. */
+  get exists(): boolean {
+    return this.members.size > 0 || this.committed.size > 0 || this.generation > 0;
+  }
+
+  /**
+   * Kafka's (classic protocol) name for the group's state: `Empty` with no members,
+   * `PreparingRebalance` while partitions are being revoked and handed over (the memory
+   * group's hand-over has no separate `CompletingRebalance` phase: assigning is synchronous),
+   * `Stable` otherwise; `Dead` for a group that does not exist.
+   */
+  get state(): GroupState {
+    if (this.members.size === 0) return this.exists ? "Empty" : "Dead";
+    return this.pending > 0 ? "PreparingRebalance" : "Stable";
+  }
+
+  /** What Kafka's DescribeGroups answers: the protocol and the assignments only when `Stable`. */
+  describe(): GroupDescription {
+    const state = this.state;
+    const stable = state === "Stable";
+    const members = [...this.members.values()].map((m) => ({ memberId: m.id, clientId: m.clientId, host: MEMBER_HOST, assignment: stable ? byTopic(this.owned.get(m.id) ?? []) : [] }));
+    // A group made by offset commits alone has no protocol type; one that had members keeps "consumer".
+    return { groupId: this.groupId, state, protocolType: this.generation > 0 || this.members.size > 0 ? "consumer" : "", protocol: stable ? MEMORY_GROUP_PROTOCOL : "", members };
+  }
+
+  /** Forgets the committed offsets and the history (the group is deleted; core checked it has no members). */
+  clear(): void {
+    this.committed.clear();
+    this.owned.clear();
+    this.generation = 0;
   }
 
   join(member: GroupMember): Promise<void> {
@@ -62,29 +106,32 @@ export class MemoryGroup {
 
   /** Recomputes the assignment; serialised so two rebalances never interleave. */
   rebalance(): Promise<void> {
-    const run = this.queue.then(() => this.apply());
+    this.pending++;
+    const run = this.queue.then(() => this.apply()).finally(() => this.pending--);
     this.queue = run.catch(() => {});
     return run;
   }
 
+  /**
+   * Kafka's RoundRobinAssignor: every partition of the subscribed topics (topics by name,
+   * partitions ascending) goes to the next member in member-id order that subscribes to its topic.
+   */
   private target(): Map<string, TopicPartition[]> {
     const result = new Map<string, TopicPartition[]>();
     const ids = [...this.members.keys()].sort();
     for (const id of ids) result.set(id, []);
     const topics = new Set<string>();
     for (const m of this.members.values()) for (const t of m.topics) topics.add(t);
+    let next = 0;
     for (const topic of [...topics].sort()) {
       const count = this.partitionCount(topic);
       if (count === undefined) continue;
-      const subscribers = ids.filter((id) => this.members.get(id)!.topics.includes(topic));
-      const per = Math.floor(count / subscribers.length);
-      const extra = count % subscribers.length;
-      let next = 0;
-      subscribers.forEach((id, i) => {
-        const n = per + (i < extra ? 1 : 0);
-        for (let p = next; p < next + n; p++) result.get(id)!.push({ topic, partition: p });
-        next += n;
-      });
+      for (let partition = 0; partition < count; partition++) {
+        // Some member subscribes to the topic (it came from their subscriptions), so this ends.
+        while (!this.members.get(ids[next % ids.length]!)!.topics.includes(topic)) next++;
+        result.get(ids[next % ids.length]!)!.push({ topic, partition });
+        next++;
+      }
     }
     return result;
   }
@@ -101,7 +148,8 @@ export class MemoryGroup {
         if (member && lost.length > 0) await member.revoke(lost);
       }),
     );
-    this.generation++;
+    // A deleted group's last hand-over (its member left just before) does not bring it back.
+    if (this.members.size > 0 || this.generation > 0) this.generation++;
     for (const [id, tps] of target) {
       const member = this.members.get(id);
       const gained = tps.filter((tp) => !has(this.owned.get(id), tp));
@@ -109,4 +157,15 @@ export class MemoryGroup {
     }
     this.owned = target;
   }
+}
+
+/** Partitions grouped by topic, as a member's assignment is described. */
+function byTopic(partitions: readonly TopicPartition[]): TopicPartitions[] {
+  const topics = new Map<string, number[]>();
+  for (const tp of partitions) {
+    const list = topics.get(tp.topic) ?? [];
+    list.push(tp.partition);
+    topics.set(tp.topic, list);
+  }
+  return [...topics].map(([topic, list]) => ({ topic, partitions: list }));
 }
