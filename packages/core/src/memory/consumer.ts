@@ -73,13 +73,15 @@ export class MemoryConsumerDriver implements ConsumerDriver {
         await this.sink?.revoked(partitions);
         for (const k of keys) this.paused.delete(k);
       },
-      assign: (partitions) => {
+      assign: (partitions, all) => {
         for (const tp of partitions) {
           const committed = this.group.committed.get(tpKey(tp.topic, tp.partition));
           // fromBeginning applies only when the group has no committed offset.
           const offset = committed ? Number(committed.offset) : this.resetOffset(tp);
           this.positions.set(tpKey(tp.topic, tp.partition), { tp, offset });
         }
+        // Core emits joined / assigned with the whole assignment, before any of its messages is fetched.
+        this.sink?.assigned(all);
         this.wake.notify();
       },
     };

@@ -22,8 +22,8 @@ export interface GroupMember {
   readonly topics: readonly string[];
   /** Stop handing out these partitions; resolve once in-flight work on them is done and committed. */
   revoke(partitions: readonly TopicPartition[]): Promise<void>;
-  /** The member now also owns these partitions. */
-  assign(partitions: readonly TopicPartition[]): void;
+  /** The member now also owns `gained` (maybe none), and owns `all` in all: called after each rebalance that changed its assignment. */
+  assign(gained: readonly TopicPartition[], all: readonly TopicPartition[]): void;
 }
 
 
@@ -152,8 +152,10 @@ export class MemoryGroup {
     if (this.members.size > 0 || this.generation > 0) this.generation++;
     for (const [id, tps] of target) {
       const member = this.members.get(id);
-      const gained = tps.filter((tp) => !has(this.owned.get(id), tp));
-      if (member && gained.length > 0) member.assign(gained);
+      const before = this.owned.get(id) ?? [];
+      const gained = tps.filter((tp) => !has(before, tp));
+      // Every member whose assignment changed hears of its whole new one (a member that only lost partitions too).
+      if (member && (gained.length > 0 || before.length !== tps.length)) member.assign(gained, tps);
     }
     this.owned = target;
   }
