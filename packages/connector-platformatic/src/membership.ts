@@ -3,7 +3,8 @@
  * `protocolsMetadata` hook before every JoinGroup: that is where this member gives everything it
  * owns away (the classic protocol is eager), after core's deliveries of it ended and were
  * committed (`sink.revoked`). From that moment until the next assignment no delivery starts
- * (`revoking`); the `consumer:group:join` event then brings the new assignment.
+ * (`revoking`); the `consumer:group:join` event then brings the new assignment, reported to core
+ * (`sink.assigned`) only once what it replaces was revoked, so the events keep their order.
  */
 import type { TopicPartition } from "@qi/streaming";
 import { partitionKey, type BatchSink } from "@qi/streaming/connector";
@@ -15,8 +16,17 @@ export class Membership {
   owned: readonly TopicPartition[] = [];
   /** Between the pre-join hook (everything revoked) and the next assignment: nothing is fetched or delivered. */
   revoking = false;
+  /** The member is out of its group for good (the driver crashed): no join changes what it owns. */
+  ended = false;
   /** Partitions revoked by the last pre-join hook, and the generation they were owned in. */
   private revoked: { keys: Set<string>; generation: number } | undefined;
+  /**
+   * The revocation running (core waits for its deliveries, then commits): a join attempt or an
+   * assignment arriving meanwhile waits for it.
+   */
+  private revocation: Promise<void> | undefined;
+  /** Bumped when the member leaves: an assignment waiting for a revocation is then dropped. */
+  private session = 0;
 
   constructor(
     private readonly positions: Positions,
@@ -27,32 +37,50 @@ export class Membership {
     return this.owned.some((o) => o.topic === tp.topic && o.partition === tp.partition);
   }
 
-  /** Before a JoinGroup of the member owning `owned` in `generation`: gives everything away. */
-  async beforeJoin(generation: number): Promise<void> {
-    if (this.revoking || this.owned.length === 0) return;
+  /**
+   * Before a JoinGroup of the member owning `owned` in `generation`: gives everything away. A
+   * second join attempt while that runs (platformatic rejoins from a heartbeat and from a commit
+   * alike) waits for it, so no JoinGroup leaves before core has revoked.
+   */
+  beforeJoin(generation: number): Promise<void> {
+    if (this.revocation) return this.revocation;
+    if (this.ended || this.revoking || this.owned.length === 0) return Promise.resolve();
     this.revoking = true;
     const owned = this.owned;
-    try {
-      // Core waits for its deliveries of these partitions, then commits them.
-      await this.sink()?.revoked(owned);
-    } catch (error) {
-      this.sink()?.error(error);
-    }
-    this.revoked = { keys: new Set(owned.map((tp) => partitionKey(tp.topic, tp.partition))), generation };
-    this.owned = [];
-    this.positions.revokeAll();
+    return this.revoke(owned, () => {
+      this.revoked = { keys: new Set(owned.map((tp) => partitionKey(tp.topic, tp.partition))), generation };
+      this.owned = [];
+      this.positions.revokeAll();
+    });
   }
 
-  /** The assignment of a new generation. */
+  /**
+   * The assignment of a new generation. Reported to core after any revocation still running;
+   * a join without our hook (never expected with the classic protocol) first revokes what moved.
+   */
   joined(payload: ConsumerGroupJoinPayload): void {
+    if (this.ended) return;
     const now = (payload.assignments ?? []).flatMap((a) => a.partitions.map((partition) => ({ topic: a.topic, partition })));
+    const session = this.session;
+    const later = (): void => {
+      if (this.session === session) this.joined(payload);
+    };
+    if (this.revocation) {
+      void this.revocation.then(later);
+      return;
+    }
+    const lost = this.owned.filter((o) => !now.some((n) => n.topic === o.topic && n.partition === o.partition));
+    if (lost.length > 0) {
+      this.revoking = true;
+      void this.revoke(lost, () => {
+        this.owned = this.owned.filter((o) => !lost.includes(o));
+      }).then(later);
+      return;
+    }
     // Partitions owned in the previous generation and assigned again in the next one were owned
     // by no one else in between: their positions still hold.
     const revoked = this.revoked;
     const retained = revoked && payload.generationId === revoked.generation + 1 ? revoked.keys : new Set<string>();
-    // A join without our hook (never expected with the classic protocol): revoke what moved.
-    const lost = this.owned.filter((o) => !now.some((n) => n.topic === o.topic && n.partition === o.partition));
-    if (lost.length > 0) void this.sink()?.revoked(lost);
     this.revoked = undefined;
     this.revoking = false;
     this.owned = now;
@@ -60,10 +88,46 @@ export class Membership {
     this.sink()?.assigned(now);
   }
 
+  /**
+   * The member is out of its group for good: what it still owns is revoked (core waits for its
+   * deliveries and commits them), and from now on no join or assignment changes anything.
+   */
+  async end(): Promise<void> {
+    this.ended = true;
+    this.revoking = true;
+    if (this.revocation) await this.revocation;
+    const owned = this.owned;
+    if (owned.length > 0)
+      await this.revoke(owned, () => {
+        this.owned = [];
+        this.positions.revokeAll();
+      });
+  }
+
   /** The member left the group. */
   reset(): void {
+    this.session++;
     this.owned = [];
     this.revoking = false;
+    this.ended = false;
     this.revoked = undefined;
+    this.revocation = undefined;
+  }
+
+  /** Core revokes `partitions` (never rejects); then `done`, unless the member was reset meanwhile. */
+  private revoke(partitions: readonly TopicPartition[], done: () => void): Promise<void> {
+    const run = async (): Promise<void> => {
+      try {
+        await this.sink()?.revoked(partitions);
+      } catch (error) {
+        this.sink()?.error(error);
+      }
+      if (this.revocation !== revocation) return;
+      this.revocation = undefined;
+      done();
+    };
+    const revocation = run();
+    this.revocation = revocation;
+    return revocation;
   }
 }

@@ -2,7 +2,7 @@
 // The offset look-ups and core's sink are fakes: no broker needed.
 import type { TopicPartition } from "@qi/streaming";
 import type { BatchSink } from "@qi/streaming/connector";
-import { describe, expect, test } from "vitest";
+import { describe, expect, test, vi } from "vitest";
 import { Membership } from "../../src/membership.js";
 import { lookUpPositions, Positions, type OffsetSource } from "../../src/positions.js";
 
@@ -129,18 +129,23 @@ describe("assignments", () => {
 });
 
 describe("membership", () => {
+  /** Core's sink: a revocation waits until released; the events in order. */
   function sink() {
     const revoked: TopicPartition[][] = [];
+    const events: string[] = [];
     let release: () => void = () => {};
     const s: BatchSink = {
       deliver: async () => {},
       revoked: (partitions) => {
         revoked.push([...partitions]);
+        events.push(`revoked ${partitions.map((p) => p.partition).join(",")}`);
         return new Promise<void>((r) => (release = r));
       },
       error: () => {},
+      assigned: (partitions) => void events.push(`assigned ${partitions.map((p) => p.partition).join(",")}`),
+      crashed: () => {},
     };
-    return { sink: s, revoked, release: () => release() };
+    return { sink: s, revoked, events, release: () => release() };
   }
 
   test("before a join everything is revoked (after core's deliveries); nothing is delivered meanwhile", async () => {
@@ -197,7 +202,7 @@ describe("membership", () => {
     expect(p.get("a", 1)?.position).toBe(0n);
   });
 
-  test("a join without the hook revokes what moved away", async () => {
+  test("a join without the hook revokes what moved away first, then reports the assignment", async () => {
     const { source: src } = source({}, {}, {});
     const { p } = positions(src);
     const k = sink();
@@ -205,7 +210,67 @@ describe("membership", () => {
     m.joined({ groupId: "g", memberId: "m", generationId: 1, assignments: [{ topic: "a", partitions: [0, 1] }] });
     m.joined({ groupId: "g", memberId: "m", generationId: 2, assignments: [{ topic: "a", partitions: [1] }] });
     expect(k.revoked).toEqual([[tp("a", 0)]]);
+    // Nothing is delivered until core has revoked; the assignment waits for it.
+    expect(m.revoking).toBe(true);
+    expect(k.events).toEqual(["assigned 0,1", "revoked 0"]);
+    k.release();
+    await vi.waitFor(() => expect(k.events).toEqual(["assigned 0,1", "revoked 0", "assigned 1"]));
+    expect(m.revoking).toBe(false);
     expect(m.owns(tp("a", 1))).toBe(true);
     expect(m.owns(tp("a", 0))).toBe(false);
+  });
+
+  test("a second join attempt during the revocation waits for it; an assignment arriving meanwhile is reported after it", async () => {
+    const { source: src } = source({}, {}, {});
+    const { p } = positions(src);
+    const k = sink();
+    const m = new Membership(p, () => k.sink);
+    m.joined({ groupId: "g", memberId: "m", generationId: 1, assignments: [{ topic: "a", partitions: [0, 1] }] });
+    // platformatic rejoins from a heartbeat and from a commit: two hooks.
+    const first = m.beforeJoin(1);
+    let secondDone = false;
+    const second = m.beforeJoin(1).then(() => (secondDone = true));
+    m.joined({ groupId: "g", memberId: "m", generationId: 2, assignments: [{ topic: "a", partitions: [1] }] });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(secondDone, "no JoinGroup before core has revoked").toBe(false);
+    expect(k.revoked).toHaveLength(1);
+    k.release();
+    await Promise.all([first, second]);
+    await vi.waitFor(() => expect(k.events).toEqual(["assigned 0,1", "revoked 0,1", "assigned 1"]));
+    expect(m.owned).toEqual([tp("a", 1)]);
+  });
+
+  test("a member that left drops an assignment still waiting for a revocation", async () => {
+    const { source: src } = source({}, {}, {});
+    const { p } = positions(src);
+    const k = sink();
+    const m = new Membership(p, () => k.sink);
+    m.joined({ groupId: "g", memberId: "m", generationId: 1, assignments: [{ topic: "a", partitions: [0] }] });
+    void m.beforeJoin(1);
+    m.joined({ groupId: "g", memberId: "m", generationId: 2, assignments: [{ topic: "a", partitions: [0] }] });
+    m.reset();
+    k.release();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(k.events).toEqual(["assigned 0", "revoked 0"]);
+    expect(m.owned).toEqual([]);
+  });
+
+  test("an ended member (crashed) gives what it owns back once, and no join changes that", async () => {
+    const { source: src } = source({}, {}, {});
+    const { p } = positions(src);
+    const k = sink();
+    const m = new Membership(p, () => k.sink);
+    m.joined({ groupId: "g", memberId: "m", generationId: 1, assignments: [{ topic: "a", partitions: [0, 1] }] });
+    const ended = m.end();
+    expect(m.ended).toBe(true);
+    expect(k.revoked).toEqual([[tp("a", 0), tp("a", 1)]]);
+    k.release();
+    await ended;
+    expect(m.owned).toEqual([]);
+    expect(m.revoking, "nothing is fetched").toBe(true);
+    await m.beforeJoin(1);
+    m.joined({ groupId: "g", memberId: "m", generationId: 2, assignments: [{ topic: "a", partitions: [0] }] });
+    expect(k.events).toEqual(["assigned 0,1", "revoked 0,1"]);
+    expect(m.owned).toEqual([]);
   });
 });
