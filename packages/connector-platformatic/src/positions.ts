@@ -90,15 +90,20 @@ export class Positions {
   /** Resolves once the positions being looked up are known. */
   ready: Promise<void> = Promise.resolve();
 
+  /** Look-ups to try again after a failure (the next assignment or `clear` cancels them). */
+  private readonly retries = new Set<NodeJS.Timeout>();
+
   /**
    * @param source where committed and earliest/latest offsets are looked up
-   * @param onError a failed look-up (nothing can return it)
+   * @param onError a failed look-up (nothing can return it; it is tried again)
    * @param onKnown positions became known: fetching can go on
+   * @param retryDelay the wait before the look-up's attempt `attempt` + 1 (from 0)
    */
   constructor(
     private readonly source: () => OffsetSource,
     private readonly onError: (error: unknown) => void,
     private readonly onKnown: () => void,
+    private readonly retryDelay: (attempt: number) => number = (attempt) => Math.min(30_000, 300 * 2 ** Math.min(attempt, 10)),
   ) {}
 
   /** The partition's state, made on first use. */
@@ -141,6 +146,7 @@ export class Positions {
    * are looked up. States of partitions no longer assigned are dropped.
    */
   assign(partitions: readonly TopicPartition[], retained: ReadonlySet<string>): void {
+    this.cancelRetries();
     const unknown: PartitionState[] = [];
     const keys = new Set<string>();
     for (const tp of partitions) {
@@ -169,13 +175,33 @@ export class Positions {
     return s.position;
   }
 
-  private lookUp(states: readonly PartitionState[]): void {
+  /**
+   * Looks the positions of `states` up. A failure (platformatic has already retried it) is
+   * reported and tried again after a back-off, for the partitions still held and still without
+   * a position: otherwise they would not be read again until the next rebalance.
+   */
+  private lookUp(states: readonly PartitionState[], attempt = 0): void {
     this.ready = lookUpPositions(this.source(), states, this.fromBeginning)
-      .catch((error: unknown) => this.onError(error))
+      .catch((error: unknown) => {
+        this.onError(error);
+        const timer = setTimeout(() => {
+          this.retries.delete(timer);
+          const again = states.filter((s) => this.parts.get(s.key) === s && s.position === undefined);
+          if (again.length > 0) this.lookUp(again, attempt + 1);
+        }, this.retryDelay(attempt));
+        timer.unref();
+        this.retries.add(timer);
+      })
       .finally(() => this.onKnown());
   }
 
+  private cancelRetries(): void {
+    for (const timer of this.retries) clearTimeout(timer);
+    this.retries.clear();
+  }
+
   clear(): void {
+    this.cancelRetries();
     this.parts.clear();
   }
 }

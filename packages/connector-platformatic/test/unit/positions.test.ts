@@ -125,6 +125,43 @@ describe("assignments", () => {
     p.assign([tp("a", 0)], new Set());
     await p.ready;
     expect(errors).toHaveLength(1);
+    p.clear();
+  });
+
+  test("a failed look-up is tried again after a back-off, for the partitions still held without a position", async () => {
+    const { source: good } = source({ "0:a": 5n, "1:a": 6n }, {}, {});
+    let failures = 2;
+    const asked: number[][] = [];
+    const flaky: OffsetSource = {
+      listCommittedOffsets: (o) => {
+        asked.push(o.topics.flatMap((t) => t.partitions));
+        return failures-- > 0 ? Promise.reject(new Error("coordinator loading")) : good.listCommittedOffsets(o);
+      },
+      listOffsets: (o) => good.listOffsets(o),
+    };
+    const errors: unknown[] = [];
+    const delays: number[] = [];
+    const p = new Positions(() => flaky, (e) => errors.push(e), () => {}, (attempt) => (delays.push(attempt), 5));
+    p.assign([tp("a", 0), tp("a", 1)], new Set());
+    await p.ready;
+    // Sought meanwhile: its position is known, it is not looked up again.
+    p.seek(tp("a", 1), "9", true);
+    await vi.waitFor(() => expect(p.get("a", 0)?.position).toBe(5n));
+    expect(asked).toEqual([[0, 1], [0], [0]]);
+    expect(p.get("a", 1)?.position).toBe(9n);
+    expect(errors).toHaveLength(2);
+    expect(delays).toEqual([0, 1]);
+  });
+
+  test("a new assignment cancels the retry of a failed look-up (it looks up what it needs itself)", async () => {
+    let calls = 0;
+    const failing: OffsetSource = { listCommittedOffsets: () => (calls++, Promise.reject(new Error("down"))), listOffsets: () => Promise.reject(new Error("down")) };
+    const p = new Positions(() => failing, () => {}, () => {}, () => 20);
+    p.assign([tp("a", 0)], new Set());
+    await p.ready;
+    p.clear();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(calls).toBe(1);
   });
 });
 
