@@ -21,8 +21,8 @@ export class Membership {
   /** Partitions revoked by the last pre-join hook, and the generation they were owned in. */
   private revoked: { keys: Set<string>; generation: number } | undefined;
   /**
-   * The revocation running (core waits for its deliveries, then commits): a join attempt or an
-   * assignment arriving meanwhile waits for it.
+   * The revocation running (core waits for its deliveries, then commits): an assignment
+   * arriving meanwhile, and `end`, wait for it.
    */
   private revocation: Promise<void> | undefined;
   /** Bumped when the member leaves: an assignment waiting for a revocation is then dropped. */
@@ -39,11 +39,11 @@ export class Membership {
 
   /**
    * Before a JoinGroup of the member owning `owned` in `generation`: gives everything away. A
-   * second join attempt while that runs (platformatic rejoins from a heartbeat and from a commit
-   * alike) waits for it, so no JoinGroup leaves before core has revoked.
+   * second join attempt while that runs does not wait for it: it may come from the revocation's
+   * own commit (platformatic rejoins when a commit is refused for a stale generation), which
+   * would then wait for itself. Its assignment waits instead (see `joined`).
    */
   beforeJoin(generation: number): Promise<void> {
-    if (this.revocation) return this.revocation;
     if (this.ended || this.revoking || this.owned.length === 0) return Promise.resolve();
     this.revoking = true;
     const owned = this.owned;
