@@ -6,9 +6,17 @@
  * fetches itself: group membership in `membership.ts`, one position per partition in
  * `positions.ts`, the fetch loop in `fetching.ts`. Commits are core's (`commit`), never
  * platformatic's autocommit.
+ *
+ * A crash: platformatic's only `error` event says a rejoin (after a heartbeat learnt of a
+ * rebalance) failed, after which it schedules no heartbeat and never joins again; the member
+ * is out of its group for good. The driver then reports it (`sink.crashed`), stops fetching,
+ * hands what it owns back to core (`revoked`: the handlers finish, their offsets are
+ * committed), leaves the group so the other members take the partitions now rather than after
+ * the rebalance timeout, and commits nothing more (a commit the broker refuses would make
+ * platformatic rejoin behind core's back). `disconnect()` closes it as usual.
  */
-import type { TopicPartition, TopicPartitionOffset } from "@qi/streaming";
-import type { BatchSink, ConsumerDriver, ResolvedConfig, ResolvedConsumerConfig } from "@qi/streaming/connector";
+import type { QiError, TopicPartition, TopicPartitionOffset } from "@qi/streaming";
+import { stateError, type BatchSink, type ConsumerDriver, type ResolvedConfig, type ResolvedConsumerConfig } from "@qi/streaming/connector";
 import { Consumer, type ConsumerGroupJoinPayload } from "@platformatic/kafka";
 import { Fetcher } from "./fetching.js";
 import { message, routeLogs } from "./logs.js";
@@ -25,10 +33,13 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   private fetcher: Fetcher | undefined;
   /** The `start` in progress; a `stop` meanwhile (core gave up waiting for the join) clears it. */
   private starting: object | undefined;
+  /** Set once a crash gave everything back: commits are refused from then on. */
+  private crashed: QiError | undefined;
   private readonly positions = new Positions(
     () => this.client(),
     (error) => this.report(error),
     () => this.fetcher?.wake(),
+    (attempt) => Math.min(this.config.retry.maxRetryTimeMs, this.config.retry.initialRetryTimeMs * 2 ** Math.min(attempt, 10)),
   );
   private readonly membership = new Membership(this.positions, () => this.sink);
 
@@ -45,7 +56,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
       );
       this.consumer = consumer;
       this.cleanups.push(routeLogs(consumer, this.config.logger, "consumer", { errors: false }));
-      const onError = (error: unknown): void => this.report(error);
+      const onError = (error: unknown): void => this.crash(consumer, error);
       const onJoin = (payload: ConsumerGroupJoinPayload): void => this.membership.joined(payload);
       consumer.on("error", onError);
       consumer.on("consumer:group:join", onJoin);
@@ -60,6 +71,37 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   private report(error: unknown): void {
     if (this.sink) this.sink.error(error);
     else this.config.logger.error(`platformatic consumer: ${message(error)}`);
+  }
+
+  /**
+   * The member stopped consuming for good (see the top of this file). Outside `start`..`stop`
+   * (closing, or a client already replaced) the error is only reported.
+   */
+  private crash(consumer: Consumer<Buffer, Buffer, Buffer, Buffer>, error: unknown): void {
+    const sink = this.sink;
+    if (!sink || this.consumer !== consumer || this.membership.ended || (!this.fetcher && !this.starting)) {
+      this.report(error);
+      return;
+    }
+    this.starting = undefined;
+    const fetcher = this.fetcher;
+    this.fetcher = undefined;
+    const given = this.membership.end();
+    sink.crashed(error);
+    void (async () => {
+      await fetcher?.stop();
+      await given;
+      if (this.consumer !== consumer) return;
+      this.crashed = stateError("CONSUMER_CRASHED", `the consumer left its group after: ${message(error)}; nothing more is committed (disconnect it and run a new one)`, {
+        groupId: this.consumerConfig.groupId,
+      });
+      // Every group request of platformatic looks the tracked topics' metadata up first: one of
+      // them deleted (a cause of the crash) would fail the LeaveGroup too. The member joins nothing again.
+      consumer.topics.clear();
+      await new Promise<void>((resolve, reject) => consumer.leaveGroup(true, (e) => (e ? reject(e) : resolve()))).catch((e: unknown) =>
+        this.config.logger.warn(`platformatic consumer: leaving the group after the crash failed: ${message(e)}`),
+      );
+    })();
   }
 
   async connect(): Promise<void> {
@@ -91,6 +133,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
       settings: fetchSettings(this.config, this.consumerConfig),
       config: this.config,
       groupId: this.consumerConfig.groupId,
+      crashed: (error) => this.crash(consumer, error),
     });
   }
 
@@ -102,6 +145,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (this.crashed) throw this.crashed;
     await this.client().commit({ offsets: offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: BigInt(o.offset), leaderEpoch: -1 })) });
   }
 
@@ -133,6 +177,7 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
     const consumer = this.consumer;
     this.consumer = undefined;
     this.membership.reset();
+    this.crashed = undefined;
     this.positions.clear();
     this.topics = [];
     this.sink = undefined;

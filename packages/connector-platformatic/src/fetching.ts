@@ -60,6 +60,8 @@ export interface FetcherOptions {
   readonly settings: FetchSettings;
   readonly config: ResolvedConfig;
   readonly groupId: string;
+  /** The loop ended on an error of its own (it never gives up on a failed fetch): nothing is fetched any more. */
+  readonly crashed: (error: unknown) => void;
 }
 
 export class Fetcher {
@@ -74,7 +76,9 @@ export class Fetcher {
 
   constructor(private readonly o: FetcherOptions) {
     this.pool = new ConnectionPool(o.config.clientId, baseOptions(o.config) as ConnectionOptions);
-    this.loop = this.run();
+    this.loop = this.run().catch((error: unknown) => {
+      if (this.running) o.crashed(error);
+    });
   }
 
   /** Ends the loop (deliveries in progress are core's to wait for). */

@@ -133,6 +133,7 @@ function fakeSink() {
   const delivered: ConsumedBatch[] = [];
   const releases: (() => void)[] = [];
   const errors: unknown[] = [];
+  const crashes: unknown[] = [];
   const sink: BatchSink = {
     deliver: (b) => {
       delivered.push(b);
@@ -140,8 +141,10 @@ function fakeSink() {
     },
     revoked: async () => {},
     error: (e) => void errors.push(e),
+    assigned: () => {},
+    crashed: (e) => void crashes.push(e),
   };
-  return { sink, delivered, errors, release: () => releases.shift()?.() };
+  return { sink, delivered, errors, crashes, release: () => releases.shift()?.() };
 }
 
 const running: Fetcher[] = [];
@@ -159,7 +162,7 @@ async function setUp(partitions: number[] = [0]) {
   membership.joined({ groupId: "g", memberId: "m", generationId: 1, assignments: [{ topic: "a", partitions }] });
   await positions.ready;
   const start = () => {
-    fetcher = new Fetcher({ consumer: fake.consumer as never, sink: k.sink, positions, membership, topics: ["a"], settings: { maxWaitTime: 10, maxBufferedBytes: 1_000_000, maxBytes: 1_000_000, maxBytesPerPartition: 1000 }, config: context.config, groupId: cc.groupId });
+    fetcher = new Fetcher({ consumer: fake.consumer as never, sink: k.sink, positions, membership, topics: ["a"], settings: { maxWaitTime: 10, maxBufferedBytes: 1_000_000, maxBytes: 1_000_000, maxBytesPerPartition: 1000 }, config: context.config, groupId: cc.groupId, crashed: k.sink.crashed });
     running.push(fetcher);
     return fetcher;
   };
@@ -251,5 +254,32 @@ describe("the fetch loop", () => {
     const after = t.requests.length;
     await sleep(30);
     expect(t.requests.length).toBe(after);
+  });
+
+  test("a failed fetch is reported and retried: an error, never a crash", async () => {
+    const t = await setUp();
+    t.answers.push(new Error("not a leader any more"), response([{ partition: 0, batches: [batch(0n, [{ delta: 0, value: "a" }])] }]));
+    t.start();
+    await vi.waitFor(() => expect(t.delivered).toHaveLength(1), { timeout: 5000 });
+    expect(t.errors).toHaveLength(1);
+    expect(t.crashes).toEqual([]);
+  });
+
+  test("the loop ending on an error of its own is a crash: reported once, nothing fetched after", async () => {
+    const t = await setUp();
+    const f = t.start();
+    await vi.waitFor(() => expect(t.requests.length).toBeGreaterThan(0));
+    const bug = new Error("a bug in the loop");
+    Object.defineProperty(t.membership, "owned", {
+      get() {
+        throw bug;
+      },
+    });
+    f.wake();
+    await vi.waitFor(() => expect(t.crashes).toEqual([bug]));
+    const after = t.requests.length;
+    await sleep(50);
+    expect(t.requests.length).toBe(after);
+    expect(t.errors).toEqual([]);
   });
 });
