@@ -185,10 +185,13 @@ describe("memory admin: describeConfigs and alterConfigs", () => {
     expect((await refused({ "min.cleanable.dirty.ratio": "1.5" })).code).toBe("INVALID_CONFIG");
     expect((await refused({ "max.message.bytes": "99999999999" })).code).toBe("INVALID_CONFIG");
     expect((await refused({ "preallocate": "yes" })).code).toBe("INVALID_CONFIG");
+    expect((await refused({ "compression.gzip.level": "0" })).message).toBe("Invalid value 0 for configuration compression.gzip.level: Value must be between 1 and 9 or equal to -1");
+    expect((await refused({ "compression.lz4.level": "18" })).message).toBe("Invalid value 18 for configuration compression.lz4.level: Value must be no more than 17");
+    expect((await refused({ "cleanup.policy": "delete," })).message).toBe("Configuration 'cleanup.policy' values must not be empty.");
     // A refusal sets nothing, not even the valid keys beside it.
     expect((await refused({ "retention.ms": "1000", "segment.bytes": "10" })).code).toBe("INVALID_CONFIG");
     expect((await a.describeConfigs(topic))._unsafeUnwrap().filter((e) => !e.isDefault)).toEqual([]);
-    (await a.alterConfigs(topic, { "cleanup.policy": "compact, delete", "preallocate": "TRUE", "min.cleanable.dirty.ratio": ".5" }))._unsafeUnwrap();
+    (await a.alterConfigs(topic, { "cleanup.policy": "compact, delete", "preallocate": "TRUE", "min.cleanable.dirty.ratio": ".5", "compression.gzip.level": "-1", "retention.ms": " 100 " }))._unsafeUnwrap();
     const created = unique("topic");
     expect((await a.createTopics([{ topic: created, configs: { "retention.mss": "1" } }]))._unsafeUnwrapErr()).toMatchObject({ code: "INVALID_CONFIG" });
     expect((await a.listTopics())._unsafeUnwrap()).not.toContain(created);

@@ -10,7 +10,7 @@ import type { ConfigEntry } from "../admin-types.js";
 import { qiError, type QiError } from "../errors/qi-error.js";
 
 type Kind =
-  | { readonly type: "INT" | "LONG"; readonly min?: bigint }
+  | { readonly type: "INT" | "LONG"; readonly min?: bigint; readonly max?: bigint; readonly or?: bigint }
   | { readonly type: "DOUBLE"; readonly min: number; readonly max: number }
   | { readonly type: "BOOLEAN" }
   | { readonly type: "STRING"; readonly oneOf: readonly string[] }
@@ -18,7 +18,7 @@ type Kind =
   | { readonly type: "REPLICAS" };
 
 const LONG_MAX = "9223372036854775807";
-const int = (min?: number): Kind => (min === undefined ? { type: "INT" } : { type: "INT", min: BigInt(min) });
+const int = (min: number, max?: number, or?: number): Kind => ({ type: "INT", min: BigInt(min), ...(max === undefined ? {} : { max: BigInt(max) }), ...(or === undefined ? {} : { or: BigInt(or) }) });
 const long = (min?: number): Kind => (min === undefined ? { type: "LONG" } : { type: "LONG", min: BigInt(min) });
 const bool: Kind = { type: "BOOLEAN" };
 const replicas: Kind = { type: "REPLICAS" };
@@ -27,10 +27,10 @@ const replicas: Kind = { type: "REPLICAS" };
 // prettier-ignore
 const TOPIC_CONFIGS: ReadonlyMap<string, { readonly value: string; readonly kind: Kind }> = new Map(Object.entries({
   "cleanup.policy": { value: "delete", kind: { type: "LIST", oneOf: ["compact", "delete"] } },
-  "compression.gzip.level": { value: "-1", kind: int(-1) },
-  "compression.lz4.level": { value: "9", kind: int(1) },
+  "compression.gzip.level": { value: "-1", kind: int(1, 9, -1) },
+  "compression.lz4.level": { value: "9", kind: int(1, 17) },
   "compression.type": { value: "producer", kind: { type: "STRING", oneOf: ["uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"] } },
-  "compression.zstd.level": { value: "3", kind: int(-131072) },
+  "compression.zstd.level": { value: "3", kind: int(-131072, 22) },
   "delete.retention.ms": { value: "86400000", kind: long(0) },
   "file.delete.delay.ms": { value: "60000", kind: long(0) },
   "flush.messages": { value: LONG_MAX, kind: long(1) },
@@ -63,37 +63,42 @@ const TOPIC_CONFIGS: ReadonlyMap<string, { readonly value: string; readonly kind
 
 const RANGE = { INT: [-(2n ** 31n), 2n ** 31n - 1n], LONG: [-(2n ** 63n), 2n ** 63n - 1n] } as const;
 
-/** Kafka's reason for refusing the value, or undefined when it is valid (Kafka trims values first). */
+/** Kafka's message refusing the value, or undefined when it is valid (Kafka trims values first). */
 function refusal(name: string, kind: Kind, raw: string): string | undefined {
   const value = raw.trim();
+  const invalid = (reason: string): string => `Invalid value ${raw} for configuration ${name}: ${reason}`;
   switch (kind.type) {
     case "INT":
     case "LONG": {
       const [lo, hi] = RANGE[kind.type];
-      if (!/^[+-]?\d+$/.test(value) || BigInt(value) < lo || BigInt(value) > hi) return `Not a number of type ${kind.type}`;
-      if (kind.min !== undefined && BigInt(value) < kind.min) return `Value must be at least ${kind.min}`;
+      if (!/^[+-]?\d+$/.test(value) || BigInt(value) < lo || BigInt(value) > hi) return invalid(`Not a number of type ${kind.type}`);
+      const n = BigInt(value);
+      if (kind.or !== undefined) return n === kind.or || (n >= kind.min! && n <= kind.max!) ? undefined : invalid(`Value must be between ${kind.min} and ${kind.max} or equal to ${kind.or}`);
+      if (kind.min !== undefined && n < kind.min) return invalid(`Value must be at least ${kind.min}`);
+      if (kind.max !== undefined && n > kind.max) return invalid(`Value must be no more than ${kind.max}`);
       return undefined;
     }
     case "DOUBLE": {
       // What Java's Double.parseDouble reads (hexadecimal and f/d suffixes aside); NaN passes the range, as in Kafka.
-      if (!/^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/.test(value)) return "Not a number of type DOUBLE";
+      if (!/^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/.test(value)) return invalid("Not a number of type DOUBLE");
       const n = Number(value);
-      if (n < kind.min) return `Value must be at least ${kind.min}`;
-      if (n > kind.max) return `Value must be no more than ${kind.max}`;
+      if (n < kind.min) return invalid(`Value must be at least ${kind.min}`);
+      if (n > kind.max) return invalid(`Value must be no more than ${kind.max}`);
       return undefined;
     }
     case "BOOLEAN":
-      return /^(true|false)$/i.test(value) ? undefined : "Expected value to be either true or false";
+      return /^(true|false)$/i.test(value) ? undefined : invalid("Expected value to be either true or false");
     case "STRING":
-      return kind.oneOf.includes(value) ? undefined : `String must be one of: ${kind.oneOf.join(", ")}`;
+      return kind.oneOf.includes(value) ? undefined : invalid(`String must be one of: ${kind.oneOf.join(", ")}`);
     case "LIST": {
       const items = value === "" ? [] : value.split(",").map((s) => s.trim());
-      return items.every((s) => kind.oneOf.includes(s)) ? undefined : `String must be one of: ${kind.oneOf.join(", ")}`;
+      if (items.includes("")) return `Configuration '${name}' values must not be empty.`;
+      return items.every((s) => kind.oneOf.includes(s)) ? undefined : invalid(`String must be one of: ${kind.oneOf.join(", ")}`);
     }
     case "REPLICAS":
       return value === "" || value === "*" || /^\d+:\d+(\s*,\s*\d+:\d+)*$/.test(value)
         ? undefined
-        : `${name} must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...`;
+        : invalid(`${name} must be the literal '*' or a list of replicas in the following format: [partitionId]:[brokerId],[partitionId]:[brokerId],...`);
   }
 }
 
@@ -105,8 +110,8 @@ function invalidConfig(message: string, topic: string, name: string): QiError {
 export function checkTopicConfigs(topic: string, configs: Readonly<Record<string, string>>): void {
   for (const name of Object.keys(configs)) if (!TOPIC_CONFIGS.has(name)) throw invalidConfig(`Unknown topic config name: ${name}`, topic, name);
   for (const [name, value] of Object.entries(configs)) {
-    const reason = refusal(name, TOPIC_CONFIGS.get(name)!.kind, value);
-    if (reason !== undefined) throw invalidConfig(`Invalid value ${value} for configuration ${name}: ${reason}`, topic, name);
+    const message = refusal(name, TOPIC_CONFIGS.get(name)!.kind, value);
+    if (message !== undefined) throw invalidConfig(message, topic, name);
   }
 }
 
