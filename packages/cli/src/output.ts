@@ -11,9 +11,11 @@ export interface OutputStream {
   write(chunk: string): boolean;
   /** True for a terminal. */
   readonly isTTY?: boolean;
-  /** Optional: the stream's events (`drain`, `error`), for back-pressure. */
+  /** Optional: the stream's events (`drain`, `close`), for back-pressure. */
   once?(event: string, listener: (...args: unknown[]) => void): unknown;
-  /** Optional: removes a listener added with `once`. */
+  /** Optional: listens to every `error` (a reader that went away: EPIPE). */
+  on?(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Optional: removes a listener added with `once` or `on`. */
   off?(event: string, listener: (...args: unknown[]) => void): unknown;
 }
 

@@ -1,8 +1,10 @@
 // produce then consume on the memory connector: text and JSON lines, keys and headers, --max,
 // the interrupt signal, and what the group committed.
+import { PassThrough, Readable, Writable } from "node:stream";
 import { createStreamingClient, unwrap } from "@qi/streaming";
 import { describe, expect, it } from "vitest";
-import { cli, unique } from "./helpers.js";
+import { runCli } from "../src/index.js";
+import { Capture, cli, unique } from "./helpers.js";
 
 interface Line {
   topic: string;
@@ -61,12 +63,35 @@ describe("produce", () => {
     expect(got.every((m) => !Number.isNaN(Date.parse(m.timestamp)))).toBe(true);
   });
 
+  it("many lines keep their order across batches; a terminal gets the rate", async () => {
+    const topic = await topicWith();
+    const values = Array.from({ length: 2500 }, (_, i) => `v${i}`);
+    const sent = await cli(["produce", topic], { stdin: `${values.join("\n")}\n`, tty: true, env: {} });
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(new RegExp(`produced 2500 messages to ${topic} in \\d+\\.\\d s \\(\\d+ msg/s\\)\\n$`));
+    const got = await cli(["consume", topic, "--from-beginning", "--max", "2500"]);
+    expect(got.stdout.split("\n").slice(0, -1)).toEqual(values);
+  });
+
   it("a bad JSON line stops with exit 1; the lines before it were sent", async () => {
     const topic = await topicWith();
     const r = await cli(["produce", topic, "--json"], { stdin: '{"value":"ok"}\n{"value":\n{"value":"never"}\n' });
     expect(r.code).toBe(1);
     expect(r.stdout).toBe(`produced 1 message to ${topic}\n`);
     expect(r.stderr).toBe("error: VALIDATION INVALID_INPUT: line 2: not valid JSON\n");
+  });
+
+  it("interrupted: stops reading, reports what was sent, exit 130", async () => {
+    const topic = await topicWith();
+    const stdin = new PassThrough();
+    stdin.write("one\ntwo\n");
+    const stop = new AbortController();
+    const stdout = new Capture();
+    const running = runCli(["produce", topic], { stdin, stdout, stderr: new Capture(), env: {}, signal: stop.signal });
+    await new Promise((r) => setTimeout(r, 200));
+    stop.abort("SIGINT");
+    expect(await running).toBe(130);
+    expect(stdout.text).toBe(`produced 2 messages to ${topic}\n`);
   });
 
   it("a missing topic or partition is the library's error, exit 1", async () => {
@@ -118,6 +143,23 @@ describe("consume", () => {
     const after = JSON.parse((await cli(["groups", "describe", group, "--json"])).stdout) as { state: string; members: unknown[] };
     expect(after.members).toEqual([]);
     expect(await committed(group, topic)).toEqual([{ topic, partition: 0, offset: "1" }]);
+  });
+
+  it("a reader that goes away (EPIPE) stops it: exit 0, nothing more is committed", async () => {
+    const topic = await topicWith();
+    await cli(["produce", topic], { stdin: "a\nb\nc\n" });
+    const group = unique("pipe");
+    let written = "";
+    const stdout = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        written += chunk.toString();
+        done(Object.assign(new Error("write EPIPE"), { code: "EPIPE" }));
+      },
+    });
+    const code = await runCli(["consume", topic, "--group", group, "--from-beginning"], { stdin: Readable.from([]), stdout, stderr: new Capture(), env: {} });
+    expect(code).toBe(0);
+    expect(written).toBe("a\n");
+    expect(Number((await committed(group, topic))[0]?.offset ?? 0)).toBeLessThanOrEqual(1);
   });
 
   it("a missing topic is NOT_FOUND, exit 1", async () => {

@@ -89,7 +89,8 @@ export const consumeCommand: CommandDef = {
     };
     consumer.on("crashed", fail);
     consumer.on("stopped", fail);
-    ctx.io.stdout.once?.("error", stop);
+    // A reader that went away (`| head`): stop, as on Ctrl-C.
+    ctx.io.stdout.on?.("error", stop);
 
     let seen = 0;
     const handle = async (m: ConsumedMessage, signal: AbortSignal): Promise<void> => {
