@@ -38,6 +38,7 @@ const ADVICE = {
   HANDLER_FAILED: "Your handler threw, rejected or returned an `err` on every attempt; `cause` holds what it threw. The `onFailure` policy decided what happened next.",
   HANDLER_TIMEOUT: "A handler attempt ran past `handlerTimeoutMs`; its `signal` was aborted. Make the handler honour the signal or raise the limit.",
   HANDLER_ABANDONED: "Reported to `onError` by the consumer's `disconnect()`: a handler was still running `closeTimeoutMs` after its signal was aborted, and was abandoned. Its messages were not committed and will be delivered again to the group. Make the handler honour `context.signal`, or raise `closeTimeoutMs`.",
+  CONSUMER_CRASHED: "A commit on a consumer whose client left its group for good (it emitted `crashed`; platformatic). Disconnect it and run a new consumer; what it had not committed is delivered again.",
   CONSUMER_CLOSING: "The reason of an aborted handler `signal` when the consumer disconnects. Stop the work and return; what was not finished is not committed and will be delivered again.",
   CLOSE_TIMED_OUT: "The consumer's `disconnect()` gave the client `closeTimeoutMs` to commit, stop and leave the group, and it had not finished. The consumer is closed on our side; the broker drops the member after its session timeout.",
   BAD_ASSIGNMENT: "Reported to `onError`: the connector's `assignment()` answered something other than an array (a connector bug); `assignment()` returned `[]`. Report it to the connector's author.",

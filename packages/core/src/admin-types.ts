@@ -74,7 +74,13 @@ export interface PartitionOffset {
 }
 
 /** Where `resetOffsets` moves a group: the first or next offset, the first message at or after a time, or explicit offsets. */
-export type OffsetResetTarget = "earliest" | "latest" | { readonly timestamp: number } | readonly PartitionOffset[];
+export type OffsetResetTarget = "earliest" | "latest" | TimestampTarget | readonly PartitionOffset[];
+
+/** A time to reset to: each partition moves to its first message at or after it. */
+export interface TimestampTarget {
+  /** ms since the epoch, not in the future. */
+  readonly timestamp: number;
+}
 
 /** One partition of `groupLag()`. */
 export interface PartitionLag extends TopicPartition {

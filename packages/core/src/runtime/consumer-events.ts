@@ -13,24 +13,58 @@ import type { QiError } from "../errors/qi-error.js";
 import type { Logger } from "../logger.js";
 import type { TopicPartition } from "../messages/types.js";
 
+/** The partitions an `assigned` or `revoked` event is about. */
+export interface PartitionsEvent {
+  /** The partitions, by topic and partition. */
+  readonly partitions: readonly TopicPartition[];
+}
+
+/** `joined`: the member joined its group after `run()`. */
+export interface JoinedEvent {
+  /** The group. */
+  readonly groupId: string;
+  /** What the member owns first. */
+  readonly assignment: readonly TopicPartition[];
+}
+
+/** `stopped`: the failure policy `"stop"` stopped the member. */
+export interface StoppedEvent {
+  /** The handler's error on the message it stopped at (`context` has its topic, partition and offset). */
+  readonly error: QiError;
+  /** The partition of that message. */
+  readonly partitions: readonly TopicPartition[];
+}
+
+/** `crashed`: the client stopped consuming for good. */
+export interface CrashedEvent {
+  /** Why. */
+  readonly error: QiError;
+}
+
+/** `left`: the member left its group. */
+export interface LeftEvent {
+  /** The group. */
+  readonly groupId: string;
+}
+
 /** Each event's payload, by name. */
 export interface ConsumerEventMap {
-  /** The member joined its group after `run()`; `assignment` is what it owns first. */
-  readonly joined: { readonly groupId: string; readonly assignment: readonly TopicPartition[] };
+  /** The member joined its group after `run()` (once per `run()`). */
+  readonly joined: JoinedEvent;
   /** Partitions given to the member (its whole new assignment after a rebalance). */
-  readonly assigned: { readonly partitions: readonly TopicPartition[] };
+  readonly assigned: PartitionsEvent;
   /**
    * Partitions about to be taken away: their handlers have finished, their offsets are not yet
    * committed. A listener may return a promise (flush state, produce); it is awaited, up to
    * `closeTimeoutMs`, before the offsets are committed and the partitions move.
    */
-  readonly revoked: { readonly partitions: readonly TopicPartition[] };
-  /** The failure policy `"stop"` stopped the member on this error: nothing after the failed message is handled. */
-  readonly stopped: { readonly error: QiError; readonly partitions: readonly TopicPartition[] };
+  readonly revoked: PartitionsEvent;
+  /** The failure policy `"stop"` stopped the member: nothing after the failed message is handled. */
+  readonly stopped: StoppedEvent;
   /** The client stopped consuming for good on this error (it will not recover by itself). */
-  readonly crashed: { readonly error: QiError };
+  readonly crashed: CrashedEvent;
   /** The member left its group (`disconnect()`). */
-  readonly left: { readonly groupId: string };
+  readonly left: LeftEvent;
 }
 
 /** An event's name. */
