@@ -159,6 +159,8 @@ export interface IStreamingConsumer {
   commitOffsets(offsets?: readonly TopicPartitionOffset[]): ResultAsync<void, QiError>;
   /** The next message read from the partition is the one at `offset`. */
   seek(topic: string, partition: number, offset: string): ResultAsync<void, QiError>;
+  /** Seeks to the partition's first message at or after `timestamp` (ms; its latest offset when none is); returns the offset. A future time is `VALIDATION`. */
+  seekToTimestamp(topic: string, partition: number, timestamp: number): ResultAsync<string, QiError>;
   /**
    * Stops delivering the partitions' messages (at a message boundary) until `resume`, or until
    * the partition is revoked (as in Java: handed back later, it is consumed again); `STATE` before `run()`.

@@ -33,6 +33,7 @@ const CALLS: Record<string, Call> = {
       k.subscribe(a[0] as never),
       k.run(a[1] as never),
       k.seek(a[0] as never, a[1] as never, a[2] as never),
+      k.seekToTimestamp(a[0] as never, a[1] as never, a[2] as never),
       k.pause(a[0] as never),
       k.resume(a[1] as never),
       k.commitOffsets(a[2] as never),

@@ -13,6 +13,8 @@ import { qiError, stateError, topicNotFound, unsupportedError, type ErrorContext
 import type { IStreamingConsumer, RunConfig, SubscriptionConfig } from "../interfaces.js";
 import type { ConsumedBatch, ConsumedMessage, TopicPartition, TopicPartitionOffset } from "../messages/types.js";
 import { partitionKey } from "../partitioner/router.js";
+import { checkTimestamp } from "./admin-checks.js";
+import { fetchTopicOffsetsByTimestamp } from "./admin-ops.js";
 import { attempt, promiseOf, withTimeout } from "./attempt.js";
 import { CommitPipeline } from "./commit-pipeline.js";
 import { checkOffsets, checkPartitions, checkRunConfig, checkSubscription, checkTopicPartitionOffset, type CheckedHandler } from "./consumer-checks.js";
@@ -237,6 +239,41 @@ export class GuardedConsumer implements IStreamingConsumer {
         const r = checkTopicPartitionOffset({ topic, partition, offset }, context);
         if (r.isErr()) return err(r.error);
         tpo = r.value;
+        return ok(undefined);
+      },
+    );
+  }
+
+  /**
+   * Seeks the partition to its first message at or after `timestamp` (its latest offset when
+   * there is none): the offset comes from the connector's admin, as `admin.fetchTopicOffsetsByTimestamp`.
+   */
+  seekToTimestamp(topic: string, partition: number, timestamp: number): ResultAsync<string, QiError> {
+    const context = this.ctx("consumer.seekToTimestamp");
+    let checked: { topic: string; partition: number; timestamp: number } | undefined;
+    return this.op(
+      "consumer.seekToTimestamp",
+      async () => {
+        const { topic: t, partition: p, timestamp: ts } = checked!;
+        const admin = this.connector.createAdmin(this.context);
+        let offset: string | undefined;
+        try {
+          await admin.connect();
+          offset = (await fetchTopicOffsetsByTimestamp(admin, t, ts, context)).find((o) => o.partition === p)?.offset;
+        } finally {
+          await admin.disconnect().catch(() => undefined);
+        }
+        if (offset === undefined) throw qiError("VALIDATION", "PARTITION_NOT_FOUND", `topic "${t}" has no partition ${p}`, { context: { ...context, topic: t, partition: p, field: "partition" } });
+        const sought = await this.seek(t, p, offset);
+        if (sought.isErr()) throw sought.error;
+        return offset;
+      },
+      () => {
+        if (!capabilitiesOf(this.connector).seek) return err(unsupportedError("seek", context));
+        if (!this.running) return err(stateError("NOT_RUNNING", "consumer.seekToTimestamp: call run() first", context));
+        const r = checkTopicPartitionOffset({ topic, partition, offset: "0" }, context).andThen((tp) => checkTimestamp(timestamp, context).map((ts) => ({ topic: tp.topic, partition: tp.partition, timestamp: ts })));
+        if (r.isErr()) return err(r.error);
+        checked = r.value;
         return ok(undefined);
       },
     );

@@ -134,6 +134,19 @@ export const consumerTests = defineGroup("consumer", ({ test }) => {
     expect(offsetsOf(received)).toEqual(["0", "1", "2", "3", "4", "2", "3", "4"]);
   }, { needs: ["seek"] });
 
+  test("seekToTimestamp re-reads from the first message at or after the time", async (bed) => {
+    const topic = await bed.topic();
+    const base = Date.now() - 3_600_000;
+    const producer = await bed.producer();
+    for (let i = 0; i < 5; i++) must(await producer.send(topic, { value: `m-${i}`, timestamp: new Date(base + i * 60_000) }));
+    const { consumer, received } = await bed.consumer([topic], { groupId: bed.name("g") });
+    await bed.waitFor(() => received.length >= 5, "5 messages");
+    expect(must(await consumer.seekToTimestamp(topic, 0, base + 2 * 60_000 + 1))).toBe("3");
+    await bed.waitFor(() => received.length >= 7, "2 re-read messages");
+    expect(offsetsOf(received)).toEqual(["0", "1", "2", "3", "4", "3", "4"]);
+    expect(mustFail(await consumer.seekToTimestamp(topic, 0, Date.now() + 60_000))).toMatchObject({ category: "VALIDATION", context: { field: "timestamp" } });
+  }, { needs: ["seek"] });
+
   test("pausing one partition stops only that partition, and resuming loses nothing", async (bed) => {
     const topic = await bed.topic(2);
     const { consumer, received } = await bed.consumer([topic], { groupId: bed.name("g") });
