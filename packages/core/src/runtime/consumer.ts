@@ -9,13 +9,13 @@ import type { BatchSink, ConnectorContext, ConsumerDriver, IStreamingConnector }
 import { capabilitiesOf } from "../connector.js";
 import type { ResolvedConsumerConfig } from "../config/roles.js";
 import { handlerError, toQiError } from "../errors/classify.js";
-import { qiError, stateError, topicNotFound, unsupportedError, type ErrorContext, type QiError } from "../errors/qi-error.js";
+import { qiError, stateError, unsupportedError, type ErrorContext, type QiError } from "../errors/qi-error.js";
 import type { IStreamingConsumer, RunConfig, SubscriptionConfig } from "../interfaces.js";
 import type { ConsumedBatch, ConsumedMessage, TopicPartition, TopicPartitionOffset } from "../messages/types.js";
 import { partitionKey } from "../partitioner/router.js";
 import { checkTimestamp } from "./admin-checks.js";
-import { fetchTopicOffsetsByTimestamp } from "./admin-ops.js";
 import { attempt, promiseOf, withTimeout } from "./attempt.js";
+import { commitWithoutJoining, offsetForTime, requireTopics } from "./consumer-admin.js";
 import { CommitPipeline } from "./commit-pipeline.js";
 import { checkOffsets, checkPartitions, checkRunConfig, checkSubscription, checkTopicPartitionOffset, type CheckedHandler } from "./consumer-checks.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
@@ -118,7 +118,7 @@ export class GuardedConsumer implements IStreamingConsumer {
           if (toQiError(error, context, this.connector.classifyError).category !== "NOT_FOUND") throw error;
         }
         // After the driver's subscribe: a backend that creates topics on demand (memory's autoCreateTopics) has made them.
-        await this.checkTopicsExist(checked!.topics);
+        await requireTopics(this.connector, this.context, checked!.topics);
         this.subscribed = true;
       },
       () => {
@@ -129,31 +129,6 @@ export class GuardedConsumer implements IStreamingConsumer {
         return ok(undefined);
       },
     );
-  }
-
-  /**
-   * A missing topic is `NOT_FOUND` / `TOPIC_NOT_FOUND` from `subscribe`, the same on every
-   * connector: clients differ here (kafkajs refuses at once, librdkafka waits in the join until
-   * the join timeout, memory accepted it). Core asks the connector's admin for the topic list,
-   * within `connectionTimeout + requestTimeout`, and closes that admin client whatever happens.
-   */
-  private async checkTopicsExist(topics: readonly string[]): Promise<void> {
-    const admin = this.connector.createAdmin(this.context);
-    const bound = this.context.config.connectionTimeout + this.context.config.requestTimeout;
-    try {
-      const listed = await withTimeout(
-        (async () => {
-          await admin.connect();
-          return new Set(await admin.listTopics());
-        })(),
-        bound,
-        () => qiError("TIMEOUT", "REQUEST_TIMED_OUT", `consumer.subscribe: the topic list did not arrive within ${bound} ms`, { retriable: true }),
-      );
-      const missing = topics.find((t) => !listed.has(t));
-      if (missing !== undefined) throw topicNotFound(missing);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
   }
 
   /** Starts the handler; resolves once the group is joined (bounded by the join timeout). */
@@ -197,7 +172,11 @@ export class GuardedConsumer implements IStreamingConsumer {
     return this.op(
       "consumer.commitOffsets",
       async () => {
-        if (!this.running && explicit !== undefined && explicit.length > 0) return this.commitAsAdmin(explicit);
+        if (!this.running && explicit !== undefined && explicit.length > 0) {
+          // Before run() the member has not joined: the admin API commits for the group, where the connector has it.
+          if (!(await commitWithoutJoining(this.connector, this.context, this.config.groupId, explicit))) await this.#driver.commit(explicit);
+          return;
+        }
         await (explicit ? this.commits.commitThese(explicit) : this.commits.commitPending());
       },
       () => {
@@ -207,18 +186,6 @@ export class GuardedConsumer implements IStreamingConsumer {
         return ok(undefined);
       },
     );
-  }
-
-  /** Offsets for a group this member has not joined: the admin API, where the connector has it. */
-  private async commitAsAdmin(offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    const admin = this.connector.createAdmin(this.context);
-    if (!admin.setCommittedOffsets) return this.#driver.commit(offsets);
-    await admin.connect();
-    try {
-      await admin.setCommittedOffsets(this.config.groupId, offsets);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
   }
 
   seek(topic: string, partition: number, offset: string): ResultAsync<void, QiError> {
@@ -255,15 +222,7 @@ export class GuardedConsumer implements IStreamingConsumer {
       "consumer.seekToTimestamp",
       async () => {
         const { topic: t, partition: p, timestamp: ts } = checked!;
-        const admin = this.connector.createAdmin(this.context);
-        let offset: string | undefined;
-        try {
-          await admin.connect();
-          offset = (await fetchTopicOffsetsByTimestamp(admin, t, ts, context)).find((o) => o.partition === p)?.offset;
-        } finally {
-          await admin.disconnect().catch(() => undefined);
-        }
-        if (offset === undefined) throw qiError("VALIDATION", "PARTITION_NOT_FOUND", `topic "${t}" has no partition ${p}`, { context: { ...context, topic: t, partition: p, field: "partition" } });
+        const offset = await offsetForTime(this.connector, this.context, t, p, ts, context);
         const sought = await this.seek(t, p, offset);
         if (sought.isErr()) throw sought.error;
         return offset;

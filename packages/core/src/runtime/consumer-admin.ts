@@ -1,0 +1,54 @@
+/**
+ * What a consumer asks of the cluster outside its group: a topic list before `subscribe`, a
+ * commit before `run()`, the offset for a time. Each opens a short-lived admin client of the
+ * same connector and closes it whatever happens (an admin client left open would keep the
+ * process alive).
+ */
+import type { AdminDriver, ConnectorContext, IStreamingConnector } from "../connector.js";
+import { qiError, topicNotFound, type ErrorContext } from "../errors/qi-error.js";
+import type { TopicPartitionOffset } from "../messages/types.js";
+import { fetchTopicOffsetsByTimestamp } from "./admin-ops.js";
+import { withTimeout } from "./attempt.js";
+
+async function withAdmin<T>(admin: AdminDriver, fn: () => Promise<T>): Promise<T> {
+  try {
+    await admin.connect();
+    return await fn();
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+/**
+ * A missing topic is `NOT_FOUND` / `TOPIC_NOT_FOUND`, within `connectionTimeout + requestTimeout`:
+ * clients differ here (kafkajs refuses at once, librdkafka waits in the join until the join
+ * timeout, memory accepted it).
+ */
+export async function requireTopics(connector: IStreamingConnector, context: ConnectorContext, topics: readonly string[]): Promise<void> {
+  const admin = connector.createAdmin(context);
+  const bound = context.config.connectionTimeout + context.config.requestTimeout;
+  const listed = await withTimeout(
+    withAdmin(admin, async () => new Set(await admin.listTopics())),
+    bound,
+    () => qiError("TIMEOUT", "REQUEST_TIMED_OUT", `consumer.subscribe: the topic list did not arrive within ${bound} ms`, { retriable: true }),
+  );
+  const missing = topics.find((t) => !listed.has(t));
+  if (missing !== undefined) throw topicNotFound(missing);
+}
+
+/** Commits a group's offsets without joining it; false when the connector's admin cannot (the caller commits through its driver). */
+export async function commitWithoutJoining(connector: IStreamingConnector, context: ConnectorContext, groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<boolean> {
+  const admin = connector.createAdmin(context);
+  if (!admin.setCommittedOffsets) return false;
+  await withAdmin(admin, () => admin.setCommittedOffsets!(groupId, offsets));
+  return true;
+}
+
+/** The partition's first offset at or after `timestamp` (its latest offset where none is); a partition the topic lacks is `PARTITION_NOT_FOUND`. */
+export async function offsetForTime(connector: IStreamingConnector, context: ConnectorContext, topic: string, partition: number, timestamp: number, errorContext: ErrorContext): Promise<string> {
+  const admin = connector.createAdmin(context);
+  const offsets = await withAdmin(admin, () => fetchTopicOffsetsByTimestamp(admin, topic, timestamp, errorContext));
+  const offset = offsets.find((o) => o.partition === partition)?.offset;
+  if (offset === undefined) throw qiError("VALIDATION", "PARTITION_NOT_FOUND", `topic "${topic}" has ${offsets.length} partition(s); partition ${partition} does not exist`, { context: { ...errorContext, topic, partition, field: "partition" } });
+  return offset;
+}
