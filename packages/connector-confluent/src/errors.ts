@@ -53,11 +53,15 @@ export function isUnknownTopic(error: unknown): boolean {
 
 // Log lines that stand for an error of every call in progress.
 const AUTH_FAILURE = /SASL authentication error|Authentication failed/i;
+// Not the credentials: a SASL exchange cut off by its connection ("SASL authentication error:
+// SaslAuthenticateRequest failed: Local: Broker transport failure (after 0ms in state DOWN)",
+// seen with the right password: most likely librdkafka closing its bootstrap connection).
+const AUTH_CUT_OFF = /Local: (Broker transport failure|Timed out|Broker handle destroyed|All broker connections are down)/i;
 const TRANSPORT_FAILURE = /Connection refused|all broker connections are down|Broker transport failure/i;
 
 /** The `AUTHENTICATION` error a log line stands for, if it reports an authentication failure. */
 export function authFailure(line: string): QiError | undefined {
-  if (!AUTH_FAILURE.test(line)) return undefined;
+  if (!AUTH_FAILURE.test(line) || AUTH_CUT_OFF.test(line)) return undefined;
   return qiError("AUTHENTICATION", "SASL_AUTHENTICATION_FAILED", line.replace(/^.*?(SASL authentication error)/i, "$1"), { retriable: false });
 }
 
