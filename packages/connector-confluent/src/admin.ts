@@ -21,17 +21,10 @@ export class ConfluentAdminDriver implements AdminDriver {
   constructor(private readonly config: ResolvedConfig) {}
 
   async connect(): Promise<void> {
-    const admin = newKafka(this.config, undefined, this.session).admin();
-    try {
-      await this.session.call(() => connectWithin(admin, this.config));
-      // librdkafka's admin connects without a word to a broker: one request, so that a wrong
-      // password (or no broker) fails connect() itself, as on the other roles and connectors.
-      await this.session.call(() => admin.listTopics({ timeout: this.config.connectionTimeout }));
-    } catch (error) {
-      // A failed connect leaves no client behind (its threads would keep the process alive).
-      await admin.disconnect().catch(() => {});
-      throw error;
-    }
+    // librdkafka's admin connects without a word to a broker: the probe's request makes a wrong
+    // password (or no broker) fail connect() itself, as on the other roles and connectors.
+    const admin = newKafka(this.config, this.session).admin();
+    await connectWithin(admin, this.config, this.session);
     this.admin = admin;
   }
 
@@ -68,8 +61,8 @@ export class ConfluentAdminDriver implements AdminDriver {
   }
 
   async setCommittedOffsets(groupId: string, offsets: readonly TopicPartitionOffset[]): Promise<void> {
-    const consumer = newKafka(this.config, undefined, this.session).consumer({ kafkaJS: { groupId, autoCommit: false } });
-    await this.session.call(() => connectWithin(consumer, this.config));
+    const consumer = newKafka(this.config, this.session).consumer({ kafkaJS: { groupId, autoCommit: false } });
+    await connectWithin(consumer, this.config, this.session);
     try {
       // A member that never joined knows no coordinator yet: a first commit would fail with
       // NOT_COORDINATOR. Reading the committed offsets waits until it is found.

@@ -18,7 +18,8 @@ export const confluentConnector: IStreamingConnector = {
   createProducer: (context, config) => new ConfluentProducerDriver(context.config, config),
   createConsumer: (context, config) => new ConfluentConsumerDriver(context.config, config),
   createAdmin: (context) => new ConfluentAdminDriver(context.config),
-  healthCheck: (context) => probe(context.config, new Session(), 0).then(
+  // Within connectionTimeout, core's bound on a health check: no probe outlives it.
+  healthCheck: (context) => probe(context.config, new Session(), context.config.connectionTimeout).then(
     () => true,
     () => false,
   ),

@@ -57,7 +57,7 @@ export class ConfluentConsumerDriver implements ConsumerDriver {
     await this.consumer?.disconnect().catch(() => {});
     const { groupId, sessionTimeout, maxBatchSize } = this.consumerConfig;
     const budget = fetchBudget(this.consumerConfig);
-    const consumer = newKafka(this.config, undefined, this.session).consumer({
+    const consumer = newKafka(this.config, this.session).consumer({
       kafkaJS: { groupId, fromBeginning, autoCommit: false, sessionTimeout },
       "partition.assignment.strategy": "roundrobin",
       "js.consumer.max.batch.size": maxBatchSize,
@@ -73,7 +73,7 @@ export class ConfluentConsumerDriver implements ConsumerDriver {
       ...librdkafkaProperties(this.config, "consumer"),
       rebalance_cb: (err: { code: number }, assignment: TopicPartition[]) => this.rebalanced(err.code, assignment),
     });
-    await this.session.call(() => connectWithin(consumer, this.config));
+    await connectWithin(consumer, this.config, this.session);
     this.consumer = consumer;
     this.topics = [...topics];
   }

@@ -1,15 +1,16 @@
 /**
  * Loading the client and what every driver needs from it: a `Kafka` instance per connection
  * (the client's objects cannot connect twice, ours can), a connect that honours our timeout
- * (the client's waits about 30 s for an unreachable broker whatever it is told), and a session
- * that fails calls on what the client only logs (authentication failures, lost brokers).
+ * and leaves nothing running when it fails (the client's waits about 30 s for an unreachable
+ * broker whatever it is told, and holds the process that long), and a session that fails calls
+ * on what the client only logs (authentication failures, lost brokers).
  */
 import { createRequire } from "node:module";
 import type { QiError, TopicPartitionOffset } from "@qi/streaming";
 import { promiseOf, withTimeout, type ResolvedConfig } from "@qi/streaming/connector";
 import { authFailure, commitNotConfirmed, connectTimedOut, transportFailure } from "./errors.js";
-import type { LogLevel } from "./logs.js";
-import { kafkaJsCommon, librdkafkaProperties } from "./options.js";
+import { routeLogs, type LogLevel } from "./logs.js";
+import { kafkaJsCommon, librdkafkaProperties, lowLevelProperties } from "./options.js";
 
 /** The KafkaJS-style API of @confluentinc/kafka-javascript, loosely typed: only what we call. */
 export interface KafkaJsApi {
@@ -20,16 +21,41 @@ export interface KafkaJsApi {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type NativeClient = { connect(): Promise<void>; disconnect(): Promise<void> } & Record<string, any>;
 
-let api: KafkaJsApi | undefined;
-
-export function kafkaJsApi(): KafkaJsApi {
-  api ??= (createRequire(import.meta.url)("@confluentinc/kafka-javascript") as { KafkaJS: KafkaJsApi }).KafkaJS;
-  return api;
+/** A librdkafka log line as the lower-level API emits it (`event.log`). */
+interface LowLevelLog {
+  severity: number;
+  fac: string;
+  message: string;
 }
 
-export function newKafka(config: ResolvedConfig, retries?: number, session?: Session) {
+/** The lower-level (node-rdkafka style) admin client of the same package: only what the probe calls. */
+interface LowLevelAdmin {
+  getMetadata(options: { timeout: number }, cb: (error: unknown) => void): void;
+  disconnect(): void;
+  on(event: "event.log", listener: (log: LowLevelLog) => void): LowLevelAdmin;
+  on(event: "event.error" | "error", listener: (error: unknown) => void): LowLevelAdmin;
+  removeAllListeners(): LowLevelAdmin;
+}
+
+interface Library {
+  KafkaJS: KafkaJsApi;
+  AdminClient: { create(config: Record<string, unknown>): LowLevelAdmin };
+}
+
+let library: Library | undefined;
+
+function loaded(): Library {
+  library ??= createRequire(import.meta.url)("@confluentinc/kafka-javascript") as Library;
+  return library;
+}
+
+export function kafkaJsApi(): KafkaJsApi {
+  return loaded().KafkaJS;
+}
+
+export function newKafka(config: ResolvedConfig, session?: Session) {
   return new (kafkaJsApi().Kafka)({
-    kafkaJS: kafkaJsCommon(config, retries, session && ((level, m) => session.observe(level, m))),
+    kafkaJS: kafkaJsCommon(config, session && ((level, m) => session.observe(level, m))),
     ...librdkafkaProperties(config, "other"),
   });
 }
@@ -105,13 +131,37 @@ export class Session {
   }
 }
 
+/** How long a connect may take: `connectionTimeout` plus the authentication round trip. */
+export function connectLimit(config: ResolvedConfig): number {
+  return config.connectionTimeout + Math.min(config.requestTimeout, 5000);
+}
+
 /**
- * Connects within `connectionTimeout` (plus the authentication round trip). On time-out the
- * native client is disconnected in the background, so no handle keeps the process alive.
+ * Connects the client's KafkaJS-style objects once a broker has answered (`probe`), each within
+ * the connect limit; if one fails, those already connected are disconnected. The client's
+ * producer and consumer connect with a metadata request of librdkafka's default 30 s, run on a
+ * libuv worker thread that nothing cancels and that keeps the process alive (their
+ * `disconnect()` waits for it too): so they are only connected once a broker has answered,
+ * and a connect that fails (no broker, a wrong password) has none of it in flight.
  */
-export async function connectWithin(client: NativeClient, config: ResolvedConfig): Promise<void> {
-  const limit = config.connectionTimeout + Math.min(config.requestTimeout, 5000);
-  const connecting = client.connect();
+export async function connectWithin(clients: NativeClient | readonly NativeClient[], config: ResolvedConfig, session: Session): Promise<void> {
+  await probe(config, session);
+  const limit = connectLimit(config);
+  const connected: NativeClient[] = [];
+  try {
+    for (const client of Array.isArray(clients) ? clients : [clients]) {
+      await session.call(() => connectBounded(client, config, limit));
+      connected.push(client);
+    }
+  } catch (error) {
+    await Promise.all(connected.map((c) => c.disconnect().catch(() => {})));
+    throw error;
+  }
+}
+
+/** On time-out the client is disconnected in the background, once its connect has settled. */
+async function connectBounded(client: NativeClient, config: ResolvedConfig, limit: number): Promise<void> {
+  const connecting = promiseOf(() => client.connect());
   try {
     await withTimeout(connecting, limit, () => connectTimedOut(config.brokers, limit));
   } catch (error) {
@@ -123,17 +173,83 @@ export async function connectWithin(client: NativeClient, config: ResolvedConfig
   }
 }
 
-/** Connects an admin client, lists the topics (a broker answers) and closes it. */
-export async function probe(config: ResolvedConfig, session: Session, retries?: number): Promise<void> {
-  const admin = newKafka(config, retries, session).admin();
-  try {
-    await session.call(async () => {
-      await connectWithin(admin, config);
-      await admin.listTopics();
+/** ms a probe's metadata request may take; a request answered later is made again. */
+const PROBE_REQUEST_MS = 500;
+/** The least time between the starts of two probe requests (one that fails at once is not repeated in a loop). */
+const PROBE_SPACING_MS = 100;
+
+/** The logger method of a librdkafka severity, as the client's KafkaJS layer maps it (0: not logged). */
+function severityLevel(severity: number): LogLevel | undefined {
+  if (severity <= 0) return undefined;
+  return severity <= 3 ? "error" : severity <= 5 ? "warn" : severity === 6 ? "info" : "debug";
+}
+
+/**
+ * Resolves once a broker has answered a metadata request, within `limit` (by default the
+ * connect limit): a client of the library's lower-level API (no KafkaJS layer) asks in short
+ * requests (500 ms each, made again until the limit), so that when it fails no request is left
+ * in flight for long, and the process can exit. An authentication failure fails it at once with
+ * `AUTHENTICATION` (from librdkafka's log line, which it always produces); its logs go where the
+ * client's go. The probe's client is closed when it settles, or once a request still in flight
+ * has returned (at most 500 ms later); it logs nothing after it settled.
+ */
+export function probe(config: ResolvedConfig, session: Session, limit = connectLimit(config)): Promise<void> {
+  return session.call(() => answered(config, session, limit));
+}
+
+function answered(config: ResolvedConfig, session: Session, limit: number): Promise<void> {
+  const deadline = Date.now() + limit;
+  // Throws when librdkafka refuses a property (VALIDATION, by errors.ts).
+  const admin = loaded().AdminClient.create(lowLevelProperties(config));
+  const logger = routeLogs(config.logger, (level, m) => session.observe(level, m)) as Record<LogLevel, (message: string, extra?: object) => void>;
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    let inFlight = false;
+    let closed = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const close = () => {
+      if (closed || inFlight) return;
+      closed = true;
+      admin.removeAllListeners();
+      try {
+        admin.disconnect();
+      } catch {
+        // Nothing is left to close.
+      }
+    };
+    const settle = (error?: QiError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      close();
+      if (error) reject(error);
+      else resolve();
+    };
+    admin.on("event.log", (log) => {
+      if (settled) return;
+      const level = severityLevel(log.severity);
+      if (level) logger[level](log.message, { fac: log.fac });
+      const auth = authFailure(log.message);
+      if (auth) settle(auth);
     });
-  } finally {
-    await admin.disconnect().catch(() => {});
-  }
+    // The error events carry only the generic text of librdkafka's code ("authentication
+    // failure"), not the detail that tells a wrong password from a SASL exchange cut off by its
+    // connection; the log line has it. They are listened to, as an `error` nobody listens to throws.
+    admin.on("event.error", () => {}).on("error", () => {});
+    const ask = () => {
+      const started = Date.now();
+      inFlight = true;
+      admin.getMetadata({ timeout: Math.max(1, Math.min(PROBE_REQUEST_MS, deadline - started)) }, (error) => {
+        inFlight = false;
+        if (settled) return close();
+        if (!error) return settle();
+        const now = Date.now();
+        if (now >= deadline) return settle(connectTimedOut(config.brokers, limit));
+        timer = setTimeout(ask, Math.min(Math.max(0, started + PROBE_SPACING_MS - now), deadline - now));
+      });
+    };
+    ask();
+  });
 }
 
 /**

@@ -147,7 +147,7 @@ export function tlsProperties(ssl: TlsOptions): Record<string, unknown> {
 }
 
 /** The `kafkaJS` block common to producer, consumer and admin. */
-export function kafkaJsCommon(config: ResolvedConfig, retries = config.retry.retries, watch?: LogWatcher): Record<string, unknown> {
+export function kafkaJsCommon(config: ResolvedConfig, watch?: LogWatcher): Record<string, unknown> {
   const s = config.security.sasl;
   const ssl = config.security.ssl;
   return {
@@ -155,13 +155,43 @@ export function kafkaJsCommon(config: ResolvedConfig, retries = config.retry.ret
     clientId: config.clientId,
     connectionTimeout: config.connectionTimeout,
     requestTimeout: config.requestTimeout,
-    retry: { retries, initialRetryTime: config.retry.initialRetryTimeMs, maxRetryTime: config.retry.maxRetryTimeMs },
+    retry: { retries: config.retry.retries, initialRetryTime: config.retry.initialRetryTimeMs, maxRetryTime: config.retry.maxRetryTimeMs },
     logger: routeLogs(config.logger, watch),
     logLevel: confluentLogLevel(config.logLevel),
     // The client takes only `ssl: true`; TLS options become librdkafka properties (below).
     ...(ssl ? { ssl: true } : {}),
     ...(s ? { sasl: { mechanism: s.mechanism, username: s.username, password: s.password.reveal() } } : {}),
   };
+}
+
+/** librdkafka's `log_level` (syslog severities) that the client's KafkaJS layer sets for each `kafkaJS.logLevel`. */
+const LOG_LEVEL_SEVERITY = [0, 3, 4, 6, 7];
+
+/**
+ * The librdkafka properties that the client's KafkaJS layer makes of `kafkaJsCommon` (its
+ * `kafkaJSToRdKafkaConfig`; a unit test compares the two), then ours and the user's, for a
+ * client of the library's lower-level API: the connect probe (native.ts). `reconnect.backoff.ms`
+ * 20 (librdkafka's default: 100) shortens the pause before librdkafka connects to the broker
+ * that the bootstrap address named (half that back-off, at least 11 ms: 50 ms by default),
+ * which a probe pays on every connect; the user's `options` still override it. Its log level
+ * is at least librdkafka's LOG_ERR, whatever ours is: the probe tells a wrong password by its
+ * log line (the logger still drops what is below our level).
+ */
+export function lowLevelProperties(config: ResolvedConfig): Record<string, unknown> {
+  const s = config.security.sasl;
+  const ssl = Boolean(config.security.ssl);
+  const out: Record<string, unknown> = {
+    "bootstrap.servers": config.brokers.join(","),
+    "client.id": config.clientId,
+    "socket.timeout.ms": config.requestTimeout,
+    "socket.connection.setup.timeout.ms": Math.max(config.connectionTimeout + 10_000, 1000),
+    "retry.backoff.max.ms": config.retry.maxRetryTimeMs,
+    "retry.backoff.ms": config.retry.initialRetryTimeMs,
+    log_level: Math.max(3, LOG_LEVEL_SEVERITY[confluentLogLevel(config.logLevel)]!),
+  };
+  if (s) Object.assign(out, { "sasl.mechanism": s.mechanism.toUpperCase(), "sasl.username": s.username, "sasl.password": s.password.reveal() });
+  if (s || ssl) out["security.protocol"] = s ? (ssl ? "sasl_ssl" : "sasl_plaintext") : "ssl";
+  return { ...out, "reconnect.backoff.ms": 20, ...librdkafkaProperties(config, "other") };
 }
 
 /**

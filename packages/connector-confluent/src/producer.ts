@@ -79,7 +79,7 @@ export class ConfluentProducerDriver implements ProducerDriver {
   ) {}
 
   async connect(): Promise<void> {
-    const kafka = newKafka(this.config, undefined, this.session);
+    const kafka = newKafka(this.config, this.session);
     const { acks, compression, idempotent, timeout } = this.producerConfig;
     const producer = kafka.producer({
       kafkaJS: { acks, idempotent, compression, timeout },
@@ -89,13 +89,7 @@ export class ConfluentProducerDriver implements ProducerDriver {
       ...librdkafkaProperties(this.config, "other"),
     });
     const admin = kafka.admin();
-    await this.session.call(() => connectWithin(producer, this.config));
-    try {
-      await this.session.call(() => connectWithin(admin, this.config));
-    } catch (error) {
-      await producer.disconnect().catch(() => {});
-      throw error;
-    }
+    await connectWithin([producer, admin], this.config, this.session);
     this.producer = producer;
     this.admin = admin;
   }
