@@ -8,7 +8,4 @@ runReliabilitySuite({
   config: kafkaTestConfig,
   sasl: kafkaTestSasl,
   connectorModule: fileURLToPath(new URL("../dist/index.js", import.meta.url)),
-  // librdkafka's connect-time metadata request (30 s, set inside the client's KafkaJS layer)
-  // cannot be cancelled, and holds the process after a failed connect: docs/connectors/confluent.md.
-  knownGaps: ["exit-after-failed-connect"],
 });
