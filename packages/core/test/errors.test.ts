@@ -25,6 +25,19 @@ describe("toQiError", () => {
     expect(e.cause).toBe(wrapped);
   });
 
+  it("finds the broker's error in per-item results (kafkajs's deleteTopicRecords and deleteGroups shapes)", () => {
+    const records = Object.assign(new Error("Error while deleting records"), {
+      name: "KafkaJSDeleteTopicRecordsError",
+      partitions: [{ partition: 0, offset: "3", error: Object.assign(new Error("Request parameters do not satisfy the configured policy"), { type: "POLICY_VIOLATION", code: 44 }) }],
+    });
+    expect(toQiError(records, { connector: "kafkajs" })).toMatchObject({ code: "POLICY_VIOLATION", category: "VALIDATION" });
+    const groups = Object.assign(new Error("Error in DeleteGroups"), {
+      name: "KafkaJSDeleteGroupsError",
+      groups: [{ groupId: "g", errorCode: 68, error: Object.assign(new Error("The group is not empty"), { type: "NON_EMPTY_GROUP", code: 68 }) }],
+    });
+    expect(toQiError(groups, { connector: "kafkajs" })).toMatchObject({ code: "NON_EMPTY_GROUP", category: "CONFLICT" });
+  });
+
   it("finds a protocol code inside an aggregate's errors (platformatic shape)", () => {
     const inner = Object.assign(new Error("Topic already exists"), { apiCode: 36, apiId: "TOPIC_ALREADY_EXISTS" });
     const agg = new AggregateError([new Error("other"), inner], "Received response with error");

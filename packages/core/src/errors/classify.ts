@@ -54,11 +54,16 @@ export function unwrapError(error: unknown): unknown[] {
     seen.add(e);
     out.push(e);
     for (const key of ["cause", "originalError", "error"]) visit(field(e, key), depth + 1);
-    const nested = field(e, "errors");
-    try {
-      if (Array.isArray(nested)) for (let i = 0; i < nested.length && i < 100; i++) visit(nested[i], depth + 1);
-    } catch {
-      // An `errors` array whose reads throw: the leaves read so far are kept.
+    // Lists of causes: `errors` (AggregateError, kafkajs retries), and the per-item results a
+    // client puts its broker errors in (kafkajs's deleteGroups: `groups[].error`,
+    // deleteTopicRecords: `partitions[].error`).
+    for (const key of ["errors", "groups", "partitions"]) {
+      const nested = field(e, key);
+      try {
+        if (Array.isArray(nested)) for (let i = 0; i < nested.length && i < 100; i++) if (typeof nested[i] === "object") visit(nested[i], depth + 1);
+      } catch {
+        // An array whose reads throw: the leaves read so far are kept.
+      }
     }
   };
   visit(error, 0);

@@ -150,11 +150,11 @@ export async function createPartitions(driver: AdminDriver, topic: string, count
   const current = await requireTopic(driver, topic, context);
   if (count <= current) throw validationError("count", `topic "${topic}" has ${current} partition(s): count is the new total and must be above it (Kafka cannot remove partitions)`, { ...context, topic });
   await createFn(topic, count);
-  // Brokers learn of new partitions asynchronously; resolve once the metadata shows them.
+  // Brokers learn of new partitions asynchronously; resolve once the metadata shows them, each with a leader.
   const deadline = Date.now() + settleTimeoutMs;
   for (let delay = 20; ; delay = Math.min(delay * 2, 500)) {
     const [meta] = await driver.getTopicMetadata([topic]);
-    if ((meta?.partitions.length ?? 0) >= count) return;
+    if (meta !== undefined && meta.partitions.length >= count && meta.partitions.every((p) => p.leader >= 0)) return;
     if (Date.now() > deadline) throw qiError("TIMEOUT", "METADATA_NOT_PROPAGATED", `partitions created but topic "${topic}" still shows ${meta?.partitions.length ?? 0} after ${settleTimeoutMs} ms`, { retriable: true, context });
     await new Promise((r) => setTimeout(r, delay));
   }
