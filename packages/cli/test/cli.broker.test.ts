@@ -9,6 +9,7 @@ import { createStreamingClient, unwrap, type IStreamingAdmin, type StreamingClie
 import { platformaticConnector } from "@qi/streaming-platformatic";
 import { kafkaTestBrokers } from "@qi/streaming-testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lines } from "./helpers.js";
 
 // The connectors are the cli package's (dev) dependencies: core finds them from the working directory.
 const cwd = fileURLToPath(new URL("..", import.meta.url));
@@ -54,16 +55,6 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 
   }
 }
 
-interface Line {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: string | null;
-  headers: Record<string, string | string[]>;
-  timestamp: string;
-}
-const lines = (stdout: string): Line[] => stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
 
 let client: StreamingClient;
 let admin: IStreamingAdmin;

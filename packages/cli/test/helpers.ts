@@ -46,3 +46,17 @@ export async function cli(argv: string[], options: RunOptions = {}): Promise<Ran
 
 /** A fresh name: the memory cluster is shared by every run of this process. */
 export const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+/** One line of `consume --json`. */
+export interface Line {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string | string[]>;
+  timestamp: string;
+}
+
+/** The JSON lines of a `consume --json` output. */
+export const lines = (stdout: string): Line[] => stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);

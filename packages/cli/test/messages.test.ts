@@ -4,18 +4,8 @@ import { PassThrough, Readable, Writable } from "node:stream";
 import { createStreamingClient, unwrap } from "@qi/streaming";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../src/index.js";
-import { Capture, cli, unique } from "./helpers.js";
+import { Capture, cli, lines, unique } from "./helpers.js";
 
-interface Line {
-  topic: string;
-  partition: number;
-  offset: string;
-  key: string | null;
-  value: string | null;
-  headers: Record<string, string | string[]>;
-  timestamp: string;
-}
-const lines = (stdout: string): Line[] => stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line);
 
 async function topicWith(partitions = 1): Promise<string> {
   const topic = unique("msgs");
