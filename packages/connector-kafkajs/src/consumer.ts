@@ -2,24 +2,43 @@
  * The kafkajs consumer driver. kafkajs fetches and hands over batches (eachBatch); core runs the
  * handler, commits through `commit`, and repositions with `seek`. kafkajs's `run()` returns
  * before the group join, so `start` waits for the GROUP_JOIN event (core bounds the wait).
+ * Membership events (revoked before every rejoin, the whole assignment after it, a crash) are
+ * `membership.ts`'s, on the JoinGroup gate of `join-gate.ts`.
  */
 import type { TopicPartition, TopicPartitionOffset } from "@qi/streaming";
 import { normalizeIncoming, type BatchSink, type ConsumerDriver, type ResolvedConfig, type ResolvedConsumerConfig } from "@qi/streaming/connector";
 import { Kafka, type Consumer, type EachBatchPayload } from "kafkajs";
 import { isUnreachable } from "./errors.js";
+import { joinGatedSocketFactory } from "./join-gate.js";
+import { Membership } from "./membership.js";
 import { consumerOptions, kafkaConfig, partitionsConsumedConcurrently } from "./options.js";
 
 /** ms between heartbeats while a handler runs: long handlers must not cost the group membership. */
 const HEARTBEAT_MS = 3000;
+/** kafkajs's defaults of the options that bound how long a JoinGroup may be held. */
+const KAFKAJS_REBALANCE_TIMEOUT_MS = 60_000;
+const KAFKAJS_HEARTBEAT_INTERVAL_MS = 3000;
+
+/**
+ * How long a JoinGroup may wait for its revocation: the member must rejoin within the rebalance
+ * timeout, and within the session timeout of its last heartbeat (up to one interval ago).
+ */
+export function joinHoldMs(options: { sessionTimeout?: number; rebalanceTimeout?: number; heartbeatInterval?: number }, sessionTimeout: number): number {
+  const limit = Math.min(options.sessionTimeout ?? sessionTimeout, options.rebalanceTimeout ?? KAFKAJS_REBALANCE_TIMEOUT_MS);
+  return Math.max(0, limit - (options.heartbeatInterval ?? KAFKAJS_HEARTBEAT_INTERVAL_MS) - 1000);
+}
 
 export class KafkajsConsumerDriver implements ConsumerDriver {
   private readonly consumer: Consumer;
   private readonly concurrency: number;
-  private owned: TopicPartition[] = [];
+  private readonly membership: Membership;
   private readonly removeListeners: (() => void)[] = [];
 
   constructor(config: ResolvedConfig, consumerConfig: ResolvedConsumerConfig) {
-    this.consumer = new Kafka(kafkaConfig(config)).consumer(consumerOptions(config, consumerConfig));
+    const options = consumerOptions(config, consumerConfig);
+    this.membership = new Membership(consumerConfig.groupId, joinHoldMs(options, consumerConfig.sessionTimeout), (m) => config.logger.warn(m));
+    const kafka = new Kafka({ ...kafkaConfig(config), socketFactory: joinGatedSocketFactory(() => this.membership.beforeJoin()) });
+    this.consumer = kafka.consumer(options);
     this.concurrency = partitionsConsumedConcurrently(config);
   }
 
@@ -33,6 +52,7 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
 
   async start(sink: BatchSink): Promise<void> {
     const { GROUP_JOIN, CRASH } = this.consumer.events;
+    this.membership.start(sink);
     let joined!: () => void;
     let crashed!: (e: unknown) => void;
     const join = new Promise<void>((resolve, reject) => {
@@ -44,18 +64,16 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
     this.removeListeners.push(
       this.consumer.on(GROUP_JOIN, ({ payload }) => {
         const now = Object.entries(payload.memberAssignment).flatMap(([topic, ps]) => ps.map((partition) => ({ topic, partition })));
-        const revoked = this.owned.filter((o) => !now.some((n) => n.topic === o.topic && n.partition === o.partition));
-        this.owned = now;
-        // Core waits for its deliveries of these partitions, then commits them.
-        if (revoked.length > 0) void sink.revoked(revoked);
-        joined();
+        this.membership.joined(now, joined);
       }),
       this.consumer.on(CRASH, ({ payload }) => {
-        sink.error(payload.error);
+        const restart = (payload as { restart?: boolean }).restart === true;
+        if (this.membership.joinedOnce) this.membership.crashed(payload.error, restart);
+        else sink.error(payload.error);
         // kafkajs restarts itself after a retriable crash. A broker-side condition (a coordinator
         // still loading after a broker restart) is worth waiting out; an unreachable broker is not:
         // `run()` must fail within the configured timeouts.
-        if (!(payload as { restart?: boolean }).restart || isUnreachable(payload.error)) crashed(payload.error);
+        if (!restart || isUnreachable(payload.error)) crashed(payload.error);
       }),
     );
     await this.consumer.run({
@@ -70,6 +88,10 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
   private async deliver(sink: BatchSink, { batch, heartbeat }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0) return;
     const { topic, partition } = batch;
+    // Not before the assignment is reported, and not for a partition given away (a batch of the
+    // generation being revoked: the next owner, maybe this member, reads from the committed offset).
+    await this.membership.ready;
+    if (!this.membership.owns({ topic, partition })) return;
     const messages = batch.messages.map((m) => normalizeIncoming({ topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp }));
     const beat = setInterval(() => void heartbeat().catch(() => {}), HEARTBEAT_MS);
     try {
@@ -85,6 +107,7 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    if (this.membership.outOfGroup) throw this.membership.outOfGroup;
     await this.consumer.commitOffsets(offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })));
   }
 
@@ -101,13 +124,13 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
   }
 
   assignment(): readonly TopicPartition[] {
-    return this.owned;
+    return this.membership.owned;
   }
 
   /** kafkajs's disconnect stops first (and leaves the group). */
   async disconnect(): Promise<void> {
     for (const remove of this.removeListeners.splice(0)) remove();
-    this.owned = [];
+    this.membership.reset();
     await this.consumer.disconnect();
   }
 
