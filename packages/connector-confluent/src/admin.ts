@@ -3,15 +3,65 @@
  * filters and sorts). The client's admin has no call to set a group's offsets, so
  * `setCommittedOffsets` commits them through a consumer of the group that never joins it
  * (librdkafka then commits as a simple consumer, which the broker accepts while the group has
- * no active member, as for Kafka's own admin API).
+ * no active member, as for Kafka's own admin API). `createPartitions` and `describeCluster`,
+ * which the KafkaJS-style admin lacks, use the library's lower-level client (lower-admin.ts).
+ * The library has no call for topic configurations (librdkafka's DescribeConfigs and
+ * AlterConfigs are not bound): `describeConfigs` and `alterConfigs` are left out, so core
+ * answers `UNSUPPORTED`.
  */
 import type { TopicMetadata, TopicPartitionOffset } from "@qi/streaming";
-import { alreadyExistsError, kafkaJsTopicSpecs, type AdminDriver, type ResolvedConfig, type ResolvedTopicConfig } from "@qi/streaming/connector";
-import { commitConfirmed, connectWithin, newKafka, Session, type NativeClient } from "./native.js";
+import {
+  alreadyExistsError,
+  kafkaJsTopicSpecs,
+  type AdminDriver,
+  type ClusterDescription,
+  type GroupDescription,
+  type GroupListing,
+  type GroupState,
+  type PartitionOffset,
+  type PartitionOffsets,
+  type ResolvedConfig,
+  type ResolvedTopicConfig,
+  type TopicPartitions,
+} from "@qi/streaming/connector";
+import { createPartitions, describeCluster } from "./lower-admin.js";
+import { commitConfirmed, connectWithin, kafkaJsApi, newKafka, Session, type NativeClient } from "./native.js";
 
 interface NativeTopicMetadata {
   name: string;
   partitions: { partitionId: number; leader: number; replicas: number[]; isr: number[] }[];
+}
+
+/** A group as the client lists or describes it (librdkafka's ListConsumerGroups, DescribeConsumerGroups). */
+interface NativeGroup {
+  groupId: string;
+  /** A number of librdkafka's `ConsumerGroupStates`. */
+  state: number;
+  /** `simple` for a group with no protocol type (only committed offsets), else `consumer`. */
+  protocolType: string;
+  isSimpleConsumerGroup: boolean;
+  protocol?: string;
+  members?: { memberId: string; clientId: string; clientHost: string; assignment?: { topicPartitions?: { topic: string; partition: number }[] } }[];
+  error?: { code?: number };
+}
+
+/** Kafka's name of a librdkafka group state: `PREPARING_REBALANCE` is `PreparingRebalance`. */
+export function groupState(state: number): GroupState {
+  const name = Object.entries(kafkaJsApi().ConsumerGroupStates).find(([, n]) => n === state)?.[0];
+  if (name === undefined) return String(state);
+  return name.toLowerCase().replace(/(^|_)([a-z])/g, (_, __, c: string) => c.toUpperCase());
+}
+
+/** librdkafka tells a group with no protocol type as "simple"; the broker's word for it is "". */
+const protocolTypeOf = (g: NativeGroup): string => (g.isSimpleConsumerGroup ? "" : g.protocolType);
+
+/** The group coordinator's answer for a group it does not know, on brokers that answer with an error. */
+const GROUP_ID_NOT_FOUND = 69;
+
+function assignmentOf(tps: readonly { topic: string; partition: number }[]): TopicPartitions[] {
+  const byTopic = new Map<string, number[]>();
+  for (const tp of tps) byTopic.set(tp.topic, [...(byTopic.get(tp.topic) ?? []), tp.partition]);
+  return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
 }
 
 export class ConfluentAdminDriver implements AdminDriver {
@@ -71,6 +121,58 @@ export class ConfluentAdminDriver implements AdminDriver {
     } finally {
       await consumer.disconnect().catch(() => {});
     }
+  }
+
+  async listGroups(): Promise<readonly GroupListing[]> {
+    const { groups, errors } = (await this.call((a) => a.listGroups({ timeout: this.config.requestTimeout }))) as { groups: NativeGroup[]; errors: unknown[] };
+    // A broker that did not answer: a partial list would pass for the whole.
+    if (errors.length > 0) throw errors[0];
+    return groups.map((g) => ({ groupId: g.groupId, state: groupState(g.state), protocolType: protocolTypeOf(g) }));
+  }
+
+  async describeGroups(groupIds: readonly string[]): Promise<readonly GroupDescription[]> {
+    const { groups } = (await this.call((a) => a.describeGroups([...groupIds], { timeout: this.config.requestTimeout }))) as { groups: NativeGroup[] };
+    return groups.map((g) => {
+      if (g.error?.code === GROUP_ID_NOT_FOUND) return { groupId: g.groupId, state: "Dead", protocolType: "", protocol: "", members: [] };
+      if (g.error) throw g.error;
+      return {
+        groupId: g.groupId,
+        state: groupState(g.state),
+        protocolType: protocolTypeOf(g),
+        protocol: g.protocol ?? "",
+        // librdkafka decodes the consumer protocol's assignment itself.
+        members: (g.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId, host: m.clientHost, assignment: assignmentOf(m.assignment?.topicPartitions ?? []) })),
+      };
+    });
+  }
+
+  async deleteGroups(groupIds: readonly string[]): Promise<void> {
+    // Rejects with the per-group reports (`groups[].error`) when the broker refused one.
+    await this.call((a) => a.deleteGroups([...groupIds], { timeout: this.config.requestTimeout }));
+  }
+
+  async fetchTopicOffsets(topic: string): Promise<readonly PartitionOffsets[]> {
+    const offsets = (await this.call((a) => a.fetchTopicOffsets(topic, { timeout: this.config.requestTimeout }))) as { partition: number; low: string; high: string }[];
+    return offsets.map((o) => ({ partition: o.partition, earliest: String(o.low), latest: String(o.high) }));
+  }
+
+  async fetchTopicOffsetsByTimestamp(topic: string, timestamp: number): Promise<readonly PartitionOffset[]> {
+    // The client answers the latest offset where no message is at or after the time.
+    const offsets = (await this.call((a) => a.fetchTopicOffsetsByTimestamp(topic, timestamp, { timeout: this.config.requestTimeout }))) as { partition: number; offset: string }[];
+    return offsets.map((o) => ({ partition: o.partition, offset: String(o.offset) }));
+  }
+
+  async createPartitions(topic: string, count: number): Promise<void> {
+    await createPartitions(this.config, this.session, topic, count);
+  }
+
+  async deleteRecords(topic: string, before: readonly PartitionOffset[]): Promise<void> {
+    // Rejects with the partitions the broker refused (`partitions[].error`).
+    await this.call((a) => a.deleteTopicRecords({ topic, partitions: before.map((o) => ({ partition: o.partition, offset: o.offset })), timeout: this.config.requestTimeout }));
+  }
+
+  describeCluster(): Promise<ClusterDescription> {
+    return describeCluster(this.config, this.session);
   }
 
   /** A call on the connected client, failed at once on an authentication error. */

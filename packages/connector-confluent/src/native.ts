@@ -15,6 +15,8 @@ import { kafkaJsCommon, librdkafkaProperties, lowLevelProperties } from "./optio
 /** The KafkaJS-style API of @confluentinc/kafka-javascript, loosely typed: only what we call. */
 export interface KafkaJsApi {
   Kafka: new (config: Record<string, unknown>) => { producer(c: object): NativeClient; consumer(c: object): NativeClient; admin(c?: object): NativeClient };
+  /** librdkafka's group states by name (`PREPARING_REBALANCE: 1`, ...), as the admin reports them (numbers). */
+  ConsumerGroupStates: Readonly<Record<string, number>>;
 }
 
 /** A native producer, consumer or admin: `connect` and `disconnect`, plus what each role calls. */
@@ -22,15 +24,21 @@ export interface KafkaJsApi {
 export type NativeClient = { connect(): Promise<void>; disconnect(): Promise<void> } & Record<string, any>;
 
 /** A librdkafka log line as the lower-level API emits it (`event.log`). */
-interface LowLevelLog {
+export interface LowLevelLog {
   severity: number;
   fac: string;
   message: string;
 }
 
-/** The lower-level (node-rdkafka style) admin client of the same package: only what the probe calls. */
-interface LowLevelAdmin {
-  getMetadata(options: { timeout: number }, cb: (error: unknown) => void): void;
+/** Metadata as the lower-level API answers it: only what is read. */
+export interface LowLevelMetadata {
+  brokers: { id: number; host: string; port: number }[];
+}
+
+/** The lower-level (node-rdkafka style) admin client of the same package: only what is called. */
+export interface LowLevelAdmin {
+  getMetadata(options: { timeout: number; allTopics?: boolean }, cb: (error: unknown, metadata?: LowLevelMetadata) => void): void;
+  createPartitions(topic: string, totalPartitions: number, timeout: number, cb: (error?: unknown) => void): void;
   disconnect(): void;
   on(event: "event.log", listener: (log: LowLevelLog) => void): LowLevelAdmin;
   on(event: "event.error" | "error", listener: (error: unknown) => void): LowLevelAdmin;
@@ -51,6 +59,15 @@ function loaded(): Library {
 
 export function kafkaJsApi(): KafkaJsApi {
   return loaded().KafkaJS;
+}
+
+/**
+ * A client of the library's lower-level API, made with the librdkafka properties the KafkaJS
+ * layer would make of our config, then `extra`. Its constructor connects (it sends nothing yet);
+ * it throws when librdkafka refuses a property (`VALIDATION`, by errors.ts).
+ */
+export function lowLevelAdmin(config: ResolvedConfig, extra: Record<string, unknown> = {}): LowLevelAdmin {
+  return loaded().AdminClient.create({ ...lowLevelProperties(config), ...extra });
 }
 
 export function newKafka(config: ResolvedConfig, session?: Session) {
@@ -179,7 +196,7 @@ const PROBE_REQUEST_MS = 500;
 const PROBE_SPACING_MS = 100;
 
 /** The logger method of a librdkafka severity, as the client's KafkaJS layer maps it (0: not logged). */
-function severityLevel(severity: number): LogLevel | undefined {
+export function severityLevel(severity: number): LogLevel | undefined {
   if (severity <= 0) return undefined;
   return severity <= 3 ? "error" : severity <= 5 ? "warn" : severity === 6 ? "info" : "debug";
 }
@@ -199,8 +216,7 @@ export function probe(config: ResolvedConfig, session: Session, limit = connectL
 
 function answered(config: ResolvedConfig, session: Session, limit: number): Promise<void> {
   const deadline = Date.now() + limit;
-  // Throws when librdkafka refuses a property (VALIDATION, by errors.ts).
-  const admin = loaded().AdminClient.create(lowLevelProperties(config));
+  const admin = lowLevelAdmin(config);
   const logger = routeLogs(config.logger, (level, m) => session.observe(level, m)) as Record<LogLevel, (message: string, extra?: object) => void>;
   return new Promise<void>((resolve, reject) => {
     let settled = false;
