@@ -3,14 +3,18 @@
  * position, `fromBeginning`, is a construction setting) but subscribes at `start`: the client's
  * subscribe joins the group at once, and until `run()` the group must stay free for a commit
  * through the admin API. `start` resolves once the rebalance callback has assigned partitions
- * (the client's `run()` returns before the join); a revoke lets core finish its deliveries and
- * commit; batches are not capped at the client's 32 messages; the group offers the standard
- * "roundrobin" protocol, like every connector.
+ * (the client's `run()` returns before the join); an assignment is told to core (the whole of
+ * it) before the client applies it, a revoke lets core finish its deliveries and commit;
+ * batches are not capped at the client's 32 messages; the group offers the standard
+ * "roundrobin" protocol, like every connector. A fatal librdkafka error (the client will not
+ * consume or commit again) is a crash: core is told, the partitions are given back to it, and
+ * later commits fail at once.
  */
 import type { TopicPartition, TopicPartitionOffset } from "@qi/streaming";
-import { fetchBudget, normalizeIncoming, type BatchSink, type ConsumerDriver, type ResolvedConfig, type ResolvedConsumerConfig } from "@qi/streaming/connector";
+import { fetchBudget, normalizeIncoming, stateError, type BatchSink, type ConsumerDriver, type ResolvedConfig, type ResolvedConsumerConfig } from "@qi/streaming/connector";
+import { fatalError } from "./errors.js";
 import { LoopReporter } from "./logs.js";
-import { commitConfirmed, connectWithin, newKafka, probe, Session, type NativeClient } from "./native.js";
+import { commitConfirmed, connectWithin, newKafka, probe, Session, type LowLevelLog, type NativeClient } from "./native.js";
 import { librdkafkaProperties } from "./options.js";
 
 /** ms of consumption the client's JS message cache holds (its default, 1500, holds far more than the budget). */
@@ -39,8 +43,11 @@ export class ConfluentConsumerDriver implements ConsumerDriver {
   private topics: string[] = [];
   private owned: TopicPartition[] = [];
   private sink: BatchSink | undefined;
-  private joined: (() => void) | undefined;
+  /** Settles `start`: the first assignment, or a fatal error before it. */
+  private joining: { resolve: () => void; reject: (error: unknown) => void } | undefined;
   private stopped = false;
+  /** The fatal error the client stopped on for good, if any. */
+  private crashed: Error | undefined;
   private readonly session = new Session();
 
   constructor(
@@ -76,24 +83,64 @@ export class ConfluentConsumerDriver implements ConsumerDriver {
     await connectWithin(consumer, this.config, this.session);
     this.consumer = consumer;
     this.topics = [...topics];
+    this.crashed = undefined;
+    // librdkafka logs a fatal error at severity 0, which the KafkaJS layer does not pass on (its
+    // fetch loop then logs only "Local: Fatal error", which LoopReporter catches too): the
+    // underlying client (the one `dependentAdmin()` builds on) has the line with the reason.
+    const internal = (consumer["_getInternalClient"] as (() => { on(event: "event.log", listener: (log: LowLevelLog) => void): void } | undefined) | undefined)?.call(consumer);
+    internal?.on("event.log", (log) => {
+      const fatal = fatalError(log.severity, log.fac, log.message);
+      if (fatal && this.consumer === consumer) this.fatal(fatal);
+    });
   }
 
   private async rebalanced(code: number, assignment: readonly TopicPartition[]): Promise<void> {
+    // A crashed member's partitions were given back already; it takes none again.
+    if (this.crashed) return;
     const tps = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
     if (code === REVOKE) {
       await this.sink?.revoked(tps);
       this.owned = this.owned.filter((o) => !tps.some((t) => t.topic === o.topic && t.partition === o.partition));
     } else if (code === ASSIGN) {
       this.owned = [...this.owned, ...tps.filter((t) => !this.owned.some((o) => o.topic === t.topic && o.partition === t.partition))];
-      this.joined?.();
+      // The client applies the assignment once this callback returned: no message of it yet.
+      this.sink?.assigned(this.owned);
+      this.joining?.resolve();
+      this.joining = undefined;
     }
   }
 
+  /**
+   * The client stopped for good: before the join, `start` fails with it; after, core is told
+   * (`crashed`), then given the partitions back (the client fetches and commits nothing more;
+   * a static member was fenced by its replacement, which owns them already).
+   */
+  private fatal(error: Error): void {
+    if (this.crashed) return;
+    this.crashed = error;
+    this.session.report = undefined;
+    if (this.joining) {
+      this.joining.reject(error);
+      this.joining = undefined;
+      return;
+    }
+    const sink = this.sink;
+    if (!sink) return;
+    this.stopped = true;
+    sink.crashed(error);
+    const lost = this.owned;
+    this.owned = [];
+    if (lost.length > 0) void sink.revoked(lost);
+  }
+
   async start(sink: BatchSink): Promise<void> {
+    if (this.crashed) throw this.crashed;
     this.sink = sink;
     this.stopped = false;
-    const loop = new LoopReporter(sink);
-    const join = new Promise<void>((resolve) => (this.joined = resolve));
+    const loop = new LoopReporter(sink, (error) => this.fatal(error));
+    const join = new Promise<void>((resolve, reject) => (this.joining = { resolve, reject }));
+    // A failure before `run()` returned is awaited below, not unhandled.
+    join.catch(() => undefined);
     const consumer = this.consumer!;
     await this.session.call(() => consumer.subscribe({ topics: this.topics }));
     await consumer.run({
@@ -123,6 +170,8 @@ export class ConfluentConsumerDriver implements ConsumerDriver {
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    // The client would queue it and never send it: it could only time out.
+    if (this.crashed) throw stateError("CONSUMER_CRASHED", `the consumer's client stopped for good after: ${this.crashed.message}; nothing more is committed (disconnect it and run a new one)`, { groupId: this.consumerConfig.groupId });
     await commitConfirmed(this.consumer!, this.session, offsets, this.config.requestTimeout);
   }
 

@@ -23,7 +23,9 @@ const LIBRDKAFKA_CODES: Record<number, ErrorHint> = {
   [-186]: { category: "VALIDATION", code: "INVALID_ARGUMENT", retriable: false }, // _INVALID_ARG
   [-172]: { category: "STATE", code: "INVALID_STATE", retriable: false }, // _STATE
   [-170]: { category: "UNSUPPORTED", code: "UNSUPPORTED_OPERATION", retriable: false }, // _NOT_IMPLEMENTED
+  [-150]: { category: "STATE", code: "CLIENT_FATAL_ERROR", retriable: false }, // _FATAL: the client is unusable
 };
+const FATAL = -150;
 const ALL_BROKERS_DOWN = -187;
 const AUTHENTICATION = -169;
 
@@ -89,6 +91,9 @@ export function commitNotConfirmed(timeout: number): QiError {
 const LOOP_FAILURE = /^(Consumer encountered error while (consuming|storing offset|processing message)|Seek error|Worker \d+ encountered an error|Error in queueNonEmptyCb|Error from (user's )?rebalance callback)/;
 const CLIENT_ERROR = /^Error: (.*(All broker connections are down|Authentication|fatal).*)$/i;
 
+/** librdkafka's fatal error, as its text ("Local: Fatal error") or its log line ("Fatal error: ..."). */
+const FATAL_TEXT = /Fatal error/i;
+
 /** The error a consumer's log line stands for (classified later by `classifyError`), if any. */
 export function loopError(level: string, line: string): Error | undefined {
   if (level !== "error") return undefined;
@@ -97,7 +102,25 @@ export function loopError(level: string, line: string): Error | undefined {
   if (!client && !LOOP_FAILURE.test(first)) return undefined;
   const message = client ? client[1]! : first;
   const error = new Error(message) as Error & { code?: number };
-  if (/All broker connections are down/i.test(message)) error.code = ALL_BROKERS_DOWN;
+  if (FATAL_TEXT.test(message)) error.code = FATAL;
+  else if (/All broker connections are down/i.test(message)) error.code = ALL_BROKERS_DOWN;
   else if (/Authentication/i.test(message)) error.code = AUTHENTICATION;
+  return error;
+}
+
+/** True for librdkafka's fatal error: the client will not recover (it consumes, commits nothing more). */
+export function isFatal(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === FATAL;
+}
+
+/**
+ * The fatal error a librdkafka log line announces: librdkafka logs "Fatal error: <reason>" once,
+ * at severity 0 (facility FATAL), when the client becomes unusable (a static member fenced by
+ * another with the same `group.instance.id`, ...).
+ */
+export function fatalError(severity: number, fac: string, message: string): Error | undefined {
+  if (severity !== 0 || fac !== "FATAL") return undefined;
+  const error = new Error(message.replace(/^\[thrd:[^\]]*\]: /, "")) as Error & { code?: number };
+  error.code = FATAL;
   return error;
 }

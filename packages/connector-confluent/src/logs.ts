@@ -6,7 +6,7 @@
 import type { Logger } from "@qi/streaming";
 import type { ResolvedConfig } from "@qi/streaming/connector";
 import type { BatchSink } from "@qi/streaming/connector";
-import { loopError } from "./errors.js";
+import { isFatal, loopError } from "./errors.js";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
 
@@ -42,19 +42,27 @@ export function routeLogs(logger: Logger, watch?: LogWatcher): object {
 const REPEAT_MS = 30_000;
 
 /**
- * A joined consumer's fetch-loop errors, which the client only logs, go to the sink's `error`.
- * librdkafka repeats an error while it lasts: the same one is reported again only after a
- * batch came through (`fetched`) or 30 s went by (the repeats are still logged).
+ * A joined consumer's fetch-loop errors, which the client only logs, go to the sink's `error`;
+ * a fatal one (the client will not recover) goes to `fatal` instead. librdkafka repeats an
+ * error while it lasts: the same one is reported again only after a batch came through
+ * (`fetched`) or 30 s went by (the repeats are still logged).
  */
 export class LoopReporter {
   private last: { message: string; at: number } | undefined;
 
-  constructor(private readonly sink: BatchSink) {}
+  constructor(
+    private readonly sink: BatchSink,
+    private readonly fatal: (error: Error) => void,
+  ) {}
 
   /** A session's `report`: true when the line was reported (then it is not logged). */
   readonly report = (level: LogLevel, line: string): boolean => {
     const error = loopError(level, line);
     if (!error) return false;
+    if (isFatal(error)) {
+      this.fatal(error);
+      return true;
+    }
     const now = Date.now();
     if (this.last?.message === error.message && now - this.last.at < REPEAT_MS) return false;
     this.last = { message: error.message, at: now };

@@ -3,7 +3,7 @@
 import { toQiError } from "@qi/streaming/connector";
 import { describe, expect, test } from "vitest";
 import { confluentConnector } from "../../src/index.js";
-import { loopError } from "../../src/errors.js";
+import { fatalError, isFatal, loopError } from "../../src/errors.js";
 
 const classify = (level: string, line: string) => {
   const e = loopError(level, line);
@@ -27,5 +27,23 @@ describe("loopError", () => {
     expect(loopError("error", "Error: Subscribed topic not available: t: Broker: Unknown topic or partition")).toBeUndefined();
     expect(loopError("warn", "Consumer encountered error while consuming. Retrying.")).toBeUndefined();
     expect(loopError("info", "Consumer connected")).toBeUndefined();
+  });
+});
+
+describe("fatal errors", () => {
+  test("the fetch loop's fatal error is fatal, classified STATE / CLIENT_FATAL_ERROR", () => {
+    const e = loopError("error", "Consumer encountered error while consuming. Retrying. Error details: KafkaJSError: Local: Fatal error : Error: Local: Fatal error\n    at x (y.js:1:1)");
+    expect(isFatal(e)).toBe(true);
+    expect(toQiError(e, { connector: "confluent" }, confluentConnector.classifyError)).toMatchObject({ category: "STATE", code: "CLIENT_FATAL_ERROR", retriable: false });
+    expect(isFatal(loopError("error", "Error: Local: All broker connections are down"))).toBe(false);
+  });
+
+  test("librdkafka's FATAL log line (severity 0) gives the reason, without the thread prefix", () => {
+    const line = "[thrd:main]: Fatal error: Broker: Static consumer fenced by other consumer with same group.instance.id: Fatal consumer error";
+    const e = fatalError(0, "FATAL", line);
+    expect(e?.message).toBe("Fatal error: Broker: Static consumer fenced by other consumer with same group.instance.id: Fatal consumer error");
+    expect(isFatal(e)).toBe(true);
+    expect(fatalError(3, "FATAL", line), "another severity").toBeUndefined();
+    expect(fatalError(0, "CGRP", line), "another facility").toBeUndefined();
   });
 });
