@@ -31,6 +31,8 @@ export interface ConnectorCapabilities {
   readonly compression: readonly ("gzip" | "snappy" | "lz4" | "zstd")[];
   /** Idempotent produce (`idempotent: true`). @default false */
   readonly idempotentProducer: boolean;
+  /** `admin.describeConfigs` and `admin.alterConfigs` work (the client binds Kafka's DescribeConfigs and AlterConfigs). @default false */
+  readonly topicConfigs: boolean;
 }
 
 /** A connector declares only the flags that differ from these. */
@@ -42,6 +44,7 @@ export const DEFAULT_CAPABILITIES: ConnectorCapabilities = Object.freeze({
   eachBatch: false,
   compression: Object.freeze([]) as readonly never[],
   idempotentProducer: false,
+  topicConfigs: false,
 });
 
 /** The connector's flags with the defaults filled in. */

@@ -15,6 +15,8 @@ describe("capabilities", () => {
       eachBatch: true,
       compression: ["gzip", "snappy", "lz4", "zstd"],
       idempotentProducer: true,
+      // The library binds none of Kafka's DescribeConfigs / AlterConfigs (see docs/connectors/confluent.md).
+      topicConfigs: false,
     });
   });
 

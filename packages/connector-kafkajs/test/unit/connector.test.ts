@@ -19,6 +19,7 @@ describe("connector", () => {
       eachBatch: true,
       compression: ["gzip"],
       idempotentProducer: true,
+      topicConfigs: true,
     });
   });
 

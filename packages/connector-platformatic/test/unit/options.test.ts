@@ -115,6 +115,7 @@ test("capabilities: everything but the network default is declared", () => {
     eachBatch: true,
     compression: ["gzip", "snappy", "lz4", "zstd"],
     idempotentProducer: true,
+    topicConfigs: true,
   });
   expect(platformaticConnector.capabilities).not.toHaveProperty("network");
 });

@@ -3,7 +3,7 @@ import { expect } from "vitest";
 import { must, mustFail, offsetsOf } from "./bed.js";
 import { defineGroup } from "./group.js";
 
-export const adminTests = defineGroup("admin", ({ test }) => {
+export const adminTests = defineGroup("admin", ({ test, caps }) => {
   test("creates, lists, describes and deletes topics", async (bed) => {
     const admin = await bed.admin();
     const [a, b] = [bed.name("topic"), bed.name("topic")];
@@ -99,7 +99,14 @@ export const adminTests = defineGroup("admin", ({ test }) => {
     expect(mustFail(await admin.alterConfigs(topic, { "retention.ms": 7200000 as never }))).toMatchObject({ category: "VALIDATION", context: { field: "configs.retention.ms" } });
     expect(mustFail(await admin.alterConfigs(topic, { "no.such.config": "1" })).category, "a name Kafka does not know").toBe("VALIDATION");
     expect(mustFail(await admin.describeConfigs(bed.name("missing")))).toMatchObject({ category: "NOT_FOUND", code: "TOPIC_NOT_FOUND" });
-  });
+  }, { needs: ["topicConfigs"] });
+
+  test("without the topicConfigs capability, describeConfigs and alterConfigs are UNSUPPORTED (never a silent no-op)", async (bed) => {
+    const topic = await bed.topic();
+    const admin = await bed.admin();
+    expect(mustFail(await admin.describeConfigs(topic)).category).toBe("UNSUPPORTED");
+    expect(mustFail(await admin.alterConfigs(topic, { "retention.ms": "7200000" })).category).toBe("UNSUPPORTED");
+  }, { when: !caps.topicConfigs });
 
   test("describeCluster names the brokers (the one the client was given among them) and a controller among them", async (bed) => {
     const admin = await bed.admin();
