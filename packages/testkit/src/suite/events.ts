@@ -127,6 +127,39 @@ export const eventTests = defineGroup("events", ({ test }) => {
     expect(consumer.isConnected(), "a stopped member stays connected (it keeps the partition, so no other member takes the poison message)").toBe(true);
   }, { timeout: 60_000 });
 
+  test("a member stopped by the stop policy stays in its group: no rebalance, and no other member takes the poison message", async (bed) => {
+    const topic = await bed.topic(2);
+    const groupId = bed.name("g");
+    const handledBy = new Map<string, string[]>();
+    const run = (who: string) => () => ({
+      eachMessage: (m: { value: Buffer | null; partition: number }) => {
+        if (m.value?.toString() === "poison") throw new Error("poison");
+        handledBy.set(who, [...(handledBy.get(who) ?? []), `${m.partition}:${m.value?.toString()}`]);
+      },
+    });
+    const a = await bed.consumer([topic], { groupId, retry: { attempts: 1 } }, { run: run("a") });
+    const b = await bed.consumer([topic], { groupId, retry: { attempts: 1 } }, { run: run("b") });
+    await bed.waitFor(() => a.consumer.assignment().length === 1 && b.consumer.assignment().length === 1, "one partition each");
+    const stopped: string[] = [];
+    a.consumer.on("stopped", () => void stopped.push("a"));
+    b.consumer.on("stopped", () => void stopped.push("b"));
+    const revoked: string[] = [];
+    a.consumer.on("revoked", () => void revoked.push("a"));
+    b.consumer.on("revoked", () => void revoked.push("b"));
+    const poisoned = a.consumer.assignment()[0]!.partition;
+    const producer = await bed.producer();
+    must(await producer.send(topic, { value: "poison", partition: poisoned }));
+    await bed.waitFor(() => stopped.length > 0, "the stopped event");
+    expect(stopped).toEqual(["a"]);
+    await sleep(bed.t(3000));
+    must(await producer.send(topic, { value: "after", partition: 1 - poisoned }));
+    await bed.waitFor(() => (handledBy.get("b") ?? []).includes(`${1 - poisoned}:after`), "the other member still consuming its own partition");
+    expect(revoked, "no rebalance: nobody was revoked").toEqual([]);
+    expect(b.consumer.assignment().map((tp) => tp.partition), "the other member did not get the stopped member's partition").toEqual([1 - poisoned]);
+    const admin = await bed.admin();
+    expect(must(await admin.describeGroups([groupId]))[0]!.members, "both members still in the group").toHaveLength(2);
+  }, { timeout: 60_000 });
+
   test("a listener that throws changes nothing: consumption goes on", async (bed) => {
     const topic = await bed.topic(1);
     await bed.produce(topic, 10);
