@@ -33,6 +33,12 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
   private readonly concurrency: number;
   private readonly membership: Membership;
   private readonly removeListeners: (() => void)[] = [];
+  /** The topics subscribed to: `stop` pauses them whole. */
+  private topics: readonly string[] = [];
+  /** Set by `stop`: nothing more is fetched or delivered, the member stays in its group. */
+  private stopped = false;
+  /** Set once `run()` was called: kafkajs refuses `pause` before (and nothing is fetched then). */
+  private running = false;
 
   constructor(config: ResolvedConfig, consumerConfig: ResolvedConsumerConfig) {
     const options = consumerOptions(config, consumerConfig);
@@ -48,6 +54,7 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
 
   async subscribe(topics: readonly string[], fromBeginning: boolean): Promise<void> {
     await this.consumer.subscribe({ topics: [...topics], fromBeginning });
+    this.topics = [...new Set([...this.topics, ...topics])];
   }
 
   async start(sink: BatchSink): Promise<void> {
@@ -76,6 +83,7 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
         if (!restart || isUnreachable(payload.error)) crashed(payload.error);
       }),
     );
+    this.running = true;
     await this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: this.concurrency,
@@ -86,12 +94,12 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
 
   /** Hands the fetched batch over as it is (core slices it by `maxBatchSize`). */
   private async deliver(sink: BatchSink, { batch, heartbeat }: EachBatchPayload): Promise<void> {
-    if (batch.messages.length === 0) return;
+    if (batch.messages.length === 0 || this.stopped) return;
     const { topic, partition } = batch;
     // Not before the assignment is reported, and not for a partition given away (a batch of the
     // generation being revoked: the next owner, maybe this member, reads from the committed offset).
     await this.membership.ready;
-    if (!this.membership.owns({ topic, partition })) return;
+    if (this.stopped || !this.membership.owns({ topic, partition })) return;
     const messages = batch.messages.map((m) => normalizeIncoming({ topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers, timestamp: m.timestamp }));
     const beat = setInterval(() => void heartbeat().catch(() => {}), HEARTBEAT_MS);
     try {
@@ -101,9 +109,17 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
     }
   }
 
-  /** kafkajs's stop waits for the batch it handed over; core never awaits it from inside one. */
+  /**
+   * Stops fetching without leaving the group: kafkajs's own `stop()` leaves it (its runner sends
+   * LeaveGroup), which would hand this member's partitions, and the message that stopped it, to
+   * another member. Instead every subscribed topic is paused whole (partitions assigned later
+   * included) and nothing more is delivered; kafkajs's fetch loop, finding nothing to fetch, goes
+   * on heartbeating, so the member keeps its membership (and takes part in rebalances) until
+   * `disconnect`, which stops kafkajs and leaves.
+   */
   async stop(): Promise<void> {
-    await this.consumer.stop();
+    this.stopped = true;
+    if (this.running && this.topics.length > 0) this.consumer.pause(this.topics.map((topic) => ({ topic })));
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
@@ -119,7 +135,9 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
     this.consumer.pause(partitions.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
   }
 
+  /** A no-op once stopped: the member fetches nothing more. */
   async resume(partitions: readonly TopicPartition[]): Promise<void> {
+    if (this.stopped) return;
     this.consumer.resume(partitions.map((p) => ({ topic: p.topic, partitions: [p.partition] })));
   }
 
@@ -127,11 +145,14 @@ export class KafkajsConsumerDriver implements ConsumerDriver {
     return this.membership.owned;
   }
 
-  /** kafkajs's disconnect stops first (and leaves the group). */
+  /** kafkajs's disconnect stops its runner first (waiting for the batch in flight) and leaves the group. */
   async disconnect(): Promise<void> {
     for (const remove of this.removeListeners.splice(0)) remove();
     this.membership.reset();
     await this.consumer.disconnect();
+    this.stopped = false;
+    this.running = false;
+    this.topics = [];
   }
 
   native(): unknown {
