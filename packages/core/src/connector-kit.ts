@@ -35,6 +35,7 @@ export type { KafkaJsTopicSpec } from "./runtime/topic-specs.js";
 
 // Runtime helpers, logs and the registry's internals.
 export { promiseOf, withTimeout } from "./runtime/attempt.js";
+export { isFencing } from "./runtime/transaction.js";
 export { defaultLogger, scrubText } from "./logger.js";
 export { resolveConnector, unregisterConnector, BUILTIN_CONNECTORS } from "./registry.js";
 export { Telemetry } from "./telemetry/telemetry.js";

@@ -33,6 +33,8 @@ export interface ConnectorCapabilities {
   readonly idempotentProducer: boolean;
   /** `admin.describeConfigs` and `admin.alterConfigs` work (the client binds Kafka's DescribeConfigs and AlterConfigs). @default false */
   readonly topicConfigs: boolean;
+  /** Transactions: `transactionalId` producers, `sendOffsets`, `isolationLevel`, exactly-once `run()`. @default false */
+  readonly transactions: boolean;
 }
 
 /** A connector declares only the flags that differ from these. */
@@ -45,6 +47,7 @@ export const DEFAULT_CAPABILITIES: ConnectorCapabilities = Object.freeze({
   compression: Object.freeze([]) as readonly never[],
   idempotentProducer: false,
   topicConfigs: false,
+  transactions: false,
 });
 
 /** The connector's flags with the defaults filled in. */
@@ -86,10 +89,38 @@ export interface ProducerDriver {
   send(records: readonly RoutedRecord[]): Promise<readonly ProduceResult[]>;
   /** Resolves once everything the client buffers is acknowledged (core waits for its own sends in flight). */
   flush(): Promise<void>;
+  /**
+   * Present when the producer was made with a `transactionalId` (and the connector declares
+   * `transactions`): `connect` then also registers the id with the broker (InitProducerId),
+   * which fences an older producer of the same id.
+   */
+  readonly transactions?: TransactionDriver;
   /** Closes the client (core has flushed first). */
   disconnect(): Promise<void>;
   /** The client's own producer object (`getNativeClient()`). */
   native(): unknown;
+}
+
+/**
+ * A transactional producer's primitives. Core calls them one transaction at a time, in order:
+ * `begin`, then `send`s (through `ProducerDriver.send`, all settled before the end) and
+ * `sendOffsets`, then `commit` or `abort`. Reject with the client's error as it is; a fenced
+ * producer's error must carry Kafka's code (90 PRODUCER_FENCED, 47 INVALID_PRODUCER_EPOCH) or
+ * be hinted `PRODUCER_FENCED` by the connector's `classifyError`.
+ */
+export interface TransactionDriver {
+  /** Opens a transaction (most clients do it locally; the broker learns of it with the first write). */
+  begin(): Promise<void>;
+  /**
+   * Adds the group's offsets (next to read) to the open transaction: the broker commits them
+   * only if the transaction commits. `consumer` is the driver of the group's member in this
+   * process, when the caller named one (a client that needs the member's metadata uses it).
+   */
+  sendOffsets(groupId: string, offsets: readonly TopicPartitionOffset[], consumer: ConsumerDriver | undefined): Promise<void>;
+  /** Commits the open transaction: its records and offsets become visible at once. */
+  commit(): Promise<void>;
+  /** Aborts the open transaction: its records are never visible to `read_committed`, its offsets never committed. */
+  abort(): Promise<void>;
 }
 
 /** Where the consumer driver hands fetched messages to core. */

@@ -19,6 +19,7 @@ export type {
   ConsumerConfig,
   HandlerRetryConfig,
   FailurePolicy,
+  IsolationLevel,
 } from "./config/types.js";
 export type {
   IStreamingProducer,
@@ -26,6 +27,9 @@ export type {
   IStreamingAdmin,
   ClientHealth,
   RunConfig,
+  RunOptions,
+  IStreamingTransaction,
+  TransactionOffsets,
   SubscriptionConfig,
   EachMessageHandler,
   EachBatchHandler,

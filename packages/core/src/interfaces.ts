@@ -37,6 +37,12 @@ export interface HandlerContext {
   readonly signal: AbortSignal;
   /** 1 for the first attempt, then 2, 3, ... */
   readonly attempt: number;
+  /**
+   * In an exactly-once `run()` (`exactlyOnce`), the slice's open transaction: send the
+   * handler's output through it, and it commits with the slice's offsets, or aborts when the
+   * attempt fails. Undefined otherwise.
+   */
+  readonly transaction?: IStreamingTransaction | undefined;
 }
 
 /** Handles one message; fails by throwing, rejecting or returning an `err` Result. */
@@ -44,8 +50,8 @@ export type EachMessageHandler = (message: ConsumedMessage, context: HandlerCont
 /** Handles the messages of one partition at once; the batch is retried as a whole. */
 export type EachBatchHandler = (batch: ConsumedBatch, context: HandlerContext) => HandlerReturn;
 
-/** Exactly one of `eachMessage` or `eachBatch`. */
-export type RunConfig =
+/** Exactly one of `eachMessage` or `eachBatch`, and the run's options. */
+export type RunConfig = (
   | {
       /** Called once per message, in offset order per partition. */
       readonly eachMessage: EachMessageHandler;
@@ -53,7 +59,64 @@ export type RunConfig =
   | {
       /** Called once per fetched slice of one partition (at most `maxBatchSize` messages). */
       readonly eachBatch: EachBatchHandler;
+    }
+) &
+  RunOptions;
+
+/** Options of `consumer.run()` besides the handler. */
+export interface RunOptions {
+  /**
+   * Exactly-once processing (consume, transform, produce): each slice of a partition is handled
+   * in one transaction of this transactional producer, which carries the handler's output
+   * (`context.transaction`) and the slice's offsets and commits them together. A failed attempt
+   * aborts its transaction (its output is never visible to `read_committed`) and the slice is
+   * handled again from its first message. The consumer commits through the transactions only.
+   * See docs/transactions.md.
+   */
+  readonly exactlyOnce?: {
+    /** A connected producer made with a `transactionalId`. */
+    readonly producer: IStreamingProducer;
+  };
+}
+
+/** Offsets for `transaction.sendOffsets`: of a consumer of this process (its group), or of a group by id. */
+export type TransactionOffsets =
+  | {
+      /** The group member whose offsets these are (connected, with `run()` started). */
+      readonly consumer: IStreamingConsumer;
+      /** Next offsets to read, committed with the transaction. */
+      readonly offsets: readonly TopicPartitionOffset[];
+    }
+  | {
+      /** The group whose offsets these are. */
+      readonly groupId: string;
+      /** Next offsets to read, committed with the transaction. */
+      readonly offsets: readonly TopicPartitionOffset[];
     };
+
+/**
+ * One open transaction of a transactional producer (`producer.transaction()`): what it sends
+ * and the offsets it carries become visible together on `commit()`, or never (`abort()`).
+ * Once committed or aborted, every call is a `STATE` error (`TRANSACTION_CLOSED`).
+ */
+export interface IStreamingTransaction {
+  /** Sends one message in the transaction; resolves once the broker has it (visible on commit). */
+  send(topic: string, message: StreamingMessage): ResultAsync<ProduceResult, QiError>;
+  /** Sends messages in the transaction; one result per message, in input order. */
+  sendBatch(batch: MessageBatch): ResultAsync<readonly ProduceResult[], QiError>;
+  /** Adds a group's offsets: committed only if the transaction commits. */
+  sendOffsets(offsets: TransactionOffsets): ResultAsync<void, QiError>;
+  /**
+   * Waits for the transaction's sends, then commits. When a send of it failed, it aborts
+   * instead and returns `TRANSACTION_ABORTED` with the send's error as `cause`: nothing of it
+   * becomes visible.
+   */
+  commit(): ResultAsync<void, QiError>;
+  /** Aborts: nothing of the transaction becomes visible to `read_committed`, its offsets are not committed. */
+  abort(): ResultAsync<void, QiError>;
+  /** True until `commit()` or `abort()` is called. */
+  isOpen(): boolean;
+}
 
 /** What `consumer.subscribe()` takes. */
 export interface SubscriptionConfig {
@@ -106,7 +169,10 @@ export interface TopicMetadata {
 export interface IStreamingProducer {
   /** Connects; idempotent. */
   connect(): ResultAsync<void, QiError>;
-  /** Resolves once the broker acknowledged the write (acks all by default). */
+  /**
+   * Resolves once the broker acknowledged the write (acks all by default). On a transactional
+   * producer it is `STATE` / `NOT_IN_TRANSACTION`: send through `transaction()` instead.
+   */
   send(topic: string, message: StreamingMessage): ResultAsync<ProduceResult, QiError>;
   /** One result per message, in input order. */
   sendBatch(batch: MessageBatch): ResultAsync<readonly ProduceResult[], QiError>;
@@ -120,6 +186,13 @@ export interface IStreamingProducer {
   waitForRoom(): ResultAsync<void, QiError>;
   /** True when a send now would get buffer room at once (nothing waits, the buffer is not full). */
   hasRoom(): boolean;
+  /**
+   * Opens a transaction on a producer made with a `transactionalId` (one at a time: another
+   * while one is open is `STATE` / `TRANSACTION_IN_PROGRESS`). On a producer without one it is
+   * `STATE` / `NOT_TRANSACTIONAL`; on a connector without transactions the producer itself was
+   * refused (`UNSUPPORTED`). A fenced producer answers `PRODUCER_FENCED` from then on.
+   */
+  transaction(): ResultAsync<IStreamingTransaction, QiError>;
   /**
    * Flushes (waits for the sends in flight, up to `closeTimeoutMs`) and closes; idempotent. A
    * send still unanswered then fails with `PRODUCER_CLOSED` and its messages' outcomes.

@@ -47,6 +47,9 @@ function unsupportedProducerOption(connector: IStreamingConnector, config: Produ
   if (idempotent === true && !capabilities.idempotentProducer) {
     return unsupportedError("idempotent produce", { ...context, field: "producer.idempotent" });
   }
+  if (config.transactionalId !== undefined && !capabilities.transactions) {
+    return unsupportedError("transactions", { ...context, field: "producer.transactionalId" });
+  }
   return undefined;
 }
 
@@ -62,7 +65,8 @@ export class StreamingClient {
   /** The connector's name, known before it is loaded. */
   readonly connectorName: string;
   #connector: ResultAsync<IStreamingConnector, QiError> | undefined;
-  #producer: { key: string; value: IStreamingProducer } | undefined;
+  /** The plain producer (id "") and one per transactionalId, each with the config it was made with. */
+  readonly #producers = new Map<string, { key: string; value: IStreamingProducer }>();
   #admin: IStreamingAdmin | undefined;
   readonly #consumers = new Set<GuardedConsumer>();
   private closed = false;
@@ -137,10 +141,12 @@ export class StreamingClient {
     const config = checked.value;
     const key = JSON.stringify(config ?? {});
     return this.context().andThen(({ connector, context, telemetry }) => {
-      if (this.#producer) {
-        return this.#producer.key === key
-          ? okAsync(this.#producer.value)
-          : errAsync(validationError("producer config", "the client's producer already exists with another config; use a second client for a second producer", { connector: connector.name }));
+      const id = config?.transactionalId ?? "";
+      const existing = this.#producers.get(id);
+      if (existing) {
+        return existing.key === key
+          ? okAsync(existing.value)
+          : errAsync(validationError("producer config", id === "" ? "the client's producer already exists with another config; use a second client for a second producer" : `the client's producer of transactionalId "${id}" already exists with another config`, { connector: connector.name }));
       }
       const unsupported = unsupportedProducerOption(connector, config ?? {});
       if (unsupported) return errAsync(unsupported);
@@ -154,7 +160,7 @@ export class StreamingClient {
           idempotentCapable: capabilitiesOf(connector).idempotentProducer,
         });
         const value = new GuardedProducer(connector, connector.createProducer(context, resolved), context, resolved, telemetry);
-        this.#producer = { key, value };
+        this.#producers.set(id, { key, value });
         return value;
       }, { connector: connector.name, operation: "client.getProducer" });
     });
@@ -165,14 +171,17 @@ export class StreamingClient {
     const checked = readConsumerConfig(userConfig);
     if (checked.isErr()) return errAsync(checked.error);
     const config = checked.value;
-    return this.context().andThen(({ connector, context, telemetry }) =>
-      attempt(() => {
+    return this.context().andThen(({ connector, context, telemetry }) => {
+      if (config.isolationLevel === "read_committed" && !capabilitiesOf(connector).transactions) {
+        return errAsync(unsupportedError("isolationLevel read_committed (transactions)", { connector: connector.name, operation: "client.getConsumer", field: "consumer.isolationLevel" }));
+      }
+      return attempt(() => {
         const resolved = resolveConsumerConfig(config, context.config.requestTimeout);
         const consumer = new GuardedConsumer(connector, connector.createConsumer(context, resolved), context, resolved, telemetry);
         this.#consumers.add(consumer);
         return consumer as IStreamingConsumer;
-      }, { connector: connector.name, operation: "client.getConsumer" }),
-    );
+      }, { connector: connector.name, operation: "client.getConsumer" });
+    });
   }
 
   /** The admin, created once and cached (connect it before use). */
@@ -231,7 +240,7 @@ export class StreamingClient {
     this.closed = true;
     const closing: ResultAsync<void, QiError>[] = [
       ...[...this.#consumers].map((c) => c.disconnect()),
-      ...(this.#producer ? [this.#producer.value.disconnect()] : []),
+      ...[...this.#producers.values()].map((p) => p.value.disconnect()),
       ...(this.#admin ? [this.#admin.disconnect()] : []),
     ];
     this.#consumers.clear();

@@ -20,6 +20,13 @@ export const producerConfigSchema = z
     bufferMemory: positiveInt(2 ** 31 - 1).optional(),
     maxBlockMs: positiveInt().optional(),
     closeTimeoutMs: positiveInt().optional(),
+    transactionalId: z.string({ error: "must be a non-empty string" }).min(1, { error: "must be a non-empty string" }).max(255, { error: "must be at most 255 characters" }).optional(),
+    transactionTimeoutMs: positiveInt(900_000).optional(),
+  })
+  // A transaction's writes are idempotent and acknowledged by every replica (Java refuses otherwise).
+  .refine((c) => c.transactionalId === undefined || (c.idempotent !== false && (c.acks === undefined || c.acks === "all" || c.acks === -1)), {
+    path: ["transactionalId"],
+    error: 'a transactional producer needs idempotent writes and acks "all"',
   })
   // Java's rule: idempotence needs every replica's acknowledgement.
   .refine((c) => !(c.idempotent === true && c.acks !== undefined && c.acks !== "all" && c.acks !== -1), {
@@ -48,6 +55,7 @@ export const consumerConfigSchema = z.strictObject({
   onFailure: failurePolicy.optional(),
   handlerTimeoutMs: positiveInt().optional(),
   closeTimeoutMs: positiveInt().optional(),
+  isolationLevel: z.enum(["read_committed", "read_uncommitted"], { error: 'must be "read_committed" or "read_uncommitted"' }).optional(),
   onError: z.custom<(error: unknown) => void>((v) => typeof v === "function", "must be a function").optional(),
 });
 

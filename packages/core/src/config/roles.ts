@@ -31,6 +31,8 @@ export const CONSUMER_DEFAULTS = {
   onFailure: "stop",
   /** ms `disconnect()` waits for handlers in flight (and as long again for the client to close). */
   closeTimeoutMs: 10_000,
+  /** Apache Kafka's default: every record, aborted transactions' included. */
+  isolationLevel: "read_uncommitted",
 } as const;
 
 /** A `ProducerConfig` resolved: acks as the protocol number, the send timeout in ms. */
@@ -53,6 +55,10 @@ export interface ResolvedProducerConfig {
   readonly maxBlockMs: number;
   /** ms `disconnect()` waits for the sends in flight, or undefined for the send timeout. */
   readonly closeTimeoutMs: number | undefined;
+  /** The transactional id, or undefined for a producer without transactions. */
+  readonly transactionalId: string | undefined;
+  /** ms the broker lets a transaction stay open. */
+  readonly transactionTimeoutMs: number;
 }
 
 /** A `ConsumerConfig` resolved. */
@@ -73,6 +79,8 @@ export interface ResolvedConsumerConfig {
   readonly onFailure: FailurePolicy;
   /** ms per handler attempt, or undefined for no limit. */
   readonly handlerTimeoutMs: number | undefined;
+  /** Which records the consumer reads. */
+  readonly isolationLevel: "read_committed" | "read_uncommitted";
   /** Receives errors no call can return. */
   readonly onError: ((error: QiError) => void) | undefined;
   /** ms `disconnect()` waits for handlers in flight, and at most as long again for the client to close. */
@@ -103,7 +111,8 @@ export function resolveProducerConfig(config: ProducerConfig | undefined, client
   const requestTimeout = client.requestTimeout;
   return {
     acks: numeric,
-    idempotent: config?.idempotent ?? (client.idempotentCapable && numeric === -1 && client.retries > 0),
+    // A transactional producer is idempotent (the schema refused an explicit false).
+    idempotent: config?.idempotent ?? (config?.transactionalId !== undefined || (client.idempotentCapable && numeric === -1 && client.retries > 0)),
     timeout: config?.timeout ?? requestTimeout,
     compression: config?.compression ?? "none",
     lingerMs: config?.lingerMs ?? 0,
@@ -111,6 +120,8 @@ export function resolveProducerConfig(config: ProducerConfig | undefined, client
     bufferMemory: config?.bufferMemory ?? 32 * 1024 * 1024,
     maxBlockMs: config?.maxBlockMs ?? 60_000,
     closeTimeoutMs: config?.closeTimeoutMs,
+    transactionalId: config?.transactionalId,
+    transactionTimeoutMs: config?.transactionTimeoutMs ?? 60_000,
   };
 }
 
@@ -126,6 +137,7 @@ export function resolveConsumerConfig(config: ConsumerConfig, requestTimeout: nu
     retry: { ...CONSUMER_DEFAULTS.retry, ...config.retry },
     onFailure: config.onFailure ?? CONSUMER_DEFAULTS.onFailure,
     handlerTimeoutMs: config.handlerTimeoutMs,
+    isolationLevel: config.isolationLevel ?? CONSUMER_DEFAULTS.isolationLevel,
     onError: config.onError,
     closeTimeoutMs: config.closeTimeoutMs ?? CONSUMER_DEFAULTS.closeTimeoutMs,
     joinTimeoutMs: sessionTimeout + requestTimeout,

@@ -161,7 +161,20 @@ export interface ProducerConfig {
    * client) or "unknown" (handed over, no answer). @default the send timeout (`timeout` + `connectionTimeout`)
    */
   readonly closeTimeoutMs?: number;
+  /**
+   * Makes the producer transactional (see docs/transactions.md): its writes go through
+   * `producer.transaction()` and become visible to `read_committed` consumers all at once, on
+   * commit, or never. One producer per id at a time: a newer producer with the same id fences
+   * the older one (`PRODUCER_FENCED`). Implies idempotent writes and acks "all". `client.getProducer`
+   * keeps one producer per id, besides the plain one.
+   */
+  readonly transactionalId?: string;
+  /** ms the broker lets a transaction stay open before it aborts it (Kafka's `transaction.timeout.ms`). @default 60000 */
+  readonly transactionTimeoutMs?: number;
 }
+
+/** Which records a consumer reads (Kafka's `isolation.level`). */
+export type IsolationLevel = "read_committed" | "read_uncommitted";
 
 /** Options of `client.getConsumer(config)`. */
 export interface ConsumerConfig {
@@ -197,6 +210,13 @@ export interface ConsumerConfig {
    * `disconnect()` settles within twice this, whatever a handler does. @default 10000
    */
   readonly closeTimeoutMs?: number;
+  /**
+   * `read_committed` reads only records of committed transactions (and every non-transactional
+   * one), stopping at the first open transaction; `read_uncommitted` reads every record written,
+   * aborted ones too. Pick `read_committed` when consuming a transactional producer's output.
+   * @default "read_uncommitted" (Apache Kafka's default; kafkajs and librdkafka default to read_committed)
+   */
+  readonly isolationLevel?: IsolationLevel;
   /** Called with every error the consumer cannot return from a call (handler failures, fetch errors). */
   readonly onError?: (error: import("../errors/qi-error.js").QiError) => void;
 }

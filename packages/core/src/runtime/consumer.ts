@@ -9,7 +9,7 @@ import type { BatchSink, ConnectorContext, ConsumerDriver, IStreamingConnector }
 import { capabilitiesOf } from "../connector.js";
 import type { ResolvedConsumerConfig } from "../config/roles.js";
 import { handlerError, toQiError } from "../errors/classify.js";
-import { qiError, stateError, unsupportedError, type ErrorContext, type QiError } from "../errors/qi-error.js";
+import { qiError, stateError, unsupportedError, validationError, type ErrorContext, type QiError } from "../errors/qi-error.js";
 import type { IStreamingConsumer, RunConfig, SubscriptionConfig } from "../interfaces.js";
 import type { ConsumedBatch, ConsumedMessage, TopicPartition, TopicPartitionOffset } from "../messages/types.js";
 import { partitionKey } from "../partitioner/router.js";
@@ -23,6 +23,9 @@ import { ConsumerEvents, type ConsumerEventListener, type ConsumerEventName } fr
 import { FailurePolicyRunner } from "./failure-policy.js";
 import { runWithRetry, Sleeper } from "./handler-runner.js";
 import { Lifecycle } from "./lifecycle.js";
+import { commitSliceOffsets, handleSliceExactlyOnce } from "./exactly-once.js";
+import { GuardedProducer } from "./producer.js";
+import { registerMember } from "./transaction.js";
 
 export class GuardedConsumer implements IStreamingConsumer {
   private readonly lifecycle = new Lifecycle("consumer");
@@ -35,6 +38,8 @@ export class GuardedConsumer implements IStreamingConsumer {
   private running = false;
   private stopping = false;
   private handler: CheckedHandler | undefined;
+  /** The transactional producer of an exactly-once `run()`: slices commit through its transactions. */
+  private exactlyOnce: GuardedProducer | undefined;
   private readonly paused = new Set<string>();
   /**
    * Deliveries in progress, their partition, and how to let the driver go on without them:
@@ -64,6 +69,7 @@ export class GuardedConsumer implements IStreamingConsumer {
     private readonly telemetry?: Telemetry,
   ) {
     this.#driver = driver;
+    registerMember(this, config.groupId, driver);
     this.policy = new FailurePolicyRunner(connector, context, config, (e) => this.report(e));
     this.events = new ConsumerEvents(config.groupId, context.logger, (event) => this.telemetry?.countEvent(event, config.groupId));
     this.commits = new CommitPipeline(
@@ -135,10 +141,12 @@ export class GuardedConsumer implements IStreamingConsumer {
   run(config: RunConfig): ResultAsync<void, QiError> {
     const context = this.ctx("consumer.run");
     let handler: CheckedHandler | undefined;
+    let exactlyOnce: GuardedProducer | undefined;
     return this.op(
       "consumer.run",
       async () => {
         this.handler = handler;
+        this.exactlyOnce = exactlyOnce;
         this.running = true;
         this.joined = false;
         this.problem = undefined;
@@ -160,6 +168,9 @@ export class GuardedConsumer implements IStreamingConsumer {
         if (checked.isErr()) return err(checked.error);
         if ("eachBatch" in checked.value && !capabilitiesOf(this.connector).eachBatch) return err(unsupportedError("eachBatch", context));
         handler = checked.value;
+        const transactional = readExactlyOnce(config, context);
+        if (transactional.isErr()) return err(transactional.error);
+        exactlyOnce = transactional.value;
         return ok(undefined);
       },
     );
@@ -504,8 +515,28 @@ export class GuardedConsumer implements IStreamingConsumer {
     const base = this.ctx("consumer.handler", { topic: batch.topic, partition: batch.partition });
     let next: string | undefined;
     let resumeAt: string | undefined;
+    /** Committed by the slice's own transaction (exactly-once): core's commits stay out of it. */
+    let inTransaction = false;
 
-    if ("eachBatch" in handler) {
+    if (this.exactlyOnce) {
+      const first = batch.messages[0]!;
+      if (interrupted()) resumeAt = first.offset;
+      else {
+        const producer = this.exactlyOnce;
+        const slice = { producer, handler, batch, consumer: this, retry: this.config.retry, sleeper: this.sleeper, stopping: () => this.stopping, timeoutMs: this.config.handlerTimeoutMs };
+        const outcome = await handleSliceExactlyOnce(slice);
+        if (abandoned()) return false;
+        let done = outcome.ok;
+        if (!outcome.ok && (await this.fail(outcome, batch.messages, base))) {
+          // Skipped or dead-lettered: its offsets commit alone, in a transaction of their own.
+          const committed = await commitSliceOffsets(producer, this, batch);
+          if (!committed.ok) this.report(toQiError(committed.error, this.ctx("consumer.commit", { topic: batch.topic, partition: batch.partition }), this.connector.classifyError));
+          done = committed.ok;
+        }
+        if (done) inTransaction = true;
+        else resumeAt = first.offset;
+      }
+    } else if ("eachBatch" in handler) {
       if (interrupted()) resumeAt = batch.messages[0]!.offset;
       else {
         const end = this.telemetry?.startProcess(batch.messages, this.config.groupId, batch.highWatermark);
@@ -542,7 +573,7 @@ export class GuardedConsumer implements IStreamingConsumer {
       }
     }
 
-    if (next !== undefined && (this.seekEpoch.get(key) ?? 0) === epoch) {
+    if (!inTransaction && next !== undefined && (this.seekEpoch.get(key) ?? 0) === epoch) {
       this.commits.processedUpTo({ topic: batch.topic, partition: batch.partition, offset: next });
       // Not awaited here: the next slice runs while this commit travels; deliver() waits for it.
       if (this.config.autoCommit) void this.commits.schedule(batch.topic, batch.partition);
@@ -572,4 +603,20 @@ export class GuardedConsumer implements IStreamingConsumer {
     void this.events.emit("stopped", { error, partitions: [{ topic: first.topic, partition: first.partition }] });
     return false;
   }
+}
+
+/** The transactional producer of `run({ exactlyOnce })`, checked: one of this library's, made with a transactionalId. */
+function readExactlyOnce(config: RunConfig, context: ErrorContext): Result<GuardedProducer | undefined, QiError> {
+  let given: unknown;
+  try {
+    given = (config as { exactlyOnce?: unknown }).exactlyOnce;
+    if (given === undefined) return ok(undefined);
+    given = typeof given === "object" && given !== null ? (given as { producer?: unknown }).producer : undefined;
+  } catch {
+    given = undefined;
+  }
+  if (!(given instanceof GuardedProducer) || !given.isTransactional()) {
+    return err(validationError("exactlyOnce.producer", "must be a producer of this library made with a transactionalId (client.getProducer({ transactionalId }))", context));
+  }
+  return ok(given);
 }

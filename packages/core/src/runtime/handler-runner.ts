@@ -65,7 +65,8 @@ export function backoffMs(attempt: number, retry: Required<HandlerRetryConfig>):
   return Math.round(base * (0.8 + Math.random() * 0.4));
 }
 
-function failureOf(returned: unknown): { failed: boolean; error?: unknown } {
+/** Whether a handler's return value says it failed (an `err` Result), and why. */
+export function failureOf(returned: unknown): { failed: boolean; error?: unknown } {
   if (typeof returned === "object" && returned !== null && typeof (returned as { isErr?: unknown }).isErr === "function") {
     const r = returned as { isErr(): boolean; error?: unknown };
     if (r.isErr()) return { failed: true, error: r.error ?? new Error("handler returned an error result") };

@@ -20,7 +20,9 @@ import { Delivery, notWrittenCall, partsOf, refusedCall, type DeliveryPart, type
 import { ProduceBuffer, type BufferWaiter } from "./produce-buffer.js";
 import { DeadlineQueue } from "./deadlines.js";
 import { Lifecycle } from "./lifecycle.js";
-import { qiError } from "../errors/qi-error.js";
+import { qiError, stateError } from "../errors/qi-error.js";
+import type { IStreamingTransaction } from "../interfaces.js";
+import { fencedError, GuardedTransaction, isFencing, type TransactionHost } from "./transaction.js";
 
 /**
  * What core holds for a call besides its records (the call's promise, its delivery and parts,
@@ -70,6 +72,12 @@ export class GuardedProducer implements IStreamingProducer {
 
   /** ES-private: printing the role (inspect, JSON) never reaches the driver or its client, which hold credentials. */
   readonly #driver: ProducerDriver;
+  /** Set for a producer made with a `transactionalId`. */
+  private readonly transactionalId: string | undefined;
+  /** The open transaction, if any (one at a time). */
+  private current: GuardedTransaction | undefined;
+  /** Set once a newer producer with the same id fenced this one: every transaction answers it. */
+  private fencing: QiError | undefined;
 
   constructor(
     private readonly connector: IStreamingConnector,
@@ -80,6 +88,7 @@ export class GuardedProducer implements IStreamingProducer {
   ) {
     this.#driver = driver;
     this.base = { connector: connector.name };
+    this.transactionalId = config.transactionalId;
     // A send never hangs: past this it fails with TIMEOUT, its messages "unknown" where the
     // client has them (the write may still land), "not written" where core still held them.
     this.sendTimeout = config.timeout + context.config.connectionTimeout;
@@ -104,6 +113,11 @@ export class GuardedProducer implements IStreamingProducer {
   }
 
   send(topic: string, message: StreamingMessage): ResultAsync<ProduceResult, QiError> {
+    if (this.transactionalId !== undefined) return errAsync(refusedCall(this.outsideTransaction("producer.send"), { topic }));
+    return this.sendOne(topic, message);
+  }
+
+  private sendOne(topic: string, message: StreamingMessage): ResultAsync<ProduceResult, QiError> {
     const context = this.ctx("producer.send", typeof topic === "string" ? topic : undefined);
     const state = this.lifecycle.require("producer.send", context);
     if (state.isErr()) return errAsync(refusedCall(state.error, { topic }));
@@ -113,6 +127,11 @@ export class GuardedProducer implements IStreamingProducer {
   }
 
   sendBatch(batch: MessageBatch): ResultAsync<readonly ProduceResult[], QiError> {
+    if (this.transactionalId !== undefined) return errAsync(refusedCall(this.outsideTransaction("producer.sendBatch"), batch));
+    return this.sendMany(batch);
+  }
+
+  private sendMany(batch: MessageBatch): ResultAsync<readonly ProduceResult[], QiError> {
     const context = this.ctx("producer.sendBatch");
     const state = this.lifecycle.require("producer.sendBatch", context);
     if (state.isErr()) return errAsync(refusedCall(state.error, batch));
@@ -144,6 +163,53 @@ export class GuardedProducer implements IStreamingProducer {
     return this.buffer.hasRoom();
   }
 
+  /** True for a producer made with a `transactionalId`. */
+  isTransactional(): boolean {
+    return this.transactionalId !== undefined;
+  }
+
+  transaction(): ResultAsync<IStreamingTransaction, QiError> {
+    const context = this.ctx("producer.transaction");
+    const state = this.lifecycle.require("producer.transaction", context);
+    if (state.isErr()) return errAsync(state.error);
+    const driver = this.#driver.transactions;
+    const id = this.transactionalId;
+    if (id === undefined || !driver) return errAsync(stateError("NOT_TRANSACTIONAL", "producer.transaction() needs a producer made with a transactionalId (client.getProducer({ transactionalId }))", context));
+    if (this.fencing) return errAsync(this.fencing);
+    if (this.current) return errAsync(stateError("TRANSACTION_IN_PROGRESS", "a transaction of this producer is open: commit or abort it first (one at a time, as Kafka allows)", context));
+    const transaction = new GuardedTransaction(this.transactionHost(driver, id));
+    this.current = transaction;
+    return attempt(() => this.timed(driver.begin(), context), context, this.connector.classifyError)
+      .map(() => transaction as IStreamingTransaction)
+      .mapErr((error) => {
+        if (this.current === transaction) this.current = undefined;
+        if (isFencing(error)) this.fencing = fencedError(error, id, context);
+        return this.fencing ?? error;
+      });
+  }
+
+  private transactionHost(driver: NonNullable<ProducerDriver["transactions"]>, transactionalId: string): TransactionHost {
+    return {
+      driver,
+      transactionalId,
+      hinter: this.connector.classifyError,
+      send: (topic, message) => this.sendOne(topic, message),
+      sendBatch: (batch) => this.sendMany(batch),
+      timed: (promise, context) => this.timed(promise, context),
+      ended: (transaction) => {
+        if (this.current === transaction) this.current = undefined;
+      },
+      fenced: (error) => {
+        this.fencing ??= error;
+      },
+      ctx: (operation) => this.ctx(operation),
+    };
+  }
+
+  private outsideTransaction(operation: string): QiError {
+    return stateError("NOT_IN_TRANSACTION", `${operation}: this producer is transactional (transactionalId "${this.transactionalId}"): send through producer.transaction()`, this.ctx(operation));
+  }
+
   /**
    * Flushes (waits for the sends in flight, up to `closeTimeoutMs`) and closes. A send still
    * unanswered then fails with `PRODUCER_CLOSED`, each message "not written" (core still held
@@ -154,6 +220,9 @@ export class GuardedProducer implements IStreamingProducer {
     return attempt(
       () =>
         this.lifecycle.disconnect(async () => {
+          // An open transaction is aborted, not left for the broker to time out: until then it
+          // holds back every read_committed consumer of its partitions.
+          if (this.current) await this.bounded(this.current.abandon(), this.closeTimeout).catch(() => undefined);
           await this.bounded(Promise.all([this.#driver.flush(), this.released()]), this.closeTimeout).catch(() => undefined);
           const closing = qiError("STATE", "PRODUCER_CLOSED", `the producer closed before the send was acknowledged (it waited ${this.closeTimeout} ms)`, { context: this.ctx("producer.send") });
           for (const call of this.buffer.takeWaiting()) call.refuse({ ...closing, context: call.context });

@@ -1,0 +1,96 @@
+/**
+ * Exactly-once `run()` (consume, transform, produce): each slice of a partition is handled in
+ * one transaction of the run's transactional producer. The handler sends its output through
+ * `context.transaction`; once it succeeded for the whole slice, the slice's next offset is
+ * added to the transaction and the transaction commits, output and progress at once. A failed
+ * attempt aborts its transaction (its output is never visible to `read_committed`), and the
+ * retry handles the slice again from its first message, in a new transaction.
+ */
+import type { HandlerRetryConfig } from "../config/types.js";
+import type { HandlerContext, IStreamingConsumer, IStreamingTransaction } from "../interfaces.js";
+import type { ConsumedBatch } from "../messages/types.js";
+import type { CheckedHandler } from "./consumer-checks.js";
+import { failureOf, runWithRetry, type HandlerOutcome, type Sleeper } from "./handler-runner.js";
+import type { GuardedProducer } from "./producer.js";
+
+/** What a slice's transactional handling needs from its consumer. */
+export interface ExactlyOnceSlice {
+  readonly producer: GuardedProducer;
+  readonly handler: CheckedHandler;
+  readonly batch: ConsumedBatch;
+  /** The consumer running the slice: its group and member (the clients that fence zombies need it). */
+  readonly consumer: IStreamingConsumer;
+  readonly retry: Required<HandlerRetryConfig>;
+  readonly sleeper: Sleeper;
+  readonly stopping: () => boolean;
+  readonly timeoutMs: number | undefined;
+}
+
+/** The slice's next offset to read: one past its last message. */
+function nextOffset(batch: ConsumedBatch): string {
+  return (BigInt(batch.messages[batch.messages.length - 1]!.offset) + 1n).toString();
+}
+
+/** Handles the slice in a transaction, retried as a whole; ok once a transaction with its output and offsets committed. */
+export async function handleSliceExactlyOnce(slice: ExactlyOnceSlice): Promise<HandlerOutcome> {
+  let open: IStreamingTransaction | undefined;
+  const attempt = async (context: HandlerContext): Promise<void> => {
+    // An attempt that timed out may have left its transaction open: abort it first.
+    if (open?.isOpen()) await open.abort();
+    const begun = await slice.producer.transaction();
+    if (begun.isErr()) throw begun.error;
+    const transaction = (open = begun.value);
+    const within: HandlerContext = {
+      get signal() {
+        return context.signal;
+      },
+      attempt: context.attempt,
+      transaction,
+    };
+    try {
+      await runHandler(slice.handler, slice.batch, within);
+    } catch (error) {
+      await transaction.abort();
+      throw error;
+    }
+    const { topic, partition } = slice.batch;
+    const offsets = await transaction.sendOffsets({ consumer: slice.consumer, offsets: [{ topic, partition, offset: nextOffset(slice.batch) }] });
+    if (offsets.isErr()) {
+      await transaction.abort();
+      throw offsets.error;
+    }
+    const committed = await transaction.commit();
+    if (committed.isErr()) throw committed.error;
+  };
+  const outcome = await runWithRetry(attempt, slice.retry, slice.sleeper, slice.stopping, slice.timeoutMs);
+  if (open?.isOpen()) await open.abort();
+  return outcome;
+}
+
+/** Commits the slice's offsets alone in a transaction (a failed slice the policy skips or dead-letters); true once committed. */
+export async function commitSliceOffsets(producer: GuardedProducer, consumer: IStreamingConsumer, batch: ConsumedBatch): Promise<{ ok: true } | { ok: false; error: unknown }> {
+  const begun = await producer.transaction();
+  if (begun.isErr()) return { ok: false, error: begun.error };
+  const { topic, partition } = batch;
+  const offsets = await begun.value.sendOffsets({ consumer, offsets: [{ topic, partition, offset: nextOffset(batch) }] });
+  if (offsets.isErr()) {
+    await begun.value.abort();
+    return { ok: false, error: offsets.error };
+  }
+  const committed = await begun.value.commit();
+  return committed.isErr() ? { ok: false, error: committed.error } : { ok: true };
+}
+
+/** The user's handler over the whole slice: once for `eachBatch`, message by message for `eachMessage`; throws on a failure. */
+async function runHandler(handler: CheckedHandler, batch: ConsumedBatch, context: HandlerContext): Promise<void> {
+  if ("eachBatch" in handler) {
+    const failure = failureOf(await handler.eachBatch(batch, context));
+    if (failure.failed) throw failure.error;
+    return;
+  }
+  for (const message of batch.messages) {
+    if (context.signal.aborted) throw context.signal.reason;
+    const failure = failureOf(await handler.eachMessage(message, context));
+    if (failure.failed) throw failure.error;
+  }
+}
