@@ -4,12 +4,13 @@
  * cluster (`options.cluster`, default "default") share it, as clients of one Kafka cluster do.
  */
 import { createHash } from "node:crypto";
-import { partitionNotFound, qiError, topicAlreadyExists, topicNotFound } from "../errors/qi-error.js";
+import { partitionNotFound, qiError, topicAlreadyExists, topicNotFound, type QiError } from "../errors/qi-error.js";
 import type { ResolvedTopicConfig } from "../connector.js";
 import type { TopicMetadata } from "../interfaces.js";
-import type { ConsumedMessage, ProduceResult, RoutedRecord } from "../messages/types.js";
+import type { ProduceResult, RoutedRecord, TopicPartitionOffset } from "../messages/types.js";
 import { MemoryGroup } from "./group.js";
-import { PartitionLog } from "./partition-log.js";
+import { PartitionLog, type LogRead, type TransactionState } from "./partition-log.js";
+import type { IsolationLevel } from "../config/types.js";
 import { Signal } from "./signal.js";
 import { checkTopicConfigs, topicConfig } from "./topic-configs.js";
 import { processWide } from "../process-wide.js";
@@ -42,6 +43,8 @@ export class MemoryCluster {
   private readonly watchers = new Set<Signal>();
   /** Members that joined a group of this cluster so far (a consumer's member id is unique in its cluster). */
   private members = 0;
+  /** Per transactional id: the epoch of its newest producer and its open transaction (the transaction coordinator). */
+  private readonly transactionalIds = new Map<string, { epoch: number; open: MemoryTransaction | undefined }>();
 
   /**
    * The cluster id, in Kafka's form (22 characters of URL-safe base64) and fixed by the name:
@@ -156,16 +159,77 @@ export class MemoryCluster {
     }
   }
 
-  /** Appends one record to the partition core chose (`check` it first). @internal */
-  append(record: RoutedRecord): ProduceResult {
+  /** Appends one record to the partition core chose (`check` it first), in the transaction if one is given. @internal */
+  append(record: RoutedRecord, transaction?: MemoryTransaction): ProduceResult {
     const log = this.topics.get(record.topic)!.partitions[record.partition]!;
     const offset = log.append({
       key: record.key,
       value: record.value,
       headers: record.headers,
       timestamp: new Date(record.timestamp ?? Date.now()),
+      ...(transaction ? { transaction: transaction.state } : {}),
     });
+    transaction?.logs.add(log);
     return { topic: record.topic, partition: record.partition, offset: String(offset) };
+  }
+
+  /**
+   * Registers a producer of the transactional id (Kafka's InitProducerId): it gets a new epoch,
+   * which fences every older producer of the id, and the id's open transaction is aborted. @internal
+   */
+  initTransactional(transactionalId: string): number {
+    const entry = this.transactionalIds.get(transactionalId) ?? { epoch: -1, open: undefined };
+    entry.epoch++;
+    if (entry.open) this.endTransaction(entry.open, false);
+    this.transactionalIds.set(transactionalId, entry);
+    return entry.epoch;
+  }
+
+  /** Opens a transaction of the id's producer of that epoch. @internal */
+  beginTransaction(transactionalId: string, epoch: number, timeoutMs: number): MemoryTransaction {
+    const entry = this.current(transactionalId, epoch);
+    if (entry.open) throw stateErrorOf("CONCURRENT_TRANSACTIONS", 51, `transactionalId "${transactionalId}" has a transaction open`);
+    const transaction = new MemoryTransaction(transactionalId, epoch);
+    entry.open = transaction;
+    // The coordinator aborts a transaction open longer than its timeout, as Kafka's does.
+    transaction.timer = setTimeout(() => this.endTransaction(transaction, false), timeoutMs);
+    transaction.timer.unref?.();
+    return transaction;
+  }
+
+  /** Throws what the coordinator answers a fenced producer, or a transaction no longer open. @internal */
+  checkTransaction(transaction: MemoryTransaction): void {
+    this.current(transaction.transactionalId, transaction.epoch);
+    if (transaction.state.state !== "open") throw stateErrorOf("INVALID_TXN_STATE", 48, `the transaction of "${transaction.transactionalId}" is ${transaction.state.state === "aborted" ? "aborted (it timed out, or a newer producer took over)" : "committed"}`);
+  }
+
+  /** Adds a group's offsets to the open transaction: committed with it. @internal */
+  addOffsets(transaction: MemoryTransaction, groupId: string, offsets: readonly TopicPartitionOffset[]): void {
+    this.checkTransaction(transaction);
+    transaction.offsets.push({ groupId, offsets: offsets.map((o) => ({ ...o })) });
+  }
+
+  /** Commits or aborts the transaction (the producer's EndTxn). @internal */
+  finishTransaction(transaction: MemoryTransaction, commit: boolean): void {
+    this.checkTransaction(transaction);
+    this.endTransaction(transaction, commit);
+  }
+
+  private endTransaction(transaction: MemoryTransaction, commit: boolean): void {
+    if (transaction.state.state !== "open") return;
+    clearTimeout(transaction.timer);
+    transaction.state.state = commit ? "committed" : "aborted";
+    for (const log of transaction.logs) log.endTransaction(transaction.state);
+    if (commit) for (const o of transaction.offsets) this.group(o.groupId).commit(o.offsets);
+    const entry = this.transactionalIds.get(transaction.transactionalId);
+    if (entry?.open === transaction) entry.open = undefined;
+    this.appended();
+  }
+
+  private current(transactionalId: string, epoch: number): { epoch: number; open: MemoryTransaction | undefined } {
+    const entry = this.transactionalIds.get(transactionalId);
+    if (!entry || entry.epoch !== epoch) throw stateErrorOf("PRODUCER_FENCED", 90, `a newer producer with transactionalId "${transactionalId}" has been registered: this one is fenced`);
+    return entry;
   }
 
   /** Signals waiting consumers once per produce call, not per record. @internal */
@@ -194,9 +258,14 @@ export class MemoryCluster {
     return this.existing(topic).partitions.map((log, partition) => ({ partition, offset: String(log.offsetForTime(timestamp) ?? -1) }));
   }
 
-  /** At most `max` records from `from` (none before the log start). @internal */
-  read(topic: string, partition: number, from: number, max: number): ConsumedMessage[] {
-    return this.topics.get(topic)?.partitions[partition]?.read(topic, partition, from, max) ?? [];
+  /** At most `max` records from `from` (none before the log start) that the isolation level reads. @internal */
+  read(topic: string, partition: number, from: number, max: number, isolation: IsolationLevel): LogRead {
+    return this.topics.get(topic)?.partitions[partition]?.read(topic, partition, from, max, isolation) ?? { messages: [], next: from };
+  }
+
+  /** Where a consumer of that isolation level may read up to: the last stable offset for read_committed, else the high watermark. @internal */
+  readableEnd(topic: string, partition: number, isolation: IsolationLevel): number {
+    return this.topics.get(topic)?.partitions[partition]?.readableEnd(isolation) ?? 0;
   }
 
   /** The number of the next group member, unique in this cluster whichever copy of the package asks. @internal */
@@ -240,6 +309,23 @@ export class MemoryCluster {
   }
 }
 
+/** One transaction of a transactional id: its records' shared state, the logs it wrote to, the offsets it carries. @internal */
+export class MemoryTransaction {
+  readonly state: TransactionState = { state: "open" };
+  readonly logs = new Set<PartitionLog>();
+  readonly offsets: { groupId: string; offsets: TopicPartitionOffset[] }[] = [];
+  timer: ReturnType<typeof setTimeout> | undefined;
+  constructor(
+    readonly transactionalId: string,
+    readonly epoch: number,
+  ) {}
+}
+
+/** A coordinator's answer, as Kafka's protocol error (core classifies it by the code). */
+function stateErrorOf(kafkaCode: string, kafkaErrorCode: number, message: string): QiError {
+  return qiError("STATE", kafkaCode, message, { context: { kafkaCode, kafkaErrorCode } });
+}
+
 /**
  * The layout of what the process-wide cluster map holds: `MemoryCluster` objects and the
  * `MemoryGroup` and `Signal` objects in them, called by whichever copy of this package (ESM or
@@ -247,7 +333,7 @@ export class MemoryCluster {
  * could not use: copies of different layouts then keep separate maps instead of misusing each
  * other's objects.
  */
-const CLUSTERS_LAYOUT = 2;
+const CLUSTERS_LAYOUT = 3;
 
 /** Clusters by name: one map per process, shared by every copy of this package (see `processWide`). */
 const clusters = processWide("memory-clusters", CLUSTERS_LAYOUT, () => new Map<string, MemoryCluster>(), (v): v is Map<string, MemoryCluster> => v instanceof Map);

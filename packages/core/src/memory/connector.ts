@@ -20,12 +20,12 @@ export const memoryConnector: IStreamingConnector = {
   name: MEMORY_CONNECTOR_NAME,
   // Every codec a Kafka connector accepts, so a program tested on memory runs the same on Kafka:
   // the records are stored uncompressed, which no consumer can tell apart.
-  capabilities: { network: false, seek: true, pauseResume: true, eachBatch: true, idempotentProducer: true, topicConfigs: true, compression: ["gzip", "snappy", "lz4", "zstd"] },
+  capabilities: { network: false, seek: true, pauseResume: true, eachBatch: true, idempotentProducer: true, topicConfigs: true, transactions: true, compression: ["gzip", "snappy", "lz4", "zstd"] },
   optionKeys: MEMORY_OPTION_KEYS,
   optionsSchema: MEMORY_OPTIONS_SCHEMA,
-  createProducer(context) {
+  createProducer(context, config) {
     const options = memoryOptions(context.config);
-    return new MemoryProducerDriver(memoryCluster(options.cluster), options.autoCreateTopics);
+    return new MemoryProducerDriver(memoryCluster(options.cluster), options.autoCreateTopics, config);
   },
   createConsumer(context, config) {
     const options = memoryOptions(context.config);

@@ -15,6 +15,7 @@ export class MemoryConsumerDriver implements ConsumerDriver {
   private readonly group: MemoryGroup;
   private readonly memberId: string;
   private readonly maxBatch: number;
+  private readonly isolation: ResolvedConsumerConfig["isolationLevel"];
   private topics: readonly string[] = [];
   private fromBeginning = false;
   /** Owned partitions and the next offset to fetch from each. */
@@ -39,6 +40,7 @@ export class MemoryConsumerDriver implements ConsumerDriver {
     this.memberId = `${clientId}-${String(cluster.nextMemberNumber()).padStart(9, "0")}`;
     // A fetch reads at most one slice, as a client fetches a bounded number of bytes.
     this.maxBatch = config.maxBatchSize;
+    this.isolation = config.isolationLevel;
   }
 
   async connect(): Promise<void> {}
@@ -102,7 +104,8 @@ export class MemoryConsumerDriver implements ConsumerDriver {
       // end: a commit or seek beyond it) is what Kafka answers OFFSET_OUT_OF_RANGE to, and the
       // client resets it by its auto.offset.reset: the log start with fromBeginning, else the end.
       if (pos.offset < this.cluster.startOffset(pos.tp.topic, pos.tp.partition) || pos.offset > end) pos.offset = this.resetOffset(pos.tp);
-      if (pos.offset < end) {
+      // read_committed reads up to the last stable offset only (the first open transaction's record).
+      if (pos.offset < this.cluster.readableEnd(pos.tp.topic, pos.tp.partition, this.isolation)) {
         this.cursor = (this.cursor + i + 1) % owned.length;
         return { tp: pos.tp, from: pos.offset };
       }
@@ -117,11 +120,12 @@ export class MemoryConsumerDriver implements ConsumerDriver {
         await this.wake.wait();
         continue;
       }
-      const messages = this.cluster.read(next.tp.topic, next.tp.partition, next.from, this.maxBatch);
+      const read = this.cluster.read(next.tp.topic, next.tp.partition, next.from, this.maxBatch, this.isolation);
       const pos = this.positions.get(tpKey(next.tp.topic, next.tp.partition));
-      if (pos) pos.offset = next.from + messages.length; // a fetch advances the position
+      // A fetch advances the position, past transaction markers and (read_committed) aborted records too.
+      if (pos) pos.offset = read.next;
       const highWatermark = String(this.cluster.endOffset(next.tp.topic, next.tp.partition));
-      await this.sink!.deliver({ topic: next.tp.topic, partition: next.tp.partition, messages, highWatermark });
+      if (read.messages.length > 0) await this.sink!.deliver({ topic: next.tp.topic, partition: next.tp.partition, messages: read.messages, highWatermark });
       // Let producers and timers run between batches, as a network fetch would.
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
