@@ -24,6 +24,22 @@ const CALLS: Record<string, Call> = {
   sendBatch: async (c, a) => (await c.getProducer()).asyncAndThen((p) => p.sendBatch(a[0] as never)),
   producerConnect: async (c) => (await c.getProducer()).asyncAndThen((p) => p.connect()),
   flush: async (c) => (await c.getProducer()).asyncAndThen((p) => p.flush()),
+  transaction: async (c) => (await c.getProducer()).asyncAndThen((p) => p.transaction()),
+  transactionAll: async (c, a) => {
+    const r = await c.getProducer({ transactionalId: "fuzz-tx" });
+    if (r.isErr()) return r;
+    const p = r.value;
+    await p.connect();
+    const t = await p.transaction();
+    if (t.isErr()) return t;
+    const tx = t.value;
+    return Promise.all([tx.send(a[0] as never, a[1] as never), tx.sendBatch(a[2] as never), tx.sendOffsets(a[0] as never), tx.sendOffsets({ groupId: a[1], offsets: a[2] } as never), a[0] ? tx.commit() : tx.abort(), tx.abort(), p.send(a[0] as never, a[1] as never)]);
+  },
+  runExactlyOnce: async (c, a) => {
+    const r = await c.getConsumer({ groupId: "fuzz-eos" });
+    if (r.isErr()) return r;
+    return r.value.run({ eachMessage: () => undefined, exactlyOnce: a[0] } as never);
+  },
   consumerAll: async (c, a) => {
     const r = await c.getConsumer({ groupId: "fuzz" });
     if (r.isErr()) return r;
