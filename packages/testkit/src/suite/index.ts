@@ -15,6 +15,7 @@ import type { ConformanceOptions, GroupName } from "./options.js";
 import { policyTests } from "./policies.js";
 import { producerTests } from "./producer.js";
 import { telemetryTests } from "./telemetry.js";
+import { transactionTests } from "./transactions.js";
 
 export const CONFORMANCE_GROUPS: Readonly<Record<GroupName, ConformanceGroup>> = {
   lifecycle: lifecycleTests,
@@ -29,6 +30,7 @@ export const CONFORMANCE_GROUPS: Readonly<Record<GroupName, ConformanceGroup>> =
   errors: errorTests,
   events: eventTests,
   policies: policyTests,
+  transactions: transactionTests,
   telemetry: telemetryTests,
 };
 
@@ -48,5 +50,5 @@ export function runConformanceSuite(options: ConformanceOptions & { readonly gro
   });
 }
 
-export { adminTests, adminGroupTests, adminOffsetTests, eventTests, consumerTests, deliveryTests, errorTests, groupTests, lifecycleTests, offsetTests, policyTests, producerTests, telemetryTests };
+export { adminTests, adminGroupTests, adminOffsetTests, eventTests, consumerTests, deliveryTests, errorTests, groupTests, lifecycleTests, offsetTests, policyTests, producerTests, telemetryTests, transactionTests };
 export { JAVA_MURMUR2_VECTORS } from "./producer.js";

@@ -44,6 +44,6 @@ export function capabilitiesOf(options: ConformanceOptions): ConnectorCapabiliti
 }
 
 /** The names of the suite's groups, in report order. */
-export const GROUPS = ["lifecycle", "producer", "delivery", "consumer", "groups", "offsets", "admin", "admin-groups", "admin-offsets", "errors", "events", "policies", "telemetry"] as const;
+export const GROUPS = ["lifecycle", "producer", "delivery", "consumer", "groups", "offsets", "admin", "admin-groups", "admin-offsets", "errors", "events", "policies", "transactions", "telemetry"] as const;
 /** A conformance group's name (`"producer"`, `"consumer"`, ...). */
 export type GroupName = (typeof GROUPS)[number];
