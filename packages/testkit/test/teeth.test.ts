@@ -48,6 +48,7 @@ const EXPECTED: Record<string, [RegExp, string]> = {
   "ignores-pause": [/every partition paused is idle/, "consumer"],
   "never-reports-revoked": [/paused partition taken away by a rebalance/, "groups"],
   "keyless-one-partition": [/key-less messages spread over every partition/, "producer"],
+  "abort-commits": [/aborted records are never seen by read_committed/, "transactions"],
 };
 
 /**

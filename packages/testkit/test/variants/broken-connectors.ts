@@ -146,6 +146,11 @@ export const BROKEN_VARIANTS: Readonly<Record<string, IStreamingConnector>> = {
   "keyless-one-partition": withProducer("broken-keyless", (d) => ({
     send: (records: readonly RoutedRecord[]) => d.send(records.map((r) => (r.key === null ? { ...r, partition: 0 } : r))),
   })),
+  /** A transaction's abort commits it instead: its records become visible, its offsets committed. */
+  "abort-commits": withProducer("broken-abort", (d) => {
+    const transactions = d.transactions;
+    return transactions ? { transactions: { ...transactions, abort: () => transactions.commit() } } : {};
+  }),
   /** `stop()` does nothing: the fetch loop goes on after core stopped it. */
   "stop-does-nothing": withConsumer("broken-stop", () => ({ stop: async () => {} })),
   /** Lists Kafka's internal topic with the others (core must drop it). */
