@@ -1,13 +1,14 @@
 /**
  * Pairs of connectors on one broker: members built on different connectors share one consumer
- * group (so a service moves from one client to another by a rolling deploy), and a trace
- * crosses from a producer on one connector to a consumer on another.
+ * group (so a service moves from one client to another by a rolling deploy), an exactly-once
+ * processor moves from one client to another keeping exactly-once, and a trace crosses from a
+ * producer on one connector to a consumer on another.
  */
 import { SpanKind } from "@opentelemetry/api";
 import type { ConsumedMessage } from "@qi/streaming";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { must, sleep, TestBed } from "./bed.js";
-import type { ConformanceOptions } from "./options.js";
+import { capabilitiesOf, type ConformanceOptions } from "./options.js";
 import { installTestTelemetry } from "./telemetry.js";
 
 const ids = (ms: readonly ConsumedMessage[]): string[] => ms.map((m) => `${m.partition}/${m.offset}`);
@@ -54,6 +55,55 @@ export function runPairsSuite(connectors: readonly ConformanceOptions[], timeout
           const duplicates = all.length - 300;
           expect(duplicates).toBe(0);
         }, 120_000 * timeoutMultiplier);
+      }
+    });
+
+    describe("exactly-once move", () => {
+      for (const [from, to] of pairs) {
+        const both = capabilitiesOf(from).transactions && capabilitiesOf(to).transactions;
+        it.skipIf(!both)(`${name(from)} → ${name(to)}: an exactly-once processor moved by a rolling restart (same transactionalId, same group) writes every input once, in order per key`, async () => {
+          const [a, b] = [bed(from), bed(to)];
+          const input = await a.topic(4);
+          const output = await a.topic(4);
+          const groupId = a.name("eos-move");
+          const transactionalId = a.name("eos-id");
+          const KEYS = 20;
+          await a.produce(input, 200, (i) => ({ key: `k${i % KEYS}`, value: String(i) }));
+          // What the broker holds for read_committed readers: the only count the test trusts.
+          const out = await b.consumer([output], { groupId: b.name("rc"), isolationLevel: "read_committed" });
+          const processor = async (t: TestBed) => {
+            const client = t.client();
+            const producer = must(await client.getProducer({ transactionalId }));
+            must(await producer.connect());
+            return t.consumer([input], { groupId, maxBatchSize: 10 }, {
+              client,
+              run: () => ({
+                exactlyOnce: { producer },
+                eachMessage: async (m: ConsumedMessage, { transaction }) => {
+                  must(await transaction!.send(output, { key: m.key, value: `out-${m.value!.toString("utf8")}` }));
+                  await sleep(2);
+                },
+              }),
+            });
+          };
+          const old = await processor(a);
+          await a.waitFor(() => out.received.length >= 60, "the first processor's committed output", 60_000);
+          // Mid-stream: the slice in progress aborts (its output never visible), its offsets stay uncommitted.
+          must(await old.consumer.disconnect());
+          const movedAt = out.received.length;
+          await processor(b);
+          await b.produce(input, 100, (i) => ({ key: `k${i % KEYS}`, value: String(200 + i) }));
+          await b.waitFor(() => out.received.length >= 300, "300 outputs read_committed", 90_000);
+          await sleep(1000);
+          const values = out.received.map((m) => m.value!.toString("utf8"));
+          expect(new Set(values).size).toBe(300);
+          expect(values.length).toBe(300);
+          expect([...values].sort()).toEqual(Array.from({ length: 300 }, (_, i) => `out-${i}`).sort());
+          const perKey = new Map<string, number[]>();
+          for (const m of out.received) perKey.set(m.key!.toString("utf8"), [...(perKey.get(m.key!.toString("utf8")) ?? []), Number(m.value!.toString("utf8").slice(4))]);
+          for (const [key, seq] of perKey) expect({ key, seq }).toEqual({ key, seq: [...seq].sort((x, y) => x - y) });
+          a.report(`exactly-once move ${name(from)} → ${name(to)}: ${movedAt} outputs before the move, 300 after, 0 duplicates`);
+        }, 180_000 * timeoutMultiplier);
       }
     });
 
