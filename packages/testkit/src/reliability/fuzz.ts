@@ -470,7 +470,7 @@ function drawCall(w: World, picked: { kind?: Kind }): Call | undefined {
     const remember = (res: { isErr(): boolean; error?: unknown }): void => {
       if (res.isErr() && w.errors.length < 50) w.errors.push(res.error as QiError);
     };
-    switch (r.int(11)) {
+    switch (r.int(12)) {
       case 0:
         if (p.kind === "target" && !producer.isConnected() && w.connectsLeft-- <= 0) return undefined;
         return { name: "producer.connect", expect: "async", run: () => producer.connect() };
@@ -493,6 +493,9 @@ function drawCall(w: World, picked: { kind?: Kind }): Call | undefined {
         return { name: "producer.disconnect", expect: "async", run: () => producer.disconnect() };
       case 9:
         return { name: "producer.isConnected", expect: "boolean", run: () => producer.isConnected() };
+      case 10:
+        // The world's producers are plain ones: NOT_TRANSACTIONAL, or a STATE error when not connected.
+        return { name: "producer.transaction", expect: "async", run: () => producer.transaction() };
       default:
         return { name: "producer.getNativeClient", expect: "any", run: () => void producer.getNativeClient() };
     }
