@@ -2,7 +2,9 @@
 // topic (printing every handled offset, so the parent can kill it mid-stream) or runs the
 // hygiene check (connect/disconnect cycles, then ends without process.exit: the parent checks
 // that it exits by itself; kind "failed-connect": the same after connects that failed), or measures a consumer's memory (kind "memory": consume a pre-filled
-// topic, sampling RSS, and print the peak). Arguments come as JSON in QI_CHILD.
+// topic, sampling RSS, and print the peak; kind "exactly-once": an exactly-once processor that
+// may stop inside an open transaction, so the parent can SIGKILL it there). Arguments come as
+// JSON in QI_CHILD.
 import { job, jobClient, must } from "./common.mjs";
 
 const client = await jobClient("qi-child");
@@ -100,4 +102,46 @@ if (job.kind === "consume") {
     JSON.stringify({ count: handled, outOfOrder, next: Object.fromEntries(next), msgPerSec: seconds > 0 ? Math.round(handled / seconds) : 0, peakRss: process.resourceUsage().maxRSS * 1024, samples: rssSamples }) + "\n",
   );
   process.exit(0);
+} else if (job.kind === "exactly-once") {
+  // run({ exactlyOnce }): each input record is copied to `output` (same key and value; headers
+  // say which input record it is and which process wrote it) in its slice's transaction, which
+  // commits with the slice's offsets. With `hangAfter`, once that many inputs were handled, the
+  // first message that finds its transaction already holding output (sent, acknowledged) prints
+  // `open <json>` and waits forever inside that open transaction: the parent kills it then.
+  // Without it, it runs until its stdin closes, then disconnects and exits.
+  const producer = must(await client.getProducer({ transactionalId: job.transactionalId, transactionTimeoutMs: job.transactionTimeoutMs }));
+  must(await producer.connect());
+  const consumer = must(await client.getConsumer({ groupId: job.groupId, sessionTimeout: job.sessionTimeout, maxBatchSize: job.maxBatchSize, isolationLevel: "read_committed" }));
+  must(await consumer.connect());
+  must(await consumer.subscribe({ topics: [job.input], fromBeginning: true }));
+  let handled = 0;
+  // The transaction of the previous message, and the inputs it sent output for.
+  let current;
+  let sentInCurrent = [];
+  must(
+    await consumer.run({
+      exactlyOnce: { producer },
+      eachMessage: async (m, { transaction }) => {
+        if (transaction !== current) {
+          current = transaction;
+          sentInCurrent = [];
+        }
+        if (job.hangAfter !== undefined && handled >= job.hangAfter && sentInCurrent.length > 0) {
+          process.stdout.write(`open ${JSON.stringify({ partition: m.partition, sent: sentInCurrent, handled })}\n`);
+          await new Promise(() => {});
+        }
+        const sent = await transaction.send(job.output, { key: m.key, value: m.value, headers: { src: `${m.partition}:${m.offset}`, by: job.label } });
+        if (sent.isErr()) return sent;
+        sentInCurrent.push(m.offset);
+        handled++;
+      },
+    }),
+  );
+  process.stdout.write("running\n");
+  process.stdin.resume();
+  process.stdin.on("end", async () => {
+    must(await client.disconnect());
+    process.stdout.write("closed\n");
+    process.exit(0);
+  });
 }

@@ -9,6 +9,7 @@ import { memoryBudgetTests } from "./memory-budget.js";
 import type { ReliabilityOptions } from "./options.js";
 import { secretTests } from "./secrets.js";
 import { securityTests } from "./security.js";
+import { transactionCrashTests } from "./transactions-crash.js";
 
 /** The reliability suite's groups by name; each can run alone (`brokerCrashTests(options)`, ...). */
 export const RELIABILITY_GROUPS = {
@@ -28,6 +29,8 @@ export const RELIABILITY_GROUPS = {
   "memory budget": memoryBudgetTests,
   /** A flood of sends into a broker that is killed: every send settles in time, nothing written twice. */
   "producer flood": floodTests,
+  /** An exactly-once processor SIGKILLed inside a transaction, a broker SIGKILLed during a stream of transactions: nothing partial, nothing twice (capability `transactions`). */
+  "transactions crash": transactionCrashTests,
 } as const;
 
 /** Declares every reliability test for a connector, inside a vitest file. */
@@ -37,5 +40,5 @@ export function runReliabilitySuite(options: ReliabilityOptions): void {
   });
 }
 
-export { brokerCrashTests, consumerCrashTests, floodTests, fuzzTests, hygieneTests, memoryBudgetTests, secretTests, securityTests };
+export { brokerCrashTests, consumerCrashTests, floodTests, fuzzTests, hygieneTests, memoryBudgetTests, secretTests, securityTests, transactionCrashTests };
 export type { ReliabilityOptions };
