@@ -1,27 +1,12 @@
 // Memory: the admin's group operations answer as a Kafka broker does: Kafka's state names, members
 // with their client ids and round-robin assignments, Dead (NOT_FOUND) for an unknown group,
 // deleteGroups removing the group and its offsets.
-import { afterEach, describe, expect, it } from "vitest";
-import { createStreamingClient, silentLogger, type ConsumedMessage, type IStreamingConsumer, type StreamingClient } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { ConsumedMessage, IStreamingConsumer } from "../src/index.js";
+import { admin, client as clientOf, closeClientsAfterEach, unique } from "./fixtures/memory-clients.js";
 
-const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-const clients: StreamingClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.disconnect()));
-});
-
-function client(cluster: string, clientId = unique("client")): StreamingClient {
-  const c = createStreamingClient({ logger: silentLogger, clientId, options: { cluster } })._unsafeUnwrap();
-  clients.push(c);
-  return c;
-}
-
-async function admin(cluster: string) {
-  const a = (await client(cluster).getAdmin())._unsafeUnwrap();
-  (await a.connect())._unsafeUnwrap();
-  return a;
-}
+closeClientsAfterEach();
+const client = (cluster: string, clientId = unique("client")) => clientOf(cluster, clientId);
 
 /** A consumer subscribed to the topics; `run` is the caller's (so that it can be awaited or not). */
 async function subscribed(cluster: string, groupId: string, topics: string[], clientId?: string, fromBeginning = true): Promise<IStreamingConsumer> {

@@ -1,27 +1,11 @@
 // Memory: the admin's offset, topic and cluster operations answer as a Kafka broker does: log
 // start and high watermark, offsets by time, deleteRecords (and a consumer's reset past deleted
 // records), createPartitions, topic configs with Kafka's defaults and checks, describeCluster.
-import { afterEach, describe, expect, it } from "vitest";
-import { createStreamingClient, resetMemoryCluster, silentLogger, type ConsumedMessage, type StreamingClient } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { resetMemoryCluster, type ConsumedMessage } from "../src/index.js";
+import { admin, client, closeClientsAfterEach, unique } from "./fixtures/memory-clients.js";
 
-const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-const clients: StreamingClient[] = [];
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.disconnect()));
-});
-
-function client(cluster: string): StreamingClient {
-  const c = createStreamingClient({ logger: silentLogger, options: { cluster } })._unsafeUnwrap();
-  clients.push(c);
-  return c;
-}
-
-async function admin(cluster: string) {
-  const a = (await client(cluster).getAdmin())._unsafeUnwrap();
-  (await a.connect())._unsafeUnwrap();
-  return a;
-}
+closeClientsAfterEach();
 
 async function producer(cluster: string) {
   const p = (await client(cluster).getProducer())._unsafeUnwrap();

@@ -1,28 +1,17 @@
 // Memory: transactions as Kafka's coordinator runs them (atomic visibility, abort, isolation,
 // fencing by a newer producer of the id, offsets committed with the transaction, the timeout),
 // and exactly-once run(), so users' unit tests can rely on them without a broker.
-import { afterEach, describe, expect, it } from "vitest";
-import { createStreamingClient, silentLogger, type ConsumedMessage, type IsolationLevel, type StreamingClient } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { ConsumedMessage, IsolationLevel } from "../src/index.js";
+import { admin as adminOf, client, closeClientsAfterEach, unique } from "./fixtures/memory-clients.js";
 
-const unique = (p: string): string => `${p}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-const clients: StreamingClient[] = [];
+closeClientsAfterEach();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.disconnect()));
-});
-
-function client(cluster: string): StreamingClient {
-  const c = createStreamingClient({ logger: silentLogger, options: { cluster } })._unsafeUnwrap();
-  clients.push(c);
-  return c;
-}
 
 async function setup(partitions = 3) {
   const cluster = unique("c");
   const topic = unique("t");
-  const admin = (await client(cluster).getAdmin())._unsafeUnwrap();
-  (await admin.connect())._unsafeUnwrap();
+  const admin = await adminOf(cluster);
   (await admin.createTopics([{ topic, numPartitions: partitions }]))._unsafeUnwrap();
   return { cluster, topic, admin };
 }

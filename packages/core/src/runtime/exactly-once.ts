@@ -35,8 +35,10 @@ function nextOffset(batch: ConsumedBatch): string {
 export async function handleSliceExactlyOnce(slice: ExactlyOnceSlice): Promise<HandlerOutcome> {
   let open: IStreamingTransaction | undefined;
   const attempt = async (context: HandlerContext): Promise<void> => {
-    // An attempt that timed out may have left its transaction open: abort it first.
-    if (open?.isOpen()) await open.abort();
+    // An attempt that timed out may have left its transaction open: abort it first. Aborts'
+    // results are not acted on anywhere here: the attempt has failed already, and a producer
+    // that cannot abort fails the next transaction() with the reason.
+    if (open?.isOpen()) void (await open.abort());
     const begun = await slice.producer.transaction();
     if (begun.isErr()) throw begun.error;
     const transaction = (open = begun.value);
@@ -50,20 +52,20 @@ export async function handleSliceExactlyOnce(slice: ExactlyOnceSlice): Promise<H
     try {
       await runHandler(slice.handler, slice.batch, within);
     } catch (error) {
-      await transaction.abort();
+      void (await transaction.abort());
       throw error;
     }
     const { topic, partition } = slice.batch;
     const offsets = await transaction.sendOffsets({ consumer: slice.consumer, offsets: [{ topic, partition, offset: nextOffset(slice.batch) }] });
     if (offsets.isErr()) {
-      await transaction.abort();
+      void (await transaction.abort());
       throw offsets.error;
     }
     const committed = await transaction.commit();
     if (committed.isErr()) throw committed.error;
   };
   const outcome = await runWithRetry(attempt, slice.retry, slice.sleeper, slice.stopping, slice.timeoutMs);
-  if (open?.isOpen()) await open.abort();
+  if (open?.isOpen()) void (await open.abort());
   return outcome;
 }
 
@@ -74,7 +76,7 @@ export async function commitSliceOffsets(producer: GuardedProducer, consumer: IS
   const { topic, partition } = batch;
   const offsets = await begun.value.sendOffsets({ consumer, offsets: [{ topic, partition, offset: nextOffset(batch) }] });
   if (offsets.isErr()) {
-    await begun.value.abort();
+    void (await begun.value.abort());
     return { ok: false, error: offsets.error };
   }
   const committed = await begun.value.commit();

@@ -116,7 +116,8 @@ export class GuardedTransaction implements IStreamingTransaction {
   async abandon(): Promise<void> {
     if (!this.open) return;
     this.open = false;
-    await this.end(this.host.ctx("transaction.abort"));
+    // Best effort while closing: the broker aborts it after its timeout otherwise.
+    void (await this.end(this.host.ctx("transaction.abort")));
   }
 
   private async finish(context: ErrorContext): Promise<Result<void, QiError>> {
