@@ -8,7 +8,9 @@
  * batches are not capped at the client's 32 messages; the group offers the standard
  * "roundrobin" protocol, like every connector. A fatal librdkafka error (the client will not
  * consume or commit again) is a crash: core is told, the partitions are given back to it, and
- * later commits fail at once.
+ * later commits fail at once. The consumer reads at the isolation level of its config (librdkafka
+ * `isolation.level`, always set); an exactly-once producer's `sendOffsets` goes through the
+ * client consumer that `native()` answers (see transactions.ts).
  */
 import type { TopicPartition, TopicPartitionOffset } from "@qi/streaming";
 import { fetchBudget, normalizeIncoming, stateError, type BatchSink, type ConsumerDriver, type ResolvedConfig, type ResolvedConsumerConfig } from "@qi/streaming/connector";
@@ -62,10 +64,12 @@ export class ConfluentConsumerDriver implements ConsumerDriver {
 
   async subscribe(topics: readonly string[], fromBeginning: boolean): Promise<void> {
     await this.consumer?.disconnect().catch(() => {});
-    const { groupId, sessionTimeout, maxBatchSize } = this.consumerConfig;
+    const { groupId, sessionTimeout, maxBatchSize, isolationLevel } = this.consumerConfig;
     const budget = fetchBudget(this.consumerConfig);
     const consumer = newKafka(this.config, this.session).consumer({
-      kafkaJS: { groupId, fromBeginning, autoCommit: false, sessionTimeout },
+      // The isolation level is always passed: librdkafka's default is read_committed, ours
+      // Apache Kafka's read_uncommitted (the client's readUncommitted is `isolation.level`).
+      kafkaJS: { groupId, fromBeginning, autoCommit: false, sessionTimeout, readUncommitted: isolationLevel === "read_uncommitted" },
       "partition.assignment.strategy": "roundrobin",
       "js.consumer.max.batch.size": maxBatchSize,
       "fetch.wait.max.ms": 500,

@@ -24,15 +24,24 @@ const LIBRDKAFKA_CODES: Record<number, ErrorHint> = {
   [-172]: { category: "STATE", code: "INVALID_STATE", retriable: false }, // _STATE
   [-170]: { category: "UNSUPPORTED", code: "UNSUPPORTED_OPERATION", retriable: false }, // _NOT_IMPLEMENTED
   [-150]: { category: "STATE", code: "CLIENT_FATAL_ERROR", retriable: false }, // _FATAL: the client is unusable
+  // _FENCED: librdkafka's fatal error for Kafka's PRODUCER_FENCED (90) and INVALID_PRODUCER_EPOCH
+  // (47) answered to a transactional producer: a newer producer took its transactional id.
+  [-144]: { category: "STATE", code: "PRODUCER_FENCED", retriable: false },
 };
-const FATAL = -150;
+export const FATAL = -150;
+export const TIMED_OUT = -185;
+export const STATE = -172;
+export const CONFLICT = -173;
+export const PREV_IN_PROGRESS = -177;
+/** A message librdkafka dropped from its queue unsent (a purge: a transaction's fatal or abortable error, a destroyed client). */
+export const PURGE_QUEUE = -152;
 const ALL_BROKERS_DOWN = -187;
 const AUTHENTICATION = -169;
 
 /** librdkafka refusing a property of `options` (an unknown name, a bad value) when the client is made. */
 const BAD_PROPERTY = /No such configuration property|Invalid value .* for configuration property|configuration property .* (must|expects)/i;
 const AUTH_MESSAGE = /SASL authentication|Authentication failed/i;
-const TIMED_OUT = /timed out/i;
+const TIMED_OUT_TEXT = /timed out/i;
 const UNREACHABLE = /broker transport failure|connect|all broker connections are down/i;
 
 /** The connector's `classifyError`: the client's errors that carry no Kafka protocol code. */
@@ -42,7 +51,7 @@ export function classifyError(leaf: unknown): ErrorHint | undefined {
   const message = String((leaf as { message?: unknown } | null)?.message ?? "");
   if (BAD_PROPERTY.test(message)) return { category: "VALIDATION", code: "INVALID_ARGUMENT", retriable: false };
   if (AUTH_MESSAGE.test(message)) return { category: "AUTHENTICATION", code: "SASL_AUTHENTICATION_FAILED", retriable: false };
-  if (TIMED_OUT.test(message)) return { category: "TIMEOUT", code: "REQUEST_TIMED_OUT", retriable: true };
+  if (TIMED_OUT_TEXT.test(message)) return { category: "TIMEOUT", code: "REQUEST_TIMED_OUT", retriable: true };
   if (UNREACHABLE.test(message)) return { category: "CONNECTION", code: "BROKER_UNREACHABLE", retriable: true };
   return undefined;
 }
@@ -110,7 +119,13 @@ export function loopError(level: string, line: string): Error | undefined {
 
 /** True for librdkafka's fatal error: the client will not recover (it consumes, commits nothing more). */
 export function isFatal(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === FATAL;
+  return codeOf(error) === FATAL;
+}
+
+/** The numeric code of a client error, if it has one. */
+export function codeOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "number" ? code : undefined;
 }
 
 /**

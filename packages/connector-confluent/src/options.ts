@@ -32,7 +32,6 @@ export const CONFLUENT_OPTION_KEYS: readonly string[] = [
   "metadata.max.age.ms",
   "topic.metadata.refresh.interval.ms",
   "client.rack",
-  "isolation.level",
   "js.consumer.max.batch.size",
   "js.consumer.max.cache.size.per.worker.ms",
   "debug",
@@ -70,6 +69,12 @@ export const CONFLUENT_OWNED_PROPERTIES: readonly string[] = [
   "retry.backoff.max.ms",
   "rebalance_cb",
   "offset_commit_cb",
+  // The consumer's `isolationLevel`, the producer's `transactionalId` and `transactionTimeoutMs`:
+  // a `transactional.id` in `options` would make every producer transactional, its plain sends
+  // refused by librdkafka.
+  "isolation.level",
+  "transactional.id",
+  "transaction.timeout.ms",
 ];
 
 const PROPERTY_NAME = /^[a-z][a-z0-9_]*(\.[a-z0-9_]+)+$/;
@@ -97,7 +102,7 @@ export function acceptsLibrdkafkaProperty(key: string): boolean {
   return PROPERTY_NAME.test(key) && !OWNED.has(key) && nearLibrdkafkaProperty(key) === undefined;
 }
 
-const STRING_PROPERTIES = new Set(["client.rack", "isolation.level", "debug"]);
+const STRING_PROPERTIES = new Set(["client.rack", "debug"]);
 // librdkafka takes a number as a number or as its digits.
 const whole = z.custom<number | string>((v) => (typeof v === "number" && Number.isInteger(v) && v >= 0) || (typeof v === "string" && /^\d+$/.test(v)), {
   error: (iss) => `expected a whole number, got ${describeInput(iss.input)}`,

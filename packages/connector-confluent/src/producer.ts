@@ -3,13 +3,16 @@
  * CRC32); the count comes from the admin API. acks, compression and the timeout are producer
  * settings (the client's `send` rejects them per call); `linger.ms` is 0 so that an awaited
  * send is not held back (librdkafka still batches what queues up while a request is in flight).
- * Core hands it one partition per `send`; librdkafka batches concurrent sends itself.
+ * Core hands it one partition per `send`; librdkafka batches concurrent sends itself. With a
+ * `transactionalId` the client's producer is transactional (see transactions.ts) and the driver
+ * has `transactions`; without one, nothing of it is set.
  */
 import type { ProduceResult } from "@qi/streaming";
-import { offsetsFromBase, type BaseOffsetReport, type ProducerDriver, type ResolvedConfig, type ResolvedProducerConfig, type RoutedRecord } from "@qi/streaming/connector";
-import { isUnknownTopic } from "./errors.js";
-import { connectWithin, newKafka, Session, type NativeClient } from "./native.js";
+import { offsetsFromBase, type BaseOffsetReport, type ProducerDriver, type ResolvedConfig, type ResolvedProducerConfig, type RoutedRecord, type TransactionDriver } from "@qi/streaming/connector";
+import { codeOf, isUnknownTopic, TIMED_OUT } from "./errors.js";
+import { connectLimit, connectWithin, newKafka, Session, type NativeClient } from "./native.js";
 import { librdkafkaProperties } from "./options.js";
+import { ConfluentTransactions, transactionCause } from "./transactions.js";
 
 /** A message as the client's `send` takes it. */
 interface NativeMessage {
@@ -65,33 +68,67 @@ function sendByTopic(producer: NativeClient, records: readonly RoutedRecord[]): 
   return Promise.all(sends).then((reports) => reports.flat());
 }
 
+/**
+ * What the client's `producer()` is given. A transactional producer's `kafkaJS` block also has
+ * the id and its timeout (the client's `transactionalId` and `transactionTimeout`: librdkafka's
+ * `transactional.id`, which turns idempotence on, and `transaction.timeout.ms`); core has made
+ * it idempotent with acks all, which librdkafka requires of it.
+ */
+export function producerSettings(config: ResolvedConfig, producerConfig: ResolvedProducerConfig): Record<string, unknown> {
+  const { acks, compression, idempotent, timeout, transactionalId, transactionTimeoutMs } = producerConfig;
+  const transactional = transactionalId === undefined ? {} : { transactionalId, transactionTimeout: transactionTimeoutMs };
+  return {
+    kafkaJS: { acks, idempotent, compression, timeout, ...transactional },
+    "linger.ms": 0,
+    // The Java client's max.request.size: a record of up to 1 MiB (the broker's default limit).
+    "message.max.bytes": 1_048_576,
+    ...librdkafkaProperties(config, "other"),
+  };
+}
+
 export class ConfluentProducerDriver implements ProducerDriver {
   /** librdkafka gathers concurrent sends into batches itself (linger.ms, batch.size). */
   readonly batchesAcrossCalls = true;
+  /** Set only for a producer made with a `transactionalId`. */
+  readonly transactions: TransactionDriver | undefined;
 
   private producer: NativeClient | undefined;
   private admin: NativeClient | undefined;
   private readonly session = new Session();
+  private readonly transactional: boolean;
 
   constructor(
     private readonly config: ResolvedConfig,
     private readonly producerConfig: ResolvedProducerConfig,
-  ) {}
+  ) {
+    this.transactional = producerConfig.transactionalId !== undefined;
+    this.transactions = this.transactional ? new ConfluentTransactions({ producer: () => this.producer!, session: this.session, timeoutMs: producerConfig.timeout }) : undefined;
+  }
 
   async connect(): Promise<void> {
     const kafka = newKafka(this.config, this.session);
-    const { acks, compression, idempotent, timeout } = this.producerConfig;
-    const producer = kafka.producer({
-      kafkaJS: { acks, idempotent, compression, timeout },
-      "linger.ms": 0,
-      // The Java client's max.request.size: a record of up to 1 MiB (the broker's default limit).
-      "message.max.bytes": 1_048_576,
-      ...librdkafkaProperties(this.config, "other"),
-    });
-    const admin = kafka.admin();
-    await connectWithin([producer, admin], this.config, this.session);
-    this.producer = producer;
-    this.admin = admin;
+    const deadline = Date.now() + connectLimit(this.config);
+    for (;;) {
+      const producer = kafka.producer(producerSettings(this.config, this.producerConfig));
+      const admin = kafka.admin();
+      try {
+        await connectWithin([producer, admin], this.config, this.session);
+        this.producer = producer;
+        this.admin = admin;
+        return;
+      } catch (error) {
+        if (!this.transactional) throw error;
+        // The client's connect registers the transactional id (librdkafka init_transactions)
+        // with a fixed 5 s and, when that fails, leaves its client running and unable to
+        // connect again: it is closed, and a registration that ran out of time (a coordinator
+        // still loading, the first use of __transaction_state) is tried again with a new one.
+        // (A numeric code is the client's own answer, so its connect has settled; a connect
+        // that ran past our limit is closed by connectWithin once it settles.)
+        const code = codeOf(error);
+        if (code !== undefined) await producer.disconnect().catch(() => {});
+        if (code !== TIMED_OUT || Date.now() >= deadline) throw error;
+      }
+    }
   }
 
   async partitionCount(topic: string): Promise<number | undefined> {
@@ -108,10 +145,14 @@ export class ConfluentProducerDriver implements ProducerDriver {
   /** One plain promise per call, no async frame: every send goes through here. */
   send(records: readonly RoutedRecord[]): Promise<readonly ProduceResult[]> {
     const producer = this.producer!;
-    return this.session.call(
+    const sent = this.session.call(
       () => sendByTopic(producer, records),
       (reports) => produceResults(records, reports),
     );
+    if (!this.transactional) return sent;
+    return sent.catch(async (error: unknown) => {
+      throw await transactionCause(error, producer);
+    });
   }
 
   async flush(): Promise<void> {

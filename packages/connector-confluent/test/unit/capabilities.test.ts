@@ -17,6 +17,7 @@ describe("capabilities", () => {
       idempotentProducer: true,
       // The library binds none of Kafka's DescribeConfigs / AlterConfigs (see docs/connectors/confluent.md).
       topicConfigs: false,
+      transactions: true,
     });
   });
 
@@ -34,6 +35,7 @@ describe("classifyError", () => {
     expect(classify(Object.assign(new Error("Local: Broker transport failure"), { code: -195 }))).toMatchObject({ category: "CONNECTION", code: "BROKER_UNREACHABLE", retriable: true });
     expect(classify(Object.assign(new Error("Local: Message timed out"), { code: -192 }))).toMatchObject({ category: "TIMEOUT", code: "REQUEST_TIMED_OUT", retriable: true });
     expect(classify(Object.assign(new Error("Local: Unknown partition"), { code: -190 }))).toMatchObject({ category: "VALIDATION", code: "PARTITION_NOT_FOUND" });
+    expect(classify(Object.assign(new Error("Local: This instance has been fenced by a newer instance"), { code: -144 }))).toMatchObject({ category: "STATE", code: "PRODUCER_FENCED", retriable: false });
   });
 
   test("a Kafka protocol code is core's (the same in every client)", () => {
