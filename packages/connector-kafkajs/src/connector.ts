@@ -12,7 +12,7 @@ export const KAFKAJS_CONNECTOR_NAME = "kafkajs";
 export const kafkajsConnector: IStreamingConnector = {
   name: KAFKAJS_CONNECTOR_NAME,
   // kafkajs ships only the GZIP codec; snappy, lz4 and zstd need codec packages, so they are UNSUPPORTED.
-  capabilities: { sasl: true, seek: true, pauseResume: true, eachBatch: true, compression: ["gzip"], idempotentProducer: true, topicConfigs: true },
+  capabilities: { sasl: true, seek: true, pauseResume: true, eachBatch: true, compression: ["gzip"], idempotentProducer: true, topicConfigs: true, transactions: true },
   optionKeys: KAFKAJS_OPTION_KEYS,
   optionsSchema: KAFKAJS_OPTIONS_SCHEMA,
   createProducer: (context, config) => new KafkajsProducerDriver(context.config, config),

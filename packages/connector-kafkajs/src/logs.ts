@@ -25,6 +25,9 @@ export function kafkajsLogLevel(level: ResolvedConfig["logLevel"] | undefined): 
   }
 }
 
+/** kafkajs's line before it retries a send refused with CONCURRENT_TRANSACTIONS (its protocol table's message). */
+const CONCURRENT_TRANSACTIONS_RETRY = "kafkajs: Failed to send messages: The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing";
+
 /** A kafkajs `logCreator` that writes to `logger`. */
 export function routeLogs(logger: Logger): logCreator {
   return () =>
@@ -40,6 +43,10 @@ export function routeLogs(logger: Logger): logCreator {
       // A socket's error: kafkajs logs it again in the line of what failed ("Failed to connect to
       // seed broker ...: Connection error: ..."), so one event is one line at the default level.
       else if (text.startsWith("kafkajs: Connection error: ")) logger.debug(text, meta);
+      // CONCURRENT_TRANSACTIONS on a transaction's first write: the coordinator is still writing
+      // the previous transaction's markers, which happens after nearly every commit or abort;
+      // kafkajs retries it. Should the retries run out, the send fails to its caller.
+      else if (text.startsWith(CONCURRENT_TRANSACTIONS_RETRY)) logger.debug(text, meta);
       else if (level === logLevel.ERROR) logger.error(text, meta);
       else if (level === logLevel.WARN) logger.warn(text, meta);
       else if (level === logLevel.INFO) logger.info(text, meta);

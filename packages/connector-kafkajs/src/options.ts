@@ -31,6 +31,12 @@ function describe(value: unknown): string {
   return typeof value === "string" ? `the string ${JSON.stringify(value.slice(0, 40))}` : value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
 }
 
+/**
+ * A kafkajs option that our config now names itself: refused with the setting to use, rather
+ * than one of the two silently winning over the other.
+ */
+const replacedBy = (setting: string) => z.never({ error: `is set by ${setting} (config.options would apply to every producer or consumer of the client and contradict it)` });
+
 /** The types of the kafkajs options (zod 4, a Standard Schema): core validates them at `createStreamingClient`. */
 export const KAFKAJS_OPTIONS_SCHEMA = z.looseObject({
   enforceRequestTimeout: flag.optional(),
@@ -38,7 +44,7 @@ export const KAFKAJS_OPTIONS_SCHEMA = z.looseObject({
   reauthenticationThreshold: count(0).optional(),
   metadataMaxAge: count(0).optional(),
   allowAutoTopicCreation: flag.optional(),
-  transactionTimeout: count(1).optional(),
+  transactionTimeout: replacedBy("the producer's transactionTimeoutMs").optional(),
   maxInFlightRequests: count(1).optional(),
   rebalanceTimeout: count(1).optional(),
   heartbeatInterval: count(1).optional(),
@@ -46,7 +52,7 @@ export const KAFKAJS_OPTIONS_SCHEMA = z.looseObject({
   minBytes: count(1).optional(),
   maxBytes: count(1).optional(),
   maxWaitTimeInMs: count(0).optional(),
-  readUncommitted: flag.optional(),
+  readUncommitted: replacedBy('the consumer\'s isolationLevel ("read_committed" or "read_uncommitted")').optional(),
   partitionsConsumedConcurrently: count(1).optional(),
 });
 
@@ -88,7 +94,17 @@ export function producerOptions(config: ResolvedConfig, producer: ResolvedProduc
     // Core routes every record (Java murmur2); this keeps the record's partition and silences
     // kafkajs's warning about its default partitioner.
     createPartitioner: () => ({ message }) => message.partition ?? 0,
+    ...(producer.transactionalId === undefined ? {} : transactionalOptions(producer.transactionalId, producer.transactionTimeoutMs)),
   };
+}
+
+/**
+ * What kafkajs's documentation asks of a transactional producer: idempotent, one request in
+ * flight per connection (its sequence numbers assume requests answered in order), and the
+ * transaction timeout sent with InitProducerId. Last, so no pass-through option overrides them.
+ */
+function transactionalOptions(transactionalId: string, transactionTimeoutMs: number): ProducerConfig {
+  return { transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: transactionTimeoutMs };
 }
 
 /** What every `producer.sendBatch(...)` carries besides the messages. */
@@ -113,6 +129,8 @@ export function consumerOptions(config: ResolvedConfig, consumer: ResolvedConsum
     // fetch are handled, so one response (at most `maxBytes`) is what it holds per broker.
     ...fetchBudget(consumer),
     ...options,
+    // Always explicit: kafkajs defaults to read_committed, Apache Kafka (and core) to read_uncommitted.
+    readUncommitted: consumer.isolationLevel === "read_uncommitted",
   };
 }
 

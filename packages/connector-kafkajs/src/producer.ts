@@ -6,12 +6,18 @@
  * An idempotent kafkajs producer never takes a new producer id: once the broker refuses its
  * sequence numbers (after a broker restart, kafkajs issue #598) every later send fails the same
  * way. The driver then replaces it with a fresh one, as Java's producer bumps its id or epoch.
+ *
+ * With a `transactionalId` the kafkajs producer is transactional (`transactions.ts`): every send
+ * goes through the open kafkajs transaction (never `producer.sendBatch`, which would write
+ * outside it), and no send failure replaces the producer (a fresh one would take the id over
+ * and fence whoever holds it now); connect registers the id with the broker.
  */
 import type { Logger, ProduceResult } from "@qi/streaming";
 import { offsetsFromBase, type ProducerDriver, type ResolvedConfig, type ResolvedProducerConfig, type RoutedRecord } from "@qi/streaming/connector";
 import { Kafka, type Admin, type Message, type Producer, type TopicMessages } from "kafkajs";
 import { isUnknownTopic, needsNewProducerId } from "./errors.js";
 import { kafkaConfig, producerOptions, sendOptions, type SendOptions } from "./options.js";
+import { KafkajsTransactions, registerTransactionalId } from "./transactions.js";
 
 export class KafkajsProducerDriver implements ProducerDriver {
   /** The current kafkajs producer; a replacement swaps it (see `replace`). */
@@ -24,6 +30,10 @@ export class KafkajsProducerDriver implements ProducerDriver {
   private readonly metadata: Admin;
   private readonly options: SendOptions;
   private readonly logger: Logger;
+  /** Present for a producer with a `transactionalId`. */
+  readonly transactions?: KafkajsTransactions;
+  /** Set at the first connect: a transactional producer connecting again takes a fresh kafkajs producer. */
+  private connectedBefore = false;
 
   /** @param newProducer makes each kafkajs producer, the first and every replacement (tests pass fakes) */
   constructor(
@@ -35,10 +45,28 @@ export class KafkajsProducerDriver implements ProducerDriver {
     this.metadata = new Kafka(kafkaConfig(config, { retries: 1 })).admin();
     this.options = sendOptions(producerConfig);
     this.logger = config.logger;
+    if (producerConfig.transactionalId !== undefined) {
+      this.transactions = new KafkajsTransactions({ current: () => this.producer, renew: () => this.renew() }, config.retry);
+    }
   }
 
   async connect(): Promise<void> {
+    const transactions = this.transactions;
+    // kafkajs registers a transactional id once per producer object: connecting again (after a
+    // disconnect, maybe after this one was fenced or left unusable) takes a fresh one, which
+    // registers the id anew and so takes it over, as Java's initTransactions() does.
+    if (transactions && this.connectedBefore) this.producer = this.newProducer();
+    this.connectedBefore = true;
     await Promise.all([this.producer.connect(), this.metadata.connect()]);
+    if (!transactions) return;
+    try {
+      await registerTransactionalId(this.producer);
+    } catch (error) {
+      // Core does not disconnect after a failed connect: leave no socket open.
+      await Promise.all([this.producer.disconnect(), this.metadata.disconnect()]).catch(() => {});
+      throw error;
+    }
+    transactions.reset();
   }
 
   async partitionCount(topic: string): Promise<number | undefined> {
@@ -68,13 +96,14 @@ export class KafkajsProducerDriver implements ProducerDriver {
     for (const [topic, messages] of byTopic) topicMessages.push({ topic, messages });
     while (this.replacing) await this.replacing;
     // No await from the check above to here: every send in `sending` is one of `this.producer`'s.
-    const sent = this.producer.sendBatch({ topicMessages, ...this.options });
+    // A transactional producer writes through its open transaction only (`active` throws without one).
+    const sent = this.transactions ? this.transactions.active().sendBatch({ topicMessages, ...this.options }) : this.producer.sendBatch({ topicMessages, ...this.options });
     this.sending.add(sent);
     try {
       const written = await sent;
       return offsetsFromBase(records, written.map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: m.baseOffset })));
     } catch (error) {
-      if (needsNewProducerId(error)) this.replace();
+      if (!this.transactions && needsNewProducerId(error)) this.replace();
       // This send's records may or may not be in the log: core reports them "unknown".
       throw error;
     } finally {
@@ -108,6 +137,32 @@ export class KafkajsProducerDriver implements ProducerDriver {
       this.producer = fresh;
       await old.disconnect().catch(() => {});
     })().finally(() => (this.replacing = undefined));
+  }
+
+  /**
+   * A transactional producer whose kafkajs state machine is stuck (see `transactions.ts`): a fresh
+   * kafkajs producer, connected and registered (which aborts the open transaction at the
+   * coordinator), replaces it. Transactions call it between sends only. A fresh producer that
+   * fails is closed, the old one kept; the error is the caller's.
+   */
+  private async renew(): Promise<void> {
+    const renewing = (async () => {
+      await Promise.allSettled([...this.sending]);
+      const fresh = this.newProducer();
+      try {
+        await fresh.connect();
+        await registerTransactionalId(fresh);
+      } catch (error) {
+        await fresh.disconnect().catch(() => {});
+        throw error;
+      }
+      const old = this.producer;
+      this.producer = fresh;
+      await old.disconnect().catch(() => {});
+    })();
+    this.replacing = renewing.catch(() => undefined).finally(() => (this.replacing = undefined));
+    this.logger.warn("kafkajs: the transaction coordinator refused the end of a transaction and kafkajs cannot go on with its producer; a fresh producer registers the transactional id (which aborts that transaction)");
+    await renewing;
   }
 
   /** kafkajs buffers nothing: every send is one request (core waits for its own sends in flight). */

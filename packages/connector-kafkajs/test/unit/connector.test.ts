@@ -20,6 +20,7 @@ describe("connector", () => {
       compression: ["gzip"],
       idempotentProducer: true,
       topicConfigs: true,
+      transactions: true,
     });
   });
 

@@ -48,3 +48,13 @@ test("a socket's connection error is debug: the line of what failed carries it",
   expect(logger.error).not.toHaveBeenCalled();
   expect(logger.debug).toHaveBeenCalledOnce();
 });
+
+test("a transactional send retried for CONCURRENT_TRANSACTIONS (after nearly every commit) is debug; another failed send stays an error", () => {
+  const logger = recorder();
+  const log = routeLogs(logger)(logLevel.WARN);
+  log({ level: logLevel.ERROR, ...entry("Failed to send messages: The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing", { retryCount: 0 }) });
+  expect(logger.error).not.toHaveBeenCalled();
+  expect(logger.debug).toHaveBeenCalledOnce();
+  log({ level: logLevel.ERROR, ...entry("Failed to send messages: This server is not the leader for that topic-partition", { retryCount: 0 }) });
+  expect(logger.error).toHaveBeenCalledOnce();
+});

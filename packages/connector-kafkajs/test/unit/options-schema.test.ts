@@ -16,9 +16,19 @@ describe("kafkajs options are type-checked at createStreamingClient", () => {
   });
 
   test("a good value passes, and an unknown key suggests the nearest", () => {
-    expect(createStreamingClient({ connector: "kafkajs", brokers: ["localhost:9092"], options: { partitionsConsumedConcurrently: 4, readUncommitted: true } }).isOk()).toBe(true);
+    expect(createStreamingClient({ connector: "kafkajs", brokers: ["localhost:9092"], options: { partitionsConsumedConcurrently: 4, maxWaitTimeInMs: 100 } }).isOk()).toBe(true);
     const e = createStreamingClient({ connector: "kafkajs", brokers: ["localhost:9092"], options: { heartbeatInterva: 1 } })._unsafeUnwrapErr();
     expect(e.context.field).toBe("options.heartbeatInterva");
     expect(e.message).toContain("did you mean heartbeatInterval?");
+  });
+
+  test("readUncommitted and transactionTimeout are refused, naming the setting that replaced them", () => {
+    for (const [key, value, setting] of [["readUncommitted", true, "isolationLevel"], ["readUncommitted", false, "isolationLevel"], ["transactionTimeout", 5000, "transactionTimeoutMs"]] as const) {
+      const r = createStreamingClient({ connector: "kafkajs", brokers: ["localhost:9092"], options: { [key]: value } });
+      expect(r.isErr()).toBe(true);
+      const e = r._unsafeUnwrapErr();
+      expect(e).toMatchObject({ category: "VALIDATION", context: { field: `options.${key}` } });
+      expect(e.message).toContain(setting);
+    }
   });
 });

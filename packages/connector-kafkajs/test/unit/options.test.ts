@@ -63,13 +63,25 @@ describe("client config", () => {
 
 describe("producer config", () => {
   test("idempotence, no auto-created topics, producer pass-through options", async () => {
-    const { context, producer } = await resolve({ options: { maxInFlightRequests: 1, transactionTimeout: 999 } }, { idempotent: true });
-    expect(producerOptions(context.config, producer)).toMatchObject({ idempotent: true, allowAutoTopicCreation: false, maxInFlightRequests: 1, transactionTimeout: 999 });
+    const { context, producer } = await resolve({ options: { maxInFlightRequests: 3, metadataMaxAge: 1000 } }, { idempotent: true });
+    const options = producerOptions(context.config, producer);
+    expect(options).toMatchObject({ idempotent: true, allowAutoTopicCreation: false, maxInFlightRequests: 3, metadataMaxAge: 1000 });
+    // Without a transactionalId, nothing of transactions is set.
+    expect(options).not.toHaveProperty("transactionalId");
+    expect(options).not.toHaveProperty("transactionTimeout");
     // Idempotent by default (docs/delivery.md); off when asked.
     const plain = await resolve();
     expect(producerOptions(plain.context.config, plain.producer)).toMatchObject({ idempotent: true, allowAutoTopicCreation: false });
     const off = await resolve({}, { idempotent: false });
     expect(producerOptions(off.context.config, off.producer)).toMatchObject({ idempotent: false });
+  });
+
+  test("a transactionalId makes the kafkajs producer transactional: idempotent, one request in flight, the transaction timeout; over any pass-through option", async () => {
+    const { context, producer } = await resolve({ options: { maxInFlightRequests: 5 } }, { transactionalId: "tx-1", transactionTimeoutMs: 12_345 });
+    expect(producerOptions(context.config, producer)).toMatchObject({ transactionalId: "tx-1", idempotent: true, maxInFlightRequests: 1, transactionTimeout: 12_345, allowAutoTopicCreation: false });
+    // Core's default transaction timeout (Java's transaction.timeout.ms, 60 s).
+    const defaults = await resolve({}, { transactionalId: "tx-2" });
+    expect(producerOptions(defaults.context.config, defaults.producer)).toMatchObject({ transactionalId: "tx-2", transactionTimeout: 60_000 });
   });
 
   test("kafkajs's partitioner keeps the partition core chose", async () => {
@@ -95,6 +107,15 @@ describe("consumer config", () => {
     expect(options).toMatchObject({ groupId: "grp", sessionTimeout: 12_000, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
     expect(options.partitionAssigners?.map((a) => a({ cluster: {} as never, groupId: "grp", logger: {} as never }).name)).toEqual(["roundrobin", "RoundRobinAssigner"]);
     expect(consumerOptions((await resolve()).context.config, (await resolve()).consumer).sessionTimeout).toBe(30_000);
+  });
+
+  test("isolationLevel is passed explicitly both ways (kafkajs defaults to read_committed, core to read_uncommitted)", async () => {
+    const byDefault = await resolve({}, undefined, { groupId: "g" });
+    expect(consumerOptions(byDefault.context.config, byDefault.consumer).readUncommitted).toBe(true);
+    const committed = await resolve({}, undefined, { groupId: "g", isolationLevel: "read_committed" });
+    expect(consumerOptions(committed.context.config, committed.consumer).readUncommitted).toBe(false);
+    const uncommitted = await resolve({}, undefined, { groupId: "g", isolationLevel: "read_uncommitted" });
+    expect(consumerOptions(uncommitted.context.config, uncommitted.consumer).readUncommitted).toBe(true);
   });
 
   test("consumer pass-through options go to kafka.consumer(), partitionsConsumedConcurrently to run()", async () => {
