@@ -13,9 +13,11 @@
  * - its `sendOffsets` needs the client's consumer of the group (librdkafka takes the member's
  *   metadata from it), which only a consumer of this process has: a bare group id is
  *   `UNSUPPORTED`;
- * - a fenced producer's sends fail with librdkafka's "purged" (`_PURGE_QUEUE`: the fatal error
- *   emptied its queue) or `_FATAL`, neither of which says why: the transaction's own error is
- *   asked for (see `transactionCause`), so a send says `PRODUCER_FENCED` like the commit does.
+ * - a fenced producer's sends fail with the broker's code for the one produce request
+ *   (INVALID_PRODUCER_EPOCH), librdkafka's "purged" (`_PURGE_QUEUE`: the fatal error emptied
+ *   its queue) or `_FATAL`, while librdkafka's verdict on the producer is `_FENCED`: the
+ *   transaction's own error is asked for (see `transactionCause`), so a send says
+ *   `PRODUCER_FENCED` like the commit does.
  */
 import type { TopicPartitionOffset } from "@qi/streaming";
 import { stateError, unsupportedError, type ConsumerDriver, type TransactionDriver } from "@qi/streaming/connector";
@@ -97,9 +99,18 @@ export async function untilDone(call: () => Promise<unknown>, host: Pick<Transac
 }
 
 /**
+ * The send errors that stand for a failure of the whole transaction: librdkafka's purge and
+ * fatal error, and the broker's answers to a fenced producer's produce request (47
+ * INVALID_PRODUCER_EPOCH, 90 PRODUCER_FENCED), which librdkafka reports per message as they
+ * came while it makes the producer's fatal error `_FENCED` of them.
+ */
+const ASKED = new Set([PURGE_QUEUE, FATAL, 47, 90]);
+
+/**
  * A transactional producer's failed send, with the reason librdkafka knows but did not give:
  * a send it purged (`_PURGE_QUEUE`: a fatal or abortable error of the transaction emptied its
- * queue) or refused for a fatal error (`_FATAL`) is answered with the transaction's own error,
+ * queue), refused for a fatal error (`_FATAL`), or that the broker refused for an old epoch
+ * (47, 90) is answered with the transaction's own error,
  * read from librdkafka's transaction state (its begin answers it: the fatal error, `_FENCED`
  * for a fenced producer, or the abortable one; in a transaction that is still sound it answers
  * `_STATE` and does nothing, as one is open). Any other error, or when that state says nothing
@@ -107,7 +118,7 @@ export async function untilDone(call: () => Promise<unknown>, host: Pick<Transac
  */
 export async function transactionCause(error: unknown, producer: NativeClient | undefined): Promise<unknown> {
   const code = codeOf(error);
-  if (code !== PURGE_QUEUE && code !== FATAL) return error;
+  if (code === undefined || !ASKED.has(code)) return error;
   const internal = (producer?.["_getInternalClient"] as (() => InternalProducer | null | undefined) | undefined)?.call(producer);
   if (!internal) return error;
   const state = await new Promise<unknown>((resolve) => {

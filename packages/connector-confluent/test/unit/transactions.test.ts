@@ -52,9 +52,11 @@ describe("fencing", () => {
     expect((cause as Error).message).toMatch(/Purged in queue: the transaction failed: .*fenced/);
   });
 
-  test("a send refused for librdkafka's fatal error likewise", async () => {
+  test("a send refused for librdkafka's fatal error, or by the broker for an old epoch, likewise", async () => {
     const producer = { _getInternalClient: () => ({ beginTransaction: (cb: (e: unknown) => void) => cb(clientError(-144, "fenced")) }) };
     expect(classify(await transactionCause(clientError(-150, "Local: Fatal error"), producer as never))).toMatchObject({ code: "PRODUCER_FENCED" });
+    expect(classify(await transactionCause(clientError(47, "Broker: Producer attempted an operation with an old epoch"), producer as never))).toMatchObject({ code: "PRODUCER_FENCED" });
+    expect(classify(await transactionCause(clientError(90, "Broker: There is a newer producer with the same transactionalId which fences the current one"), producer as never))).toMatchObject({ code: "PRODUCER_FENCED" });
   });
 
   test("an abortable error of the transaction is the send's answer, classified by its own code", async () => {
