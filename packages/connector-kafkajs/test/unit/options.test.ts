@@ -3,7 +3,7 @@ import { createStreamingClient, Secret } from "@qi/streaming";
 import { CompressionTypes, logLevel } from "kafkajs";
 import { describe, expect, test } from "vitest";
 import { kafkajsConnector } from "../../src/index.js";
-import { consumerOptions, kafkaConfig, partitionsConsumedConcurrently, producerOptions, sendOptions } from "../../src/options.js";
+import { consumerOptions, kafkaConfig, partitionsConsumedConcurrently, producerOptions, sendOptions, transactionalSendRetry } from "../../src/options.js";
 import { resolve } from "./resolve.js";
 
 describe("client config", () => {
@@ -82,6 +82,18 @@ describe("producer config", () => {
     // Core's default transaction timeout (Java's transaction.timeout.ms, 60 s).
     const defaults = await resolve({}, { transactionalId: "tx-2" });
     expect(producerOptions(defaults.context.config, defaults.producer)).toMatchObject({ transactionalId: "tx-2", transactionTimeout: 60_000 });
+  });
+
+  test("a transactional producer's sends retry first after 20 ms, with as many more retries as halvings of the configured first back-off; a plain producer keeps the client's", async () => {
+    const defaults = await resolve({}, { transactionalId: "tx" });
+    // 5 retries from 300 ms (core's defaults): 300 -> 20 is four halvings, so 9 retries from 20 ms.
+    expect(producerOptions(defaults.context.config, defaults.producer).retry).toEqual({ retries: 9, initialRetryTime: 20, maxRetryTime: 30_000 });
+    expect(transactionalSendRetry({ retries: 3, initialRetryTimeMs: 100, maxRetryTimeMs: 1000 })).toEqual({ retries: 6, initialRetryTime: 20, maxRetryTime: 1000 });
+    // No retries asked, or a first back-off already as short: as configured.
+    expect(transactionalSendRetry({ retries: 0, initialRetryTimeMs: 300, maxRetryTimeMs: 1000 })).toEqual({ retries: 0, initialRetryTime: 300, maxRetryTime: 1000 });
+    expect(transactionalSendRetry({ retries: 4, initialRetryTimeMs: 10, maxRetryTimeMs: 1000 })).toEqual({ retries: 4, initialRetryTime: 10, maxRetryTime: 1000 });
+    const plain = await resolve();
+    expect(producerOptions(plain.context.config, plain.producer)).not.toHaveProperty("retry");
   });
 
   test("kafkajs's partitioner keeps the partition core chose", async () => {
