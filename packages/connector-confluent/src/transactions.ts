@@ -121,17 +121,30 @@ export async function transactionCause(error: unknown, producer: NativeClient | 
   if (code === undefined || !ASKED.has(code)) return error;
   const internal = (producer?.["_getInternalClient"] as (() => InternalProducer | null | undefined) | undefined)?.call(producer);
   if (!internal) return error;
-  const state = await new Promise<unknown>((resolve) => {
-    try {
-      internal.beginTransaction((e) => resolve(e ?? undefined));
-    } catch {
-      resolve(undefined);
-    }
-  });
+  const state = await transactionState(internal);
   const cause = codeOf(state);
   // _STATE: the transaction is open and sound; _CONFLICT / _PREV_IN_PROGRESS: another
   // transactional call is under way, which says nothing of the transaction's state.
   if (cause === undefined || cause === STATE || cause === CONFLICT || cause === PREV_IN_PROGRESS) return error;
   const message = (state as { message?: unknown }).message;
   return Object.assign(new Error(`${String((error as { message?: unknown }).message ?? error)}: the transaction failed: ${String(message)}`), { code: cause, clientError: error });
+}
+
+/** The state being read per client: the sends that failed together share one read (librdkafka refuses simultaneous begins). */
+const reading = new WeakMap<InternalProducer, Promise<unknown>>();
+
+/** The error librdkafka's begin answers (the transaction's state), undefined if none. */
+function transactionState(internal: InternalProducer): Promise<unknown> {
+  let read = reading.get(internal);
+  if (!read) {
+    read = new Promise<unknown>((resolve) => {
+      try {
+        internal.beginTransaction((e) => resolve(e ?? undefined));
+      } catch {
+        resolve(undefined);
+      }
+    }).finally(() => reading.delete(internal));
+    reading.set(internal, read);
+  }
+  return read;
 }

@@ -59,6 +59,15 @@ describe("fencing", () => {
     expect(classify(await transactionCause(clientError(90, "Broker: There is a newer producer with the same transactionalId which fences the current one"), producer as never))).toMatchObject({ code: "PRODUCER_FENCED" });
   });
 
+  test("sends that failed together read the state once (librdkafka refuses simultaneous begins)", async () => {
+    let reads = 0;
+    const producer = { _getInternalClient: () => internal };
+    const internal = { beginTransaction: (cb: (e: unknown) => void) => void (reads++, setTimeout(() => cb(clientError(-144, "fenced")), 10)) };
+    const causes = await Promise.all([1, 2, 3].map(() => transactionCause(clientError(-152, "Local: Purged in queue"), producer as never)));
+    expect(causes.map((c) => classify(c).code)).toEqual(["PRODUCER_FENCED", "PRODUCER_FENCED", "PRODUCER_FENCED"]);
+    expect(reads).toBe(1);
+  });
+
   test("an abortable error of the transaction is the send's answer, classified by its own code", async () => {
     const producer = { _getInternalClient: () => ({ beginTransaction: (cb: (e: unknown) => void) => cb(clientError(29, "Broker: Topic authorization failed")) }) };
     expect(classify(await transactionCause(clientError(-152, "Local: Purged in queue"), producer as never))).toMatchObject({ category: "AUTHORIZATION" });
