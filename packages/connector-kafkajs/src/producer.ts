@@ -103,8 +103,9 @@ export class KafkajsProducerDriver implements ProducerDriver {
       const written = await sent;
       return offsetsFromBase(records, written.map((m) => ({ topic: m.topicName, partition: m.partition, baseOffset: m.baseOffset })));
     } catch (error) {
-      if (!this.transactions && needsNewProducerId(error)) this.replace();
       // This send's records may or may not be in the log: core reports them "unknown".
+      if (this.transactions) throw this.transactions.sendFailed(error);
+      if (needsNewProducerId(error)) this.replace();
       throw error;
     } finally {
       this.sending.delete(sent);

@@ -25,7 +25,7 @@
 import type { TopicPartitionOffset } from "@qi/streaming";
 import type { ResolvedConfig, TransactionDriver } from "@qi/streaming/connector";
 import type { Producer, Transaction } from "kafkajs";
-import { coordinatorNotDone, endRefused, isFencingError, KafkajsProducerUnusableError } from "./errors.js";
+import { coordinatorNotDone, endRefused, isFencingError, KafkajsProducerFencedError, KafkajsProducerUnusableError } from "./errors.js";
 
 /**
  * Registers the producer's transactional id with the broker now rather than at the first
@@ -81,6 +81,17 @@ export class KafkajsTransactions implements TransactionDriver {
     const tx = this.tx;
     if (this.phase !== "open" || !tx?.isActive()) throw new KafkajsProducerUnusableError("kafkajs: a transactional producer's send outside an open transaction (nothing was written)");
     return tx;
+  }
+
+  /**
+   * A send of the transaction failed: a fenced one makes the producer unusable and is answered
+   * as PRODUCER_FENCED (see `KafkajsProducerFencedError`); any other error as it is.
+   */
+  sendFailed(error: unknown): unknown {
+    if (!isFencingError(error)) return error;
+    const fenced = error instanceof KafkajsProducerFencedError ? error : new KafkajsProducerFencedError(error);
+    this.unusable ??= fenced;
+    return fenced;
   }
 
   begin(): Promise<void> {

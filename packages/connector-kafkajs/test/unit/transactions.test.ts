@@ -262,13 +262,45 @@ describe("kafkajs transactions: the driver's mapping", () => {
       await driver.connect();
       await tx.begin();
       first.sendFailures = [fencing];
-      expect(await failure(driver.send([record(0)]))).toBe(fencing);
-      first.abortAnswers = [fencing];
-      expect(await failure(tx.abort())).toBe(fencing);
-      expect(await failure(tx.begin())).toBe(fencing);
+      // The send says PRODUCER_FENCED, as the transaction calls do (core passes a send's 47 on as it is).
+      const sent = await failure(driver.send([record(0)]));
+      expect(classified(sent)).toMatchObject({ category: "STATE", code: "PRODUCER_FENCED" });
+      expect((sent as { brokerError?: unknown }).brokerError).toBe(fencing);
+      expect(classified(await failure(tx.abort())).code).toBe("PRODUCER_FENCED");
+      expect(classified(await failure(tx.begin())).code).toBe("PRODUCER_FENCED");
       expect(made).toHaveLength(1); // neither the send path's replacement nor a renewal
     }
     expect(classified(unknownCode(90)).code).toBe("PRODUCER_FENCED");
+  });
+
+  test("a commit fenced by the broker (its sends were fine): the broker's error as it is, never renewed, every later call fenced", async () => {
+    const first = new FakeProducer(1);
+    const { driver, tx, made } = await transactional(first, new FakeProducer(2));
+    await driver.connect();
+    await tx.begin();
+    await driver.send([record(0)]);
+    const fencing = protocol(47, "INVALID_PRODUCER_EPOCH");
+    first.commitAnswers = [fencing];
+    expect(await failure(tx.commit())).toBe(fencing);
+    expect(await failure(tx.abort())).toBe(fencing);
+    expect(await failure(tx.begin())).toBe(fencing);
+    expect(await failure(driver.send([record(0)]))).toBe(fencing);
+    expect(made).toHaveLength(1);
+  });
+
+  test("another failed send of a transaction is passed on as it is and leaves the producer usable", async () => {
+    const p = new FakeProducer(1);
+    const { driver, tx } = await transactional(p);
+    await driver.connect();
+    await tx.begin();
+    const refused = protocol(10, "MESSAGE_TOO_LARGE");
+    p.sendFailures = [refused];
+    expect(await failure(driver.send([record(0)]))).toBe(refused);
+    await tx.abort();
+    await tx.begin();
+    await driver.send([record(0)]);
+    await tx.commit();
+    expect(p.ends).toEqual(["ABORTING", "ABORTING", "COMMITTING"]);
   });
 
   test("an abort while the commit is still unanswered waits for it; a commit that succeeded late makes the abort fail, not pass for an abort", async () => {
