@@ -24,3 +24,17 @@ export function consumerPerformance(brokers: string[], topic: string, records: n
   const i = header?.indexOf("nMsg.sec") ?? -1;
   return i >= 0 ? Number(values[i]) : NaN;
 }
+
+/**
+ * How many records of `topic` a `read_committed` consumer reads (ConsumerPerformance, a group of
+ * its own): the broker's count of what committed transactions wrote, for checking a row's output.
+ * It asks for one more than `expected` and stops 5 s after the last record, so a duplicate counts.
+ */
+export async function committedCount(brokers: string[], topic: string, expected: number): Promise<number> {
+  const out = java(["org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", brokers.join(","), "--topic", topic, "--num-records", String(expected + 1), "--timeout", "5000", "--command-property", "isolation.level=read_committed"]);
+  const lines = out.trim().split("\n");
+  const header = lines.find((l) => l.includes("data.consumed.in.nMsg"))?.split(",").map((s) => s.trim());
+  const values = lines[lines.length - 1]!.split(",").map((s) => s.trim());
+  const i = header?.indexOf("data.consumed.in.nMsg") ?? -1;
+  return i >= 0 ? Number(values[i]) : NaN;
+}

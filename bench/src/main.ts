@@ -4,7 +4,7 @@
  * docs/benchmarks.md and docs/benchmarks.svg.
  *
  * Flags (for profiling one part): --only=kafkajs,confluent
- * --scenarios=single,batch100,pipelined,consume,latency,settings,idempotence,flood,consume-memory
+ * --scenarios=single,batch100,pipelined,consume,latency,settings,idempotence,flood,consume-memory,tx-produce,eos
  * --rounds=N  --no-ceiling  --no-memory  --no-write (print only, keep the committed report);
  * --report-only rewrites docs/benchmarks.md and the chart from reports/bench.json (after editing bench/FINDINGS.md).
  */
@@ -19,23 +19,25 @@ import { kafkaFromEnv, logRecordCount, startKafka } from "@qi/streaming-testkit/
 import type { ChildJob, ConsumeResult, FloodResult } from "./child.js";
 import { consumerPerformance, producerPerformance } from "./ceiling.js";
 import { RAW_CLIENTS, type RawClient, type RawConsumer, type RawProducer } from "./raw.js";
-import { writeReport, type BenchReport, type ConsumeMemory, type Flood, type Idempotence, type Run, type Setting } from "./report.js";
+import { RAW_TRANSACTIONS } from "./raw-transactions.js";
+import { writeReport, type BenchReport, type ConsumeMemory, type Flood, type Idempotence, type Run, type Setting, type TxRun } from "./report.js";
 import { consumeAll, latency, messages, produceBatched, producePipelined, produceSingle, produceSinglePaired, type ConsumeStats } from "./scenarios.js";
+import { eosRow, fillEosInput, txProduceRow, type TxBench } from "./transactions.js";
 import { wrappedConsumer, wrappedProducer } from "./wrapped.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 const quick = args.includes("--quick");
 const only = flag("only")?.split(",");
-const scenarios = new Set(flag("scenarios")?.split(",") ?? ["single", "batch100", "pipelined", "consume", "latency", "settings", "idempotence", "flood", "consume-memory"]);
+const scenarios = new Set(flag("scenarios")?.split(",") ?? ["single", "batch100", "pipelined", "consume", "latency", "settings", "idempotence", "flood", "consume-memory", "tx-produce", "eos"]);
 const root = fileURLToPath(new URL("../..", import.meta.url));
 if (args.includes("--report-only")) {
   writeReport(root, JSON.parse(readFileSync(join(root, "reports", "bench.json"), "utf8")) as BenchReport);
   process.exit(0);
 }
 const COUNTS = quick
-  ? { rounds: 1, single: 300, bulk: 5_000, pipelined: 5_000, consume: 50_000, latency: 100, flood: 30_000, processRounds: 1 }
-  : { rounds: 5, single: 1_000, bulk: 50_000, pipelined: 20_000, consume: 1_000_000, latency: 1_000, flood: 300_000, processRounds: 2 };
+  ? { rounds: 1, single: 300, bulk: 5_000, pipelined: 5_000, consume: 50_000, latency: 100, flood: 30_000, processRounds: 1, transactions: 20, eos: 5_000 }
+  : { rounds: 5, single: 1_000, bulk: 50_000, pipelined: 20_000, consume: 1_000_000, latency: 1_000, flood: 300_000, processRounds: 2, transactions: 200, eos: 50_000 };
 if (flag("rounds")) COUNTS.rounds = Number(flag("rounds"));
 const TARGETS: Record<string, number> = { single: 0.9, batch100: 0.97, pipelined: 0.97, consume: 0.97 };
 
@@ -51,6 +53,11 @@ interface Entry {
   readonly raw: RawClient;
   /** Client options both sides get for a produce scenario (the raw side reads the same keys). */
   readonly produceOptions?: (scenario: string) => Record<string, unknown>;
+  /**
+   * Client options both sides of the transaction rows get: the connector's own defaults for a
+   * transactional producer, made explicit so the raw client runs with them too.
+   */
+  readonly txOptions?: Record<string, unknown>;
   /** Settings worth measuring against the connector's defaults: [label, scenario, options]. */
   readonly settings?: readonly [string, "single" | "pipelined" | "consume", Record<string, unknown>][];
 }
@@ -68,6 +75,8 @@ const ENTRIES: readonly Entry[] = [
     raw: RAW_CLIENTS.confluent!,
     // librdkafka batches by itself: linger 0 for awaited sends (nothing to wait for), 5 ms for throughput.
     produceOptions: (scenario) => ({ "linger.ms": scenario === "single" ? 0 : 5 }),
+    // The connector's default (an awaited transactional send is not held back).
+    txOptions: { "linger.ms": 0 },
     settings: [
       // Not linger.ms 0: that is the connector's default already (packages/connector-confluent/src/producer.ts).
       ["linger.ms: 5", "pipelined", { "linger.ms": 5 }],
@@ -144,6 +153,15 @@ function inChild<T>(job: ChildJob, timeoutMs: number): Promise<T> {
  * every connector), read by a fresh group per round and side, and by ConsumerPerformance.
  */
 let consumeTopic: string | undefined;
+/** The exactly-once rows' input: keyed messages (their outputs go to the partition of their key), filled once. */
+let eosTopic: string | undefined;
+async function eosInput(): Promise<string> {
+  if (eosTopic) return eosTopic;
+  const t = await topic();
+  status(`pre-filling ${t} with ${COUNTS.eos.toLocaleString("en")} keyed messages of 100 B`);
+  await fillEosInput(brokers, t, COUNTS.eos);
+  return (eosTopic = t);
+}
 async function prefilled(): Promise<string> {
   if (consumeTopic) return consumeTopic;
   const t = await topic();
@@ -159,6 +177,7 @@ const settings: Setting[] = [];
 const idempotence: Idempotence[] = [];
 const floods: Flood[] = [];
 const consumeMemory: ConsumeMemory[] = [];
+const transactions: TxRun[] = [];
 const latencyReport: Record<string, unknown> = {};
 const consumeResources: Record<string, unknown> = {};
 const report = (): BenchReport => ({
@@ -183,6 +202,7 @@ const report = (): BenchReport => ({
   idempotence,
   flood: floods,
   consumeMemory,
+  transactions,
 });
 const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
 const ceiling: Record<string, number> = {};
@@ -372,6 +392,20 @@ try {
       clearStatus();
       progress(`${name} consume in its own process: raw ${JSON.stringify(rows.raw.rounds)}, qi ${JSON.stringify(rows.qi.rounds)}`);
     }
+
+    if (scenarios.has("tx-produce") || scenarios.has("eos")) {
+      // Ours against the raw client's own transactions; a connector without them gets an error row.
+      const bench: TxBench = { name, connector, raw: RAW_TRANSACTIONS[name], brokers, rounds: COUNTS.rounds, options: entry.txOptions ?? {}, topic, unique: (p) => `${p}-${Date.now().toString(36)}-${n++}`, admin: adm, status };
+      const rows: TxRun[] = [];
+      if (scenarios.has("tx-produce")) rows.push(await txProduceRow(bench, COUNTS.transactions));
+      if (scenarios.has("eos")) rows.push(await eosRow(bench, await eosInput(), COUNTS.eos));
+      for (const row of rows) {
+        transactions.push(row);
+        clearStatus();
+        const rate = (x: TxRun["raw"]): string => (x ? `${Math.round(x.msgsPerSec)} msg/s (${x.txPerSec.toFixed(1)} tx/s)` : "n/a");
+        progress(`${name} ${row.scenario}: raw ${rate(row.raw)}, qi ${rate(row.wrapped)}, ratio ${row.ratio?.toFixed(2) ?? "n/a"}; read back ${JSON.stringify(row.readBack)}${row.error ? `; error: ${row.error}` : ""}`);
+      }
+    }
   }
 
   if (!args.includes("--no-memory")) {
@@ -414,6 +448,7 @@ try {
 
   const missed = runs.filter((r) => r.target !== undefined && r.ratio < r.target);
   for (const m of missed) progress(`below target: ${m.connector} ${m.scenario} ${m.messageBytes} B ratio ${m.ratio.toFixed(2)} < ${m.target}`);
+  for (const t of transactions) if (t.ratio !== undefined && t.ratio < t.target) progress(`below target: ${t.connector} ${t.scenario} ratio ${t.ratio.toFixed(2)} < ${t.target}`);
   if (args.includes("--no-write") || only || flag("scenarios")) {
     progress("partial run: report not written");
     process.stdout.write(JSON.stringify(report(), null, 2) + "\n");

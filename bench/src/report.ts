@@ -50,6 +50,35 @@ export interface ConsumeMemory {
   rounds: { msgsPerSec: number; maxRssMb: number }[];
 }
 
+/** One side of a transaction row: the median of rounds (msg/s and transactions/s), every round's msg/s. */
+export interface TxSideResult {
+  msgsPerSec: number;
+  txPerSec: number;
+  spread: [number, number];
+  rounds: number[];
+}
+
+/**
+ * A transaction row: `tx-produce` (transactions of `perTransaction` messages, one after another)
+ * or `eos` (consume-transform-produce, at most `perTransaction` inputs per transaction), ours
+ * against the raw client's own transactions. `error` instead of figures when a side could not
+ * run (a connector without transactions, a driver that failed).
+ */
+export interface TxRun {
+  connector: string;
+  scenario: "tx-produce" | "eos";
+  messageBytes: number;
+  messagesPerRound: number;
+  perTransaction: number;
+  raw?: TxSideResult;
+  wrapped?: TxSideResult;
+  ratio?: number;
+  target: number;
+  /** What a read_committed consumer read of the last round's output, per side. */
+  readBack?: { expected: number; raw?: number; wrapped?: number };
+  error?: string;
+}
+
 export interface BenchReport {
   machine: Record<string, unknown>;
   quick: boolean;
@@ -65,6 +94,7 @@ export interface BenchReport {
   idempotence?: Idempotence[];
   flood?: Flood[];
   consumeMemory?: ConsumeMemory[];
+  transactions?: TxRun[];
 }
 
 /** Targets of the producer and consumer memory rows (issue 24). */
@@ -104,6 +134,12 @@ function svg(runs: Run[]): string {
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif"><rect width="100%" height="100%" fill="#fff"/><text x="10" y="18" font-size="13" font-weight="bold">qi-streaming ÷ raw client, throughput (median of rounds)</text><text x="10" y="31" font-size="11">bar = median ratio (red: below target) · black line = range of per-round ratios · orange tick = target · dashed = 1.00</text>${ticks.join("")}${rows.join("")}</svg>\n`;
 }
 
+/** A connector's place in the report (the order its rows were measured in). */
+function connectorOrder(report: BenchReport, connector: string): number {
+  const names = [...new Set([...report.runs, ...(report.transactions ?? [])].map((r) => r.connector))];
+  return names.indexOf(connector);
+}
+
 function table(headers: string[], rows: string[][]): string {
   return [`| ${headers.join(" | ")} |`, `|${headers.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
 }
@@ -111,7 +147,10 @@ function table(headers: string[], rows: string[][]): string {
 export function writeReport(root: string, report: BenchReport): void {
   mkdirSync(join(root, "reports"), { recursive: true });
   writeFileSync(join(root, "reports", "bench.json"), JSON.stringify(report, null, 2) + "\n");
-  writeFileSync(join(root, "docs", "benchmarks.svg"), svg(report.runs));
+  const txRuns: Run[] = (report.transactions ?? []).flatMap((t) => (t.raw && t.wrapped && t.ratio !== undefined ? [{ connector: t.connector, scenario: t.scenario, messageBytes: t.messageBytes, raw: t.raw, wrapped: t.wrapped, ratio: t.ratio, target: t.target }] : []));
+  // Each connector's transaction rows after its other rows.
+  const charted = [...report.runs, ...txRuns].map((r, i) => ({ r, i })).sort((a, b) => connectorOrder(report, a.r.connector) - connectorOrder(report, b.r.connector) || a.i - b.i).map(({ r }) => r);
+  writeFileSync(join(root, "docs", "benchmarks.svg"), svg(charted));
   const findings = join(root, "bench", "FINDINGS.md");
   const c = report.counts;
   const throughput = table(
@@ -186,6 +225,28 @@ export function writeReport(root: string, report: BenchReport): void {
       return [m.connector, m.side, range(m.rounds.map((r) => r.msgsPerSec)), range(peaks), m.side === "raw" ? "" : `< ${CONSUME_PEAK_RSS_MB} MB ${Math.max(...peaks) < CONSUME_PEAK_RSS_MB ? "✓" : "✗"}`];
     }),
   );
+  const txSide = (x: TxSideResult | undefined): string => (x ? `${fmt(x.msgsPerSec)} (${fmt(x.spread[0])}–${fmt(x.spread[1])}) · ${x.txPerSec.toFixed(1)} tx/s` : "");
+  const readBack = (t: TxRun): string => {
+    const rb = t.readBack;
+    if (!rb) return "";
+    const mark = (n: number | undefined): string => (n === undefined ? "n/a" : `${fmt(n)} ${n === rb.expected ? "✓" : "✗"}`);
+    return `raw ${mark(rb.raw)} · qi ${mark(rb.wrapped)}`;
+  };
+  const transactions = table(
+    ["connector", "scenario", "raw msg/s (min–max) · tx/s", "qi-streaming msg/s (min–max) · tx/s", "ratio", "target", "read back, read_committed (last round)"],
+    (report.transactions ?? []).map((t) => [
+      t.connector,
+      t.scenario,
+      txSide(t.raw) || "—",
+      txSide(t.wrapped) || "—",
+      t.ratio === undefined ? "n/a" : `**${t.ratio.toFixed(2)}**`,
+      t.ratio === undefined ? `≥ ${t.target}` : t.ratio >= t.target ? `≥ ${t.target} ✓` : `≥ ${t.target} ✗`,
+      readBack(t),
+    ]),
+  );
+  const txErrors = (report.transactions ?? []).filter((t) => t.error).map((t) => `- ${t.connector} ${t.scenario}: ${t.error}`);
+  const txProduce = report.transactions?.find((t) => t.scenario === "tx-produce");
+  const eos = report.transactions?.find((t) => t.scenario === "eos");
   const floodSends = report.flood?.[0]?.sends;
   const consumed = report.consumeMemory?.[0]?.messages;
   const md = `# Benchmarks
@@ -207,6 +268,28 @@ sends, ${fmt(c.bulk ?? NaN)} messages per batched round, ${fmt(c.pipelined ?? Na
 
 ${throughput}
 
+## Transactions: qi-streaming ÷ the raw client's own transactions
+
+Two scenarios, raw and qi-streaming interleaved as above (median of ${c.rounds} rounds after a warm-up, alternating which goes
+first), 100 B messages with 1,000 distinct keys on 6-partition topics, a fresh topic, transactional id and group each round and side.
+Each raw client is given the partition our router picks (Java's murmur2) and the transactional settings our connector uses.
+
+- *tx-produce*: ${txProduce ? `${fmt(txProduce.messagesPerRound / txProduce.perTransaction)} transactions of ${txProduce.perTransaction} messages` : "transactions of 100 messages"} per round, committed one after another
+  (qi-streaming: \`producer.transaction()\`, one \`sendBatch\` of the 100, \`commit()\`; kafkajs: \`producer.transaction()\`,
+  \`tx.send\`, \`tx.commit()\`; confluent: \`producer.transaction()\`, \`send\`, \`commit()\`; platformatic:
+  \`producer.beginTransaction()\`, \`tx.send\`, \`tx.commit()\`). Timed from the first transaction's start to the last commit.
+- *eos*: consume-transform-produce over a pre-filled input of ${eos ? fmt(eos.messagesPerRound) : "keyed"} messages, one output per input
+  (same key and value), read \`read_committed\`. qi-streaming: \`run({ exactlyOnce: { producer }, eachBatch })\`, the slice's
+  outputs through \`context.transaction.sendBatch\` (core adds the slice's offsets and commits); raw: the client's own batch
+  consumer without auto-commit, each fetched batch cut into slices of ${eos?.perTransaction ?? 500} (our \`maxBatchSize\`), per slice a
+  transaction with the outputs, the group's next offset (kafkajs \`sendOffsets({ consumerGroupId })\`, confluent
+  \`sendOffsets({ consumer })\`, platformatic \`addConsumer\` + \`addOffset\`) and the commit. Timed from the first slice handed to a
+  handler (the group join is not counted) to when the broker reports the group's committed offsets at the input's end (polled every 50 ms).
+- The read-back counts the last round's output with Kafka's \`ConsumerPerformance\` (\`isolation.level=read_committed\`,
+  a group of its own): every committed record once, nothing aborted.
+
+${report.transactions?.length ? transactions : "Not measured in this run."}
+${txErrors.length > 0 ? `\nRows without a ratio, and why (the side that failed was not run again):\n\n${txErrors.join("\n")}\n` : ""}
 ## Pipelined sends ÷ \`sendBatch\` of 100 (qi-streaming)
 
 The same connector's pipelined rate (windows of 1,000 single sends in flight) against its
