@@ -12,7 +12,7 @@ export const PLATFORMATIC_CONNECTOR_NAME = "platformatic";
 export const platformaticConnector: IStreamingConnector = {
   name: PLATFORMATIC_CONNECTOR_NAME,
   // platformatic ships every codec (snappy and lz4 in WebAssembly, zstd from Node's zlib).
-  capabilities: { sasl: true, seek: true, pauseResume: true, eachBatch: true, compression: ["gzip", "snappy", "lz4", "zstd"], idempotentProducer: true, topicConfigs: true },
+  capabilities: { sasl: true, seek: true, pauseResume: true, eachBatch: true, compression: ["gzip", "snappy", "lz4", "zstd"], idempotentProducer: true, topicConfigs: true, transactions: true },
   optionKeys: PLATFORMATIC_OPTION_KEYS,
   optionsSchema: PLATFORMATIC_OPTIONS_SCHEMA,
   createProducer: (context, config) => new PlatformaticProducerDriver(context.config, config),

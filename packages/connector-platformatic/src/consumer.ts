@@ -189,7 +189,26 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
     }
   }
 
+  /**
+   * The member as a transaction's offsets need it (TxnOffsetCommit checks the generation and
+   * the member id, fencing a zombie member), or undefined before it joined or after it left.
+   */
+  member(): GroupMember | undefined {
+    const consumer = this.consumer;
+    if (!consumer || this.crashed || this.membership.ended || !consumer.memberId || consumer.coordinatorId === null) return undefined;
+    return { groupId: consumer.groupId, generationId: consumer.generationId, memberId: consumer.memberId, coordinatorId: consumer.coordinatorId };
+  }
+
   native(): unknown {
     return this.client();
   }
+}
+
+/** A group member's identity, as platformatic's `Transaction.addOffset` reads it from a message. */
+export interface GroupMember {
+  readonly groupId: string;
+  readonly generationId: number;
+  readonly memberId: string;
+  /** The group coordinator's node id. */
+  readonly coordinatorId: number;
 }

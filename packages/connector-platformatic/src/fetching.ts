@@ -18,6 +18,7 @@ import type { Fetched, PartitionState, Positions } from "./positions.js";
 
 /** Record batch attributes. */
 const IS_CONTROL = 0x20;
+const IS_TRANSACTIONAL = 0x10;
 const LOG_APPEND_TIME = 0x08;
 
 /** What `Consumer.fetch()` answers (the type is not exported by name). */
@@ -25,22 +26,51 @@ export type FetchResponse = Awaited<ReturnType<Consumer<Buffer, Buffer, Buffer, 
 type FetchPartition = { partition: number; fetchOffset: bigint; partitionMaxBytes: number; currentLeaderEpoch: number; lastFetchedEpoch: number };
 /** What a fetch request asked per partition: a response under another epoch or offset is stale. */
 type Requested = Map<string, { epoch: number; offset: bigint }>;
+/** A fetch response's aborted transaction: a producer and the offset its aborted transaction began at. */
+export type AbortedTransaction = { readonly producerId: bigint; readonly firstOffset: bigint };
+
+/** A control batch's record says abort (its key: version int16, type int16; type 0 is ABORT). */
+function isAbortMarker(batch: RecordsBatch): boolean {
+  const key = batch.records[0]?.key;
+  return Buffer.isBuffer(key) && key.length >= 4 && key.readInt16BE(2) === 0;
+}
 
 /**
  * The messages of a partition's record batches from offset `from` on (a batch may start before
  * it), and the next offset to fetch. Control batches (transaction markers) are skipped; a batch
  * with LOG_APPEND_TIME gives every record the broker's time.
+ *
+ * `aborted` is the response's aborted transactions (read_committed only; the broker sends none
+ * under read_uncommitted): their batches are dropped the way Java's consumer does it, in log
+ * order, a producer's batches being aborted from its aborted transaction's first offset until its
+ * abort marker. platformatic's own filter is not enough: it keeps one range per producer (a
+ * producer's earlier aborted transaction in the same response gets through) and keeps every
+ * batch of a transaction whose abort marker is not in the response yet (a response cut by
+ * `maxBytes` in the middle of an aborted transaction delivers its first part).
  */
-export function decodeBatches(topic: string, partition: number, batches: readonly RecordsBatch[], from: bigint): { messages: ConsumedMessage[]; next: bigint; bytes: number } {
+export function decodeBatches(
+  topic: string,
+  partition: number,
+  batches: readonly RecordsBatch[],
+  from: bigint,
+  aborted: readonly AbortedTransaction[] | null = null,
+): { messages: ConsumedMessage[]; next: bigint; bytes: number } {
   const messages: ConsumedMessage[] = [];
   let next = from;
   let bytes = 0;
+  const pending = [...(aborted ?? [])].sort((a, b) => (a.firstOffset < b.firstOffset ? -1 : a.firstOffset > b.firstOffset ? 1 : 0));
+  const abortedProducers = new Set<bigint>();
   for (const batch of batches) {
     // `length` counts from the partition leader epoch on; the offset and the length field are 12 bytes more.
     bytes += batch.length + 12;
     const last = batch.firstOffset + BigInt(batch.lastOffsetDelta);
     if (last + 1n > next) next = last + 1n;
-    if (batch.attributes & IS_CONTROL) continue;
+    while (pending.length > 0 && pending[0]!.firstOffset <= last) abortedProducers.add(pending.shift()!.producerId);
+    if (batch.attributes & IS_CONTROL) {
+      if (isAbortMarker(batch)) abortedProducers.delete(batch.producerId);
+      continue;
+    }
+    if (batch.attributes & IS_TRANSACTIONAL && abortedProducers.has(batch.producerId)) continue;
     for (const r of batch.records) {
       const offset = batch.firstOffset + BigInt(r.offsetDelta);
       if (offset < from) continue;
@@ -235,7 +265,7 @@ export class Fetcher {
         if (!s || !req || p.errorCode !== 0 || !p.records || p.records.length === 0) continue;
         // Seeked, paused or given away since the request was made: the data is stale.
         if (s.epoch !== req.epoch || s.position !== req.offset || !this.deliverable(s)) continue;
-        const { messages, next, bytes } = decodeBatches(topic, p.partitionIndex, p.records, req.offset);
+        const { messages, next, bytes } = decodeBatches(topic, p.partitionIndex, p.records, req.offset, p.abortedTransactions);
         s.position = next;
         if (messages.length === 0) continue;
         const fetched: Fetched = { epoch: s.epoch, messages, highWatermark: String(p.highWatermark), bytes };

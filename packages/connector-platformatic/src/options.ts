@@ -5,7 +5,7 @@
  */
 import { allOptionKeys, fetchBudget, pickOptions, revealSecrets, type ResolvedConfig, type ResolvedConsumerConfig, type ResolvedProducerConfig } from "@qi/streaming/connector";
 import { z } from "zod";
-import type { BaseOptions, ConsumerOptions, ProducerOptions, SASLOptions } from "@platformatic/kafka";
+import { FetchIsolationLevels, type BaseOptions, type ConsumerOptions, type ProducerOptions, type SASLOptions } from "@platformatic/kafka";
 
 /** Pass-through options, by the platformatic client they go to. */
 export const PLATFORMATIC_OPTIONS = {
@@ -14,7 +14,8 @@ export const PLATFORMATIC_OPTIONS = {
   /** Keys passed to the `Producer`. */
   producer: ["repeatOnStaleMetadata"],
   /** Keys passed to the `Consumer`. */
-  consumer: ["rebalanceTimeout", "heartbeatInterval", "heartbeatStallTimeout", "groupInstanceId", "minBytes", "maxBytes", "maxBytesPerPartition", "maxWaitTime", "isolationLevel"],
+  // No `isolationLevel`: the consumer config's own `isolationLevel` sets it (one setting, not two).
+  consumer: ["rebalanceTimeout", "heartbeatInterval", "heartbeatStallTimeout", "groupInstanceId", "minBytes", "maxBytes", "maxBytesPerPartition", "maxWaitTime"],
 } as const;
 
 /** Every key `config.options` may hold for the platformatic connector; others are a `VALIDATION` error. */
@@ -82,7 +83,10 @@ export function baseOptions(config: ResolvedConfig, overrides: { retries?: numbe
  * The `Producer`'s options. `acks` defaults to all (-1), where platformatic's is leader only;
  * an idempotent producer is given none (platformatic requires all and sets it itself). For an
  * idempotent producer platformatic turns 0 or 1 retries into endless ones (a send or connect to
- * a dead or refusing broker would never end), so it gets at least 2, the fewest it keeps.
+ * a dead or refusing broker would never end), so it gets at least 2, the fewest it keeps. A
+ * transactional producer (idempotent, core made sure) gets its `transactionalId`; `timeout` stays
+ * the broker-side produce timeout: platformatic also sends it as InitProducerId's transaction
+ * timeout, which `transactions.ts` sets for that one request.
  */
 export function producerOptions(config: ResolvedConfig, producer: ResolvedProducerConfig): ProducerOptions<Bytes, Bytes, Bytes, Bytes> {
   return {
@@ -92,6 +96,7 @@ export function producerOptions(config: ResolvedConfig, producer: ResolvedProduc
     compression: producer.compression,
     timeout: producer.timeout,
     ...(producer.idempotent ? {} : { acks: producer.acks }),
+    ...(producer.transactionalId === undefined ? {} : { transactionalId: producer.transactionalId }),
   };
 }
 
@@ -127,7 +132,10 @@ function platformaticFetchOptions({ maxWaitTime, maxBytes, maxBytesPerPartition 
 /**
  * The `Consumer`'s options. Commits are core's (platformatic's autocommit commits a batch before
  * it is processed). `beforeJoin` is platformatic's `protocolsMetadata` hook, awaited before
- * every JoinGroup: our "partitions revoked" moment.
+ * every JoinGroup: our "partitions revoked" moment. The isolation level is always passed:
+ * platformatic's default is read_committed, ours (Apache Kafka's) read_uncommitted; platformatic
+ * sends it with every fetch and every ListOffsets (so "latest" is the last stable offset under
+ * read_committed, as in Java).
  */
 export function consumerOptions(config: ResolvedConfig, consumer: ResolvedConsumerConfig, beforeJoin: () => Promise<void>): ConsumerOptions<Bytes, Bytes, Bytes, Bytes> {
   const { sessionTimeout } = consumer;
@@ -138,6 +146,7 @@ export function consumerOptions(config: ResolvedConfig, consumer: ResolvedConsum
     rebalanceTimeout: Math.max(sessionTimeout, 60_000),
     heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
     autocommit: false,
+    isolationLevel: consumer.isolationLevel === "read_committed" ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
     ...platformaticFetchOptions(fetchSettings(config, consumer)),
     ...pickOptions(config.options, PLATFORMATIC_OPTIONS.consumer),
     protocolsMetadata: () => beforeJoin().then(() => Buffer.alloc(0)),

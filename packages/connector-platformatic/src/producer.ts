@@ -7,6 +7,9 @@
  * (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, common right after a topic is created) by
  * sending the whole request again; core hands every driver one partition per `send`, so that
  * repeats only what failed.
+ *
+ * With a `transactionalId` the producer is transactional (`transactions.ts`): `connect` also
+ * registers the id, and every `send` joins the open transaction or fails.
  */
 import type { ProduceResult } from "@qi/streaming";
 import { offsetsFromBase, type ProducerDriver, type ResolvedConfig, type ResolvedProducerConfig, type RoutedRecord } from "@qi/streaming/connector";
@@ -14,6 +17,7 @@ import { Producer, type MessageToProduce } from "@platformatic/kafka";
 import { routeLogs } from "./logs.js";
 import { partitionCount, probe } from "./metadata.js";
 import { producerOptions } from "./options.js";
+import { PlatformaticTransactions } from "./transactions.js";
 
 type Message = MessageToProduce<Buffer, Buffer, Buffer, Buffer>;
 
@@ -35,12 +39,22 @@ export class PlatformaticProducerDriver implements ProducerDriver {
   private unroute: (() => void) | undefined;
   /** platformatic's `send` takes leader-only acks unless told otherwise, whatever the producer's options say. */
   private readonly sendOptions: { acks?: number };
+  /** Set for a producer made with a `transactionalId`. */
+  readonly transactions: PlatformaticTransactions | undefined;
 
   constructor(
     private readonly config: ResolvedConfig,
     private readonly producerConfig: ResolvedProducerConfig,
   ) {
     this.sendOptions = producerConfig.idempotent ? {} : { acks: producerConfig.acks };
+    if (producerConfig.transactionalId !== undefined) {
+      this.transactions = new PlatformaticTransactions({
+        client: () => this.client(),
+        config,
+        produceTimeout: producerConfig.timeout,
+        transactionTimeoutMs: producerConfig.transactionTimeoutMs,
+      });
+    }
   }
 
   /** A closed platformatic client cannot reopen: `connect` after `disconnect` makes a new one. */
@@ -54,6 +68,13 @@ export class PlatformaticProducerDriver implements ProducerDriver {
 
   async connect(): Promise<void> {
     await probe(this.client(), () => this.disconnect());
+    if (!this.transactions) return;
+    try {
+      await this.transactions.register(this.client());
+    } catch (error) {
+      await this.disconnect().catch(() => {});
+      throw error;
+    }
   }
 
   partitionCount(topic: string): Promise<number | undefined> {
@@ -61,6 +82,7 @@ export class PlatformaticProducerDriver implements ProducerDriver {
   }
 
   async send(records: readonly RoutedRecord[]): Promise<readonly ProduceResult[]> {
+    if (this.transactions) return this.transactions.send(records, records.map(toMessage));
     const result = await this.client().send({ messages: records.map(toMessage), ...this.sendOptions });
     // acks 0: the broker answers nothing, there are no offsets (offsetsFromBase reports "-1").
     return offsetsFromBase(records, (result.offsets ?? []).map((o) => ({ topic: o.topic, partition: o.partition, baseOffset: o.offset })));
@@ -73,6 +95,7 @@ export class PlatformaticProducerDriver implements ProducerDriver {
     const producer = this.producer;
     this.producer = undefined;
     this.unroute?.();
+    await this.transactions?.reset();
     await producer?.close();
   }
 

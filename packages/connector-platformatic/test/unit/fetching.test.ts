@@ -13,6 +13,7 @@ import { resolve } from "./resolve.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CONTROL = 0x20;
+const TRANSACTIONAL = 0x10;
 const LOG_APPEND_TIME = 0x08;
 
 /** A record batch as platformatic decodes it. */
@@ -98,6 +99,47 @@ describe("decoding", () => {
 
   test("a control batch alone moves the position and yields nothing", () => {
     expect(decodeBatches("a", 0, [batch(5n, [{ delta: 0, value: "" }], CONTROL)], 5n)).toEqual({ messages: [], next: 6n, bytes: 12 });
+  });
+});
+
+describe("aborted transactions (read_committed)", () => {
+  /** A transactional batch of producer `pid` with one record. */
+  const tx = (offset: bigint, pid: bigint, value: string): RecordsBatch => ({ ...batch(offset, [{ delta: 0, value }], TRANSACTIONAL), producerId: pid });
+  /** A transaction marker of producer `pid`: its record's key is version 0 and type 0 (abort) or 1 (commit). */
+  const marker = (offset: bigint, pid: bigint, type: 0 | 1): RecordsBatch => {
+    const b = { ...batch(offset, [{ delta: 0, value: "" }], CONTROL | TRANSACTIONAL), producerId: pid };
+    const key = Buffer.alloc(4);
+    key.writeInt16BE(type, 2);
+    b.records[0]!.key = key;
+    return b;
+  };
+  const values = (r: ReturnType<typeof decodeBatches>) => r.messages.map((m) => m.value?.toString());
+
+  test("one producer's aborted transactions in one response are all dropped; its committed one and others' records kept", () => {
+    // Producer 7: aborted 0-1, committed 3-4, aborted 6-7. Producer 9 (committed) interleaved.
+    const batches = [tx(0n, 7n, "a1"), tx(1n, 9n, "other"), marker(2n, 7n, 0), tx(3n, 7n, "c1"), marker(4n, 7n, 1), tx(5n, 7n, "a2"), tx(6n, 7n, "a2'"), marker(7n, 7n, 0), marker(8n, 9n, 1), batch(9n, [{ delta: 0, value: "plain" }])];
+    const aborted = [
+      { producerId: 7n, firstOffset: 5n },
+      { producerId: 7n, firstOffset: 0n },
+    ];
+    const r = decodeBatches("a", 0, batches, 0n, aborted);
+    expect(values(r)).toEqual(["other", "c1", "plain"]);
+    expect(r.next).toBe(10n);
+  });
+
+  test("an aborted transaction whose marker is not in the response yet is still dropped", () => {
+    // A response cut by maxBytes: the abort marker comes with the next fetch.
+    const r = decodeBatches("a", 0, [tx(10n, 7n, "a1"), tx(11n, 7n, "a1'")], 10n, [{ producerId: 7n, firstOffset: 10n }]);
+    expect(values(r)).toEqual([]);
+    expect(r.next).toBe(12n);
+    // The next fetch starts inside it: the broker names the transaction again.
+    expect(values(decodeBatches("a", 0, [tx(12n, 7n, "a1''"), marker(13n, 7n, 0), tx(14n, 7n, "c")], 12n, [{ producerId: 7n, firstOffset: 10n }]))).toEqual(["c"]);
+  });
+
+  test("without aborted transactions (read_uncommitted) every data batch is delivered", () => {
+    const batches = [tx(0n, 7n, "a1"), marker(1n, 7n, 0), tx(2n, 7n, "c1")];
+    expect(values(decodeBatches("a", 0, batches, 0n, null))).toEqual(["a1", "c1"]);
+    expect(values(decodeBatches("a", 0, batches, 0n))).toEqual(["a1", "c1"]);
   });
 });
 

@@ -116,8 +116,36 @@ test("capabilities: everything but the network default is declared", () => {
     compression: ["gzip", "snappy", "lz4", "zstd"],
     idempotentProducer: true,
     topicConfigs: true,
+    transactions: true,
   });
   expect(platformaticConnector.capabilities).not.toHaveProperty("network");
+});
+
+describe("transactions", () => {
+  test("a transactionalId goes to platformatic with idempotence; timeout stays the send timeout; none for a plain producer", async () => {
+    const { context, producer } = await resolve({}, { transactionalId: "tx-1", transactionTimeoutMs: 12_345 });
+    // transactionTimeoutMs is not an option: transactions.ts sends it with InitProducerId only.
+    expect(producerOptions(context.config, producer)).toMatchObject({ idempotent: true, transactionalId: "tx-1", timeout: context.config.requestTimeout });
+    expect(producerOptions(context.config, producer)).not.toHaveProperty("acks");
+    const plain = await resolve();
+    expect(producerOptions(plain.context.config, plain.producer)).not.toHaveProperty("transactionalId");
+  });
+
+  test("the consumer always passes its isolation level: platformatic defaults to read_committed, we to read_uncommitted", async () => {
+    const level = async (isolationLevel?: "read_committed" | "read_uncommitted") => {
+      const { context, consumer } = await resolve({}, undefined, { groupId: "g", ...(isolationLevel ? { isolationLevel } : {}) });
+      return (consumerOptions(context.config, consumer, async () => {}) as { isolationLevel?: number }).isolationLevel;
+    };
+    expect(await level()).toBe(0);
+    expect(await level("read_uncommitted")).toBe(0);
+    expect(await level("read_committed")).toBe(1);
+  });
+
+  test("isolationLevel is no longer a pass-through option (the consumer config's own field sets it)", () => {
+    expect(PLATFORMATIC_OPTION_KEYS).not.toContain("isolationLevel");
+    const r = createStreamingClient({ connector: platformaticConnector, brokers: ["127.0.0.1:1"], logger: silentLogger, options: { isolationLevel: 1 } });
+    expect(r._unsafeUnwrapErr()).toMatchObject({ category: "VALIDATION", message: expect.stringContaining("options.isolationLevel") });
+  });
 });
 
 describe("idempotent producer retries", () => {
