@@ -19,7 +19,7 @@ const FENCING = new Set(["PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH", "TRANSACTI
 
 /** The error a fenced producer answers from then on: one code, whichever client said it. */
 export function fencedError(cause: QiError, transactionalId: string, context: ErrorContext): QiError {
-  return qiError("STATE", "PRODUCER_FENCED", `another producer with transactionalId "${transactionalId}" took over: this one is fenced and can do nothing more; disconnect it`, {
+  return qiError("STATE", "PRODUCER_FENCED", `the broker fenced this producer of transactionalId "${transactionalId}": another producer with that id registered (or, as librdkafka reports it, a transaction ran past transactionTimeoutMs); it can do nothing more: disconnect it`, {
     cause,
     context: { ...cause.context, ...context },
   });
@@ -171,10 +171,15 @@ export class GuardedTransaction implements IStreamingTransaction {
   private track<T>(sent: ResultAsync<T, QiError>): ResultAsync<T, QiError> {
     const done: Promise<Result<T, QiError>> = Promise.resolve(sent).then((r) => {
       this.pending.delete(done);
-      if (r.isErr()) {
-        this.failedSend ??= r.error;
-        if (isFencing(r.error)) this.host.fenced(fencedError(r.error, this.host.transactionalId, r.error.context));
+      // A send the broker refused for an old epoch says so with the one public code, as the
+      // commit would (the messages' outcomes kept).
+      if (r.isErr() && isFencing(r.error)) {
+        const fenced: QiError = { ...fencedError(r.error, this.host.transactionalId, r.error.context), ...(r.error.outcomes ? { outcomes: r.error.outcomes } : {}) };
+        this.failedSend ??= fenced;
+        this.host.fenced(fenced);
+        return err(fenced);
       }
+      if (r.isErr()) this.failedSend ??= r.error;
       return r;
     });
     this.pending.add(done);
