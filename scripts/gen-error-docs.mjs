@@ -28,7 +28,7 @@ const ADVICE = {
   SASL_AUTHENTICATION_FAILED: "Wrong SASL mechanism, user or password, or the listener does not speak SASL. Fix the credentials; not retriable.",
   CLIENT_DISCONNECTED: "The `StreamingClient` was disconnected. Create a new client.",
   NOT_CONNECTED: "The producer, consumer or admin is not connected (never, or after `disconnect()`). Call `connect()` first.",
-  NOT_SUBSCRIBED: "`run()` before `subscribe()`. Subscribe first.",
+  NOT_SUBSCRIBED: "`run()` before `subscribe()`, or (confluent) `transaction.sendOffsets({ consumer })` with a consumer not yet subscribed. Subscribe first.",
   ALREADY_RUNNING: "`run()` or `subscribe()` on a consumer that is already running. One `run()` per consumer; create another consumer for another handler.",
   NOT_RUNNING: "`seek`, `pause` or `resume` before `run()`. Call them once the consumer runs.",
   PARTITION_NOT_ASSIGNED: "`seek`/`pause`/`resume` for a partition this member does not own. Check `consumer.assignment()`.",
