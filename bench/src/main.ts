@@ -5,7 +5,7 @@
  *
  * Flags (for profiling one part): --only=kafkajs,confluent
  * --scenarios=single,batch100,pipelined,consume,latency,settings,idempotence,flood,consume-memory,tx-produce,eos
- * --rounds=N  --no-ceiling  --no-memory  --no-write (print only, keep the committed report);
+ * --rounds=N  --transactions=N (per tx-produce round)  --eos-messages=N (the eos input)  --no-ceiling  --no-memory  --no-write (print only, keep the committed report);
  * --report-only rewrites docs/benchmarks.md and the chart from reports/bench.json (after editing bench/FINDINGS.md).
  */
 import { spawn } from "node:child_process";
@@ -22,7 +22,7 @@ import { RAW_CLIENTS, type RawClient, type RawConsumer, type RawProducer } from 
 import { RAW_TRANSACTIONS } from "./raw-transactions.js";
 import { writeReport, type BenchReport, type ConsumeMemory, type Flood, type Idempotence, type Run, type Setting, type TxRun } from "./report.js";
 import { consumeAll, latency, messages, produceBatched, producePipelined, produceSingle, produceSinglePaired, type ConsumeStats } from "./scenarios.js";
-import { eosRow, fillEosInput, txProduceRow, type TxBench } from "./transactions.js";
+import { EOS_SLICE, eosRow, fillEosInput, TX_TARGET, txProduceRow, type TxBench } from "./transactions.js";
 import { wrappedConsumer, wrappedProducer } from "./wrapped.js";
 
 const args = process.argv.slice(2);
@@ -37,8 +37,10 @@ if (args.includes("--report-only")) {
 }
 const COUNTS = quick
   ? { rounds: 1, single: 300, bulk: 5_000, pipelined: 5_000, consume: 50_000, latency: 100, flood: 30_000, processRounds: 1, transactions: 20, eos: 5_000 }
-  : { rounds: 5, single: 1_000, bulk: 50_000, pipelined: 20_000, consume: 1_000_000, latency: 1_000, flood: 300_000, processRounds: 2, transactions: 200, eos: 50_000 };
+  : { rounds: 5, single: 1_000, bulk: 50_000, pipelined: 20_000, consume: 1_000_000, latency: 1_000, flood: 300_000, processRounds: 2, transactions: 100, eos: 30_000 };
 if (flag("rounds")) COUNTS.rounds = Number(flag("rounds"));
+if (flag("transactions")) COUNTS.transactions = Number(flag("transactions"));
+if (flag("eos-messages")) COUNTS.eos = Number(flag("eos-messages"));
 const TARGETS: Record<string, number> = { single: 0.9, batch100: 0.97, pipelined: 0.97, consume: 0.97 };
 
 /**
@@ -398,7 +400,11 @@ try {
       const bench: TxBench = { name, connector, raw: RAW_TRANSACTIONS[name], brokers, rounds: COUNTS.rounds, options: entry.txOptions ?? {}, topic, unique: (p) => `${p}-${Date.now().toString(36)}-${n++}`, admin: adm, status };
       const rows: TxRun[] = [];
       if (scenarios.has("tx-produce")) rows.push(await txProduceRow(bench, COUNTS.transactions));
-      if (scenarios.has("eos")) rows.push(await eosRow(bench, await eosInput(), COUNTS.eos));
+      if (scenarios.has("eos")) {
+        const input = await eosInput().then((t) => ({ t }), (e: unknown) => ({ e }));
+        if ("t" in input) rows.push(await eosRow(bench, input.t, COUNTS.eos));
+        else rows.push({ connector: name, scenario: "eos", messageBytes: 100, messagesPerRound: COUNTS.eos, perTransaction: EOS_SLICE, target: TX_TARGET, error: `filling the input: ${input.e instanceof Error ? input.e.message : String(input.e)}` });
+      }
       for (const row of rows) {
         transactions.push(row);
         clearStatus();

@@ -284,7 +284,7 @@ Each raw client is given the partition our router picks (Java's murmur2) and the
   consumer without auto-commit, each fetched batch cut into slices of ${eos?.perTransaction ?? 500} (our \`maxBatchSize\`), per slice a
   transaction with the outputs, the group's next offset (kafkajs \`sendOffsets({ consumerGroupId })\`, confluent
   \`sendOffsets({ consumer })\`, platformatic \`addConsumer\` + \`addOffset\`) and the commit. Timed from the first slice handed to a
-  handler (the group join is not counted) to when the broker reports the group's committed offsets at the input's end (polled every 50 ms).
+  handler (the group join is not counted) to when the broker reports the group's committed offsets at the input's end (polled every 20 ms).
 - The read-back counts the last round's output with Kafka's \`ConsumerPerformance\` (\`isolation.level=read_committed\`,
   a group of its own): every committed record once, nothing aborted.
 

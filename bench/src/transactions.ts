@@ -86,13 +86,39 @@ export async function ourEos(connector: IStreamingConnector, brokers: string[], 
 
 const now = (): number => performance.now();
 
-/** `transactions` transactions of TX_SIZE messages, one after another; the rates from the first begin to the last commit. */
-async function produceTransactions(p: TxProducer, topic: string, transactions: number): Promise<{ msgsPerSec: number; txPerSec: number }> {
+type Who = "raw" | "ours";
+type Rates = { msgsPerSec: number; txPerSec: number };
+
+/**
+ * `transactions` transactions of TX_SIZE messages on each side, one after another, both sides
+ * connected at once and taking turns in blocks of `block` transactions (which side goes first
+ * alternating), each on its own topic: both see the same moments of a busy machine, as the
+ * paired single-send row does. A transaction takes 5 to 300 ms; in separate runs of a few
+ * seconds the broker's and the machine's other work moved the ratio by more than the 5 % the
+ * target allows. A side whose transaction fails is recorded in `failed` and takes no more turns.
+ */
+async function produceTransactionsPaired(sides: Partial<Record<Who, { p: TxProducer; topic: string }>>, transactions: number, failed: Partial<Record<Who, string>>, block = 5): Promise<Partial<Record<Who, Rates>>> {
   const all: TxMsg[] = messages(transactions * TX_SIZE, 100).map((m) => ({ key: m.key, value: m.value, partition: partitionForKey(m.key, PARTITIONS) }));
-  const t0 = now();
-  for (let i = 0; i < all.length; i += TX_SIZE) await p.transaction(topic, all.slice(i, i + TX_SIZE));
-  const s = (now() - t0) / 1000;
-  return { msgsPerSec: all.length / s, txPerSec: transactions / s };
+  const elapsed: Record<Who, number> = { raw: 0, ours: 0 };
+  for (let i = 0, turn = 0; i < transactions; i += block, turn++) {
+    for (const who of turn % 2 === 0 ? (["ours", "raw"] as const) : (["raw", "ours"] as const)) {
+      const s = sides[who];
+      if (!s || failed[who] !== undefined) continue;
+      const t0 = now();
+      try {
+        for (let k = i; k < Math.min(i + block, transactions); k++) await s.p.transaction(s.topic, all.slice(k * TX_SIZE, (k + 1) * TX_SIZE));
+      } catch (error) {
+        failed[who] = message(error);
+        continue;
+      }
+      elapsed[who] += now() - t0;
+    }
+  }
+  const out: Partial<Record<Who, Rates>> = {};
+  for (const who of ["raw", "ours"] as const) {
+    if (sides[who] && failed[who] === undefined) out[who] = { msgsPerSec: all.length / (elapsed[who] / 1000), txPerSec: transactions / (elapsed[who] / 1000) };
+  }
+  return out;
 }
 
 /** What the rows need of main.ts: the broker, a fresh-topic helper, the admin, progress output. */
@@ -114,15 +140,30 @@ const median = (xs: number[]): number => (xs.length === 0 ? NaN : [...xs].sort((
 const side = (rates: number[], tx: number[]): TxSideResult => ({ msgsPerSec: median(rates), txPerSec: median(tx), spread: [Math.min(...rates), Math.max(...rates)], rounds: rates });
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split("\n")[0]!.slice(0, 300);
 
+/** The row from the rounds' rates and the sides' failures (a side that failed keeps no figures). */
+function finish(row: TxRun, rates: Record<Who, number[]>, txs: Record<Who, number[]>, failed: Partial<Record<Who, string>>, name: string): TxRun {
+  const errors = [failed.ours === undefined ? "" : `qi-streaming: ${failed.ours}`, failed.raw === undefined ? "" : `raw ${name}: ${failed.raw}`].filter(Boolean);
+  const raw = failed.raw === undefined && rates.raw.length > 0 ? side(rates.raw, txs.raw) : undefined;
+  const wrapped = failed.ours === undefined && rates.ours.length > 0 ? side(rates.ours, txs.ours) : undefined;
+  return {
+    ...row,
+    ...(raw ? { raw } : {}),
+    ...(wrapped ? { wrapped } : {}),
+    ...(raw && wrapped ? { ratio: wrapped.msgsPerSec / raw.msgsPerSec } : {}),
+    ...(errors.length > 0 ? { error: errors.join("; ") } : {}),
+  };
+}
+
+const noRaw = (b: TxBench): Partial<Record<Who, string>> => (b.raw ? {} : { raw: `no raw ${b.name} transactions in the bench` });
+
 /**
  * Runs `measure` for both sides, interleaved (round 0 a warm-up). A side that fails is not run
  * again and the row carries its error (and the other side's figures, when it has them).
  */
-async function interleaved(b: TxBench, scenario: TxRun["scenario"], base: Omit<TxRun, "connector" | "scenario" | "target">, measure: (who: "raw" | "ours", round: number, last: boolean) => Promise<{ msgsPerSec: number; txPerSec: number }>): Promise<TxRun> {
-  const row: TxRun = { connector: b.name, scenario, target: TX_TARGET, ...base };
-  const rates = { raw: [] as number[], ours: [] as number[] };
-  const txs = { raw: [] as number[], ours: [] as number[] };
-  const failed: { raw?: string; ours?: string } = b.raw ? {} : { raw: `no raw ${b.name} transactions in the bench` };
+async function interleaved(b: TxBench, scenario: TxRun["scenario"], base: Omit<TxRun, "connector" | "scenario" | "target">, measure: (who: Who, round: number, last: boolean) => Promise<Rates>): Promise<TxRun> {
+  const rates: Record<Who, number[]> = { raw: [], ours: [] };
+  const txs: Record<Who, number[]> = { raw: [], ours: [] };
+  const failed = noRaw(b);
   for (let round = 0; round <= b.rounds; round++) {
     // Ours first in round 0: a connector without transactions says so at once.
     for (const who of round % 2 === 0 ? (["ours", "raw"] as const) : (["raw", "ours"] as const)) {
@@ -140,34 +181,50 @@ async function interleaved(b: TxBench, scenario: TxRun["scenario"], base: Omit<T
     }
     if (failed.raw !== undefined && failed.ours !== undefined) break;
   }
-  const errors = [failed.ours === undefined ? "" : `qi-streaming: ${failed.ours}`, failed.raw === undefined ? "" : `raw ${b.name}: ${failed.raw}`].filter(Boolean);
-  const raw = failed.raw === undefined && rates.raw.length > 0 ? side(rates.raw, txs.raw) : undefined;
-  const wrapped = failed.ours === undefined && rates.ours.length > 0 ? side(rates.ours, txs.ours) : undefined;
-  return {
-    ...row,
-    ...(raw ? { raw } : {}),
-    ...(wrapped ? { wrapped } : {}),
-    ...(raw && wrapped ? { ratio: wrapped.msgsPerSec / raw.msgsPerSec } : {}),
-    ...(errors.length > 0 ? { error: errors.join("; ") } : {}),
-  };
+  return finish({ connector: b.name, scenario, target: TX_TARGET, ...base }, rates, txs, failed, b.name);
 }
 
-/** Transactional produce: a fresh topic and transactional producer per round and side. */
+/** Transactional produce: per round a fresh topic and transactional producer for each side, measured paired. */
 export async function txProduceRow(b: TxBench, transactions: number): Promise<TxRun> {
-  const readBack: NonNullable<TxRun["readBack"]> = { expected: transactions * TX_SIZE };
-  const row = await interleaved(b, "tx-produce", { messageBytes: 100, messagesPerRound: transactions * TX_SIZE, perTransaction: TX_SIZE }, async (who, _round, last) => {
-    const t = await b.topic(PARTITIONS);
-    const id = b.unique("bench-tx");
-    const p = who === "raw" ? await b.raw!.producer(b.brokers, id, b.options) : await ourTxProducer(b.connector, b.brokers, id, b.options);
+  const expected = transactions * TX_SIZE;
+  const readBack: NonNullable<TxRun["readBack"]> = { expected };
+  const rates: Record<Who, number[]> = { raw: [], ours: [] };
+  const txs: Record<Who, number[]> = { raw: [], ours: [] };
+  const failed = noRaw(b);
+  for (let round = 0; round <= b.rounds && (failed.raw === undefined || failed.ours === undefined); round++) {
+    b.status(`${b.name} tx-produce, round ${round === 0 ? "warm-up" : round}/${b.rounds}, raw and ours paired`);
+    const sides: Partial<Record<Who, { p: TxProducer; topic: string }>> = {};
     try {
-      const r = await produceTransactions(p, t, transactions);
-      if (last) readBack[who === "raw" ? "raw" : "wrapped"] = await committedCount(b.brokers, t, transactions * TX_SIZE);
-      return r;
+      // Ours first: a connector without transactions says so at once.
+      for (const who of ["ours", "raw"] as const) {
+        if (failed[who] !== undefined) continue;
+        const id = b.unique("bench-tx");
+        try {
+          const topic = await b.topic(PARTITIONS);
+          sides[who] = { topic, p: who === "raw" ? await b.raw!.producer(b.brokers, id, b.options) : await ourTxProducer(b.connector, b.brokers, id, b.options) };
+        } catch (error) {
+          failed[who] = `${message(error)} (round ${round})`;
+        }
+      }
+      const measured = await produceTransactionsPaired(sides, transactions, failed);
+      for (const who of ["raw", "ours"] as const) {
+        const r = measured[who];
+        if (r && round > 0) {
+          rates[who].push(r.msgsPerSec);
+          txs[who].push(r.txPerSec);
+        }
+      }
     } finally {
-      await p.close().catch(() => {});
+      await Promise.all(Object.values(sides).map((s) => s.p.close().catch(() => {})));
     }
-  });
-  return { ...row, readBack };
+    if (round === b.rounds) {
+      for (const who of ["raw", "ours"] as const) {
+        const s = sides[who];
+        if (s && failed[who] === undefined) readBack[who === "raw" ? "raw" : "wrapped"] = await committedCount(b.brokers, s.topic, expected);
+      }
+    }
+  }
+  return { ...finish({ connector: b.name, scenario: "tx-produce", target: TX_TARGET, messageBytes: 100, messagesPerRound: expected, perTransaction: TX_SIZE }, rates, txs, failed, b.name), readBack };
 }
 
 /** The sum of the group's committed offsets on `topic` (the broker's answer; -1, none yet, counts 0). */
@@ -180,7 +237,7 @@ async function committedSum(admin: Admin, groupId: string, topic: string): Promi
  * Exactly-once consume-transform-produce over the pre-filled `input` (`count` keyed messages):
  * a fresh output topic, group and transactional id per round and side. The clock runs from the
  * first slice handed to the handler (the group join is not measured) to the moment the broker
- * reports the group's committed offsets at the input's end (polled every 50 ms, both sides).
+ * reports the group's committed offsets at the input's end (polled every 20 ms, both sides).
  */
 export async function eosRow(b: TxBench, input: string, count: number): Promise<TxRun> {
   const readBack: NonNullable<TxRun["readBack"]> = { expected: count };
@@ -216,7 +273,7 @@ export async function eosRow(b: TxBench, input: string, count: number): Promise<
         // A reported failure may be retried by the client; 15 s without finishing ends the round.
         if (failure !== undefined && now() - failedAt > 15_000) throw failure;
         if (now() > deadline) throw new Error(`the group's committed offsets did not reach the input's end (${count}) within 300 s`);
-        await new Promise((r) => setTimeout(r, 50));
+        await new Promise((r) => setTimeout(r, 20));
       }
       const s = (now() - (t0 ?? now())) / 1000;
       rates = { msgsPerSec: count / s, txPerSec: transactions / s };
