@@ -103,10 +103,12 @@ async function exactlyOnceRun(bed: TestBed, mode: "eachMessage" | "eachBatch", c
     return plan;
   };
   let injected = 0;
+  let calls = 0;
   let withoutTransaction = 0;
   const errors: string[] = [];
   const groupId = bed.name("eos");
   const transactionOf = (tx: IStreamingTransaction | undefined): IStreamingTransaction => {
+    calls++;
     if (tx) return tx;
     withoutTransaction++;
     throw new Error("no context.transaction in an exactly-once run()");
@@ -149,11 +151,13 @@ async function exactlyOnceRun(bed: TestBed, mode: "eachMessage" | "eachBatch", c
   const admin = await bed.admin();
   const ends = must(await admin.fetchTopicOffsets(input)).map((o) => [o.partition, o.latest] as [number, string]);
   expect(ends.reduce((n, [, latest]) => n + Number(latest), 0), "the input's end offsets").toBe(count);
-  await bed.waitFor(
-    async () => JSON.stringify(await committedOf(bed, groupId, input)) === JSON.stringify(ends),
-    `the group's committed offsets to reach the input's end ${JSON.stringify(ends)} (errors: ${errors.slice(0, 3).join("; ")})`,
-    40_000,
-  );
+  let seen: [number, string][] = [];
+  await bed
+    .waitFor(async () => JSON.stringify((seen = await committedOf(bed, groupId, input))) === JSON.stringify(ends), `the group's committed offsets to reach the input's end ${JSON.stringify(ends)}`, 40_000)
+    .catch((error: Error) => {
+      // Where it got to: the offsets committed, the handler's progress, what the consumer reported.
+      throw new Error(`${error.message}; committed ${JSON.stringify(seen)}, ${calls} handler calls, ${injected} injected failures; errors: ${errors.slice(0, 3).join("; ") || "none"}`);
+    });
 
   const committed = await reader(bed, output, "read_committed");
   await bed.waitFor(() => committed.received.length >= count, `${count} outputs read_committed (errors: ${errors.slice(0, 3).join("; ")})`, 30_000);
