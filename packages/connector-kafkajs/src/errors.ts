@@ -27,25 +27,6 @@ export class KafkajsProducerUnusableError extends Error {
 
 const PRODUCER_UNUSABLE: ErrorHint = { category: "STATE", code: "CLIENT_FATAL_ERROR", retriable: false };
 
-/**
- * A transaction's write the broker refused for the producer's old epoch: the producer is fenced.
- * The broker answers Produce with INVALID_PRODUCER_EPOCH (47), which core passes on as it is for
- * a send, where its transaction calls say PRODUCER_FENCED; this error makes the send say it too.
- * The broker's error is kept as `brokerError`, not `cause`: core classifies by the deepest
- * protocol code, which would undo the hint.
- */
-export class KafkajsProducerFencedError extends Error {
-  override readonly name = "KafkajsProducerFencedError";
-  constructor(readonly brokerError: unknown) {
-    const { type, code } = (brokerError ?? {}) as { type?: unknown; code?: unknown };
-    super(
-      `kafkajs: the broker refused the transaction's write for an old producer epoch (${String(type)}, ${String(code)}): ` +
-        "a newer producer with the same transactionalId took over, or the broker aborted the transaction after its transactionTimeoutMs",
-    );
-  }
-}
-
-const PRODUCER_FENCED: ErrorHint = { category: "STATE", code: "PRODUCER_FENCED", retriable: false };
 
 /** kafkajs error classes that carry no Kafka protocol code; `undefined` leaves the error to core. */
 export function classifyError(leaf: unknown): ErrorHint | undefined {
@@ -57,8 +38,6 @@ export function classifyError(leaf: unknown): ErrorHint | undefined {
   switch (name) {
     case "KafkajsProducerUnusableError":
       return PRODUCER_UNUSABLE;
-    case "KafkajsProducerFencedError":
-      return PRODUCER_FENCED;
     case "KafkaJSConnectionError":
     case "KafkaJSBrokerNotFound":
     case "KafkaJSConnectionClosedError":

@@ -25,7 +25,7 @@
 import type { TopicPartitionOffset } from "@qi/streaming";
 import type { ResolvedConfig, TransactionDriver } from "@qi/streaming/connector";
 import type { Producer, Transaction } from "kafkajs";
-import { coordinatorNotDone, endRefused, isFencingError, KafkajsProducerFencedError, KafkajsProducerUnusableError } from "./errors.js";
+import { coordinatorNotDone, endRefused, isFencingError, KafkajsProducerUnusableError } from "./errors.js";
 
 /**
  * Registers the producer's transactional id with the broker now rather than at the first
@@ -84,14 +84,12 @@ export class KafkajsTransactions implements TransactionDriver {
   }
 
   /**
-   * A send of the transaction failed: a fenced one makes the producer unusable and is answered
-   * as PRODUCER_FENCED (see `KafkajsProducerFencedError`); any other error as it is.
+   * A send of the transaction failed: passed on as it is (core answers the broker's 47 on a
+   * produce as PRODUCER_FENCED); a fenced one makes the producer unusable from here.
    */
   sendFailed(error: unknown): unknown {
-    if (!isFencingError(error)) return error;
-    const fenced = error instanceof KafkajsProducerFencedError ? error : new KafkajsProducerFencedError(error);
-    this.unusable ??= fenced;
-    return fenced;
+    if (isFencingError(error)) this.unusable ??= error;
+    return error;
   }
 
   begin(): Promise<void> {
