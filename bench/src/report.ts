@@ -270,15 +270,20 @@ ${throughput}
 
 ## Transactions: qi-streaming ÷ the raw client's own transactions
 
-Two scenarios, raw and qi-streaming interleaved as above (median of ${c.rounds} rounds after a warm-up, alternating which goes
-first), 100 B messages with 1,000 distinct keys on 6-partition topics, a fresh topic, transactional id and group each round and side.
-Each raw client is given the partition our router picks (Java's murmur2) and the transactional settings our connector uses.
+Two scenarios, the median of ${c.rounds} rounds after a warm-up round, 100 B messages with 1,000 distinct keys on 6-partition
+topics, a fresh topic, transactional id and group each round and side. Each raw client is given the partition our router
+picks (Java's murmur2) and the settings our connector gives its transactional producer and consumer: kafkajs idempotent,
+\`maxInFlightRequests: 1\`, \`transactionTimeout\` 60 s, a send's first retry after 20 ms (then doubling, 9 retries);
+confluent \`linger.ms\` 0, idempotent, acks all, the KafkaJS layer's 300 ms back-off; platformatic idempotent, 5 retries from
+300 ms doubling (its own default is 1 s flat); consumers \`read_committed\`, a fetch wait of 500 ms, confluent batches of 500.
 
 - *tx-produce*: ${txProduce ? `${fmt(txProduce.messagesPerRound / txProduce.perTransaction)} transactions of ${txProduce.perTransaction} messages` : "transactions of 100 messages"} per round, committed one after another
   (qi-streaming: \`producer.transaction()\`, one \`sendBatch\` of the 100, \`commit()\`; kafkajs: \`producer.transaction()\`,
   \`tx.send\`, \`tx.commit()\`; confluent: \`producer.transaction()\`, \`send\`, \`commit()\`; platformatic:
-  \`producer.beginTransaction()\`, \`tx.send\`, \`tx.commit()\`). Timed from the first transaction's start to the last commit.
-- *eos*: consume-transform-produce over a pre-filled input of ${eos ? fmt(eos.messagesPerRound) : "keyed"} messages, one output per input
+  \`producer.beginTransaction()\`, \`tx.send\`, \`tx.commit()\`). Measured paired, as *single* is: both producers connected
+  at once, each on its own topic, taking turns in blocks of 5 transactions (which side goes first alternating); each side's
+  rate is its messages over the time of its own blocks.
+- *eos*: raw and qi-streaming one after the other, alternating which goes first; consume-transform-produce over a pre-filled input of ${eos ? fmt(eos.messagesPerRound) : "keyed"} messages, one output per input
   (same key and value), read \`read_committed\`. qi-streaming: \`run({ exactlyOnce: { producer }, eachBatch })\`, the slice's
   outputs through \`context.transaction.sendBatch\` (core adds the slice's offsets and commits); raw: the client's own batch
   consumer without auto-commit, each fetched batch cut into slices of ${eos?.perTransaction ?? 500} (our \`maxBatchSize\`), per slice a
