@@ -28,32 +28,12 @@ export function unknownTopicOf(error: unknown, topics: readonly string[]): strin
 }
 
 /**
- * The transactions' verdict that a newer producer took the transactional id, from the first
- * fencing answer of the broker (Kafka's 90 PRODUCER_FENCED, or 47 INVALID_PRODUCER_EPOCH which a
- * fenced producer's produce request gets): every later call of the fenced producer rejects with
- * it, so each says `PRODUCER_FENCED` (a 47 would otherwise classify as INVALID_PRODUCER_EPOCH,
- * and once platformatic dropped its transaction its own answers say nothing of the fencing).
- * The broker's error is `clientError`, not `cause`: core classifies by the deepest protocol
- * code of the cause chain, which would be the 47 again.
- */
-export class ProducerFencedError extends Error {
-  readonly code = "QI_PLATFORMATIC_PRODUCER_FENCED";
-
-  constructor(readonly clientError: unknown) {
-    const answer = ["PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH", "TRANSACTION_COORDINATOR_FENCED"].find((id) => clientError instanceof Error && findErrorBy(clientError, "apiId", id));
-    super(`a newer producer with the same transactional id fenced this one (the broker answered ${answer ?? (clientError instanceof Error ? clientError.message : String(clientError))})`);
-    this.name = "ProducerFencedError";
-  }
-}
-
-/**
  * platformatic error classes that carry no Kafka protocol code. Its `TimeoutError` carries the
  * network error code `PLT_KFK_NETWORK` (and the `name` "Error"), so its class is checked before the code.
  */
 export function classifyError(leaf: unknown): ErrorHint | undefined {
   if (typeof leaf !== "object" || leaf === null) return undefined;
   if (leaf instanceof TimeoutError) return { category: "TIMEOUT", code: "REQUEST_TIMED_OUT", retriable: true };
-  if (leaf instanceof ProducerFencedError) return { category: "STATE", code: "PRODUCER_FENCED", retriable: false };
   switch ((leaf as { code?: unknown }).code) {
     case "PLT_KFK_TIMEOUT":
       return { category: "TIMEOUT", code: "REQUEST_TIMED_OUT", retriable: true };

@@ -24,9 +24,10 @@
  * - A commit or abort of a transaction that wrote nothing is refused by the broker
  *   (INVALID_TXN_STATE): such a transaction is only cancelled locally.
  * - After a fencing error platformatic may drop its transaction, after which its answers say
- *   nothing of the fencing ("in use by another transaction"), and a fenced producer's produce
- *   request gets 47 INVALID_PRODUCER_EPOCH: the first fencing answer (90 or 47) makes a
- *   `ProducerFencedError`, classified PRODUCER_FENCED, and every later call rejects with it.
+ *   nothing of the fencing ("in use by another transaction"): the first fencing answer of the
+ *   broker (90 PRODUCER_FENCED, or 47 INVALID_PRODUCER_EPOCH on a produce request) is kept and
+ *   every later call rejects with it, without reaching platformatic; core answers both codes as
+ *   PRODUCER_FENCED.
  * - A commit or abort that failed leaves the broker's transaction in an unknown state (it may
  *   still be open, under our epoch: a new transaction would then be merged into it). The next
  *   `begin` aborts it again first; the broker answers INVALID_TXN_STATE when it is over already.
@@ -35,7 +36,7 @@ import type { ProduceResult, TopicPartitionOffset } from "@qi/streaming";
 import { isFencing, offsetsFromBase, partitionNotFound, stateError, toQiError, type ConsumerDriver, type ResolvedConfig, type RoutedRecord, type TransactionDriver } from "@qi/streaming/connector";
 import { Admin, FindCoordinatorKeyTypes, findErrorBy, kOptions, type Consumer, type Message, type MessageRecord, type MessageToProduce, type Producer } from "@platformatic/kafka";
 import { PlatformaticConsumerDriver, type GroupMember } from "./consumer.js";
-import { classifyError, ProducerFencedError } from "./errors.js";
+import { classifyError } from "./errors.js";
 import { baseOptions } from "./options.js";
 
 type NativeProducer = Producer<Buffer, Buffer, Buffer, Buffer>;
@@ -69,8 +70,8 @@ export class PlatformaticTransactions implements TransactionDriver {
   private ending: Promise<void> | undefined;
   /** A transaction whose end failed: the broker may still hold it open. */
   private stale: NativeTransaction | undefined;
-  /** Set by the first fencing answer: every later call rejects with it. */
-  private fenced: ProducerFencedError | undefined;
+  /** The broker's first fencing answer: every later call rejects with it. */
+  private fenced: unknown;
   /** Serialises platformatic's de-duplicated coordinator calls (see the top of this file). */
   private queue: Promise<unknown> = Promise.resolve();
   /** Finds a group's coordinator for offsets sent by group id alone. */
@@ -274,14 +275,13 @@ export class PlatformaticTransactions implements TransactionDriver {
     return run;
   }
 
-  /** A fencing answer of the broker makes the producer fenced for good (see `ProducerFencedError`). */
+  /** A fencing answer of the broker makes the producer fenced for good. */
   private async guard<T>(call: Promise<T>): Promise<T> {
     try {
       return await call;
     } catch (error) {
-      if (!isFencing(toQiError(error, {}, classifyError))) throw error;
-      this.fenced ??= new ProducerFencedError(error);
-      throw this.fenced;
+      if (this.fenced === undefined && isFencing(toQiError(error, {}, classifyError))) this.fenced = error;
+      throw error;
     }
   }
 

@@ -2,7 +2,7 @@
 import { toQiError } from "@qi/streaming/connector";
 import { AuthenticationError, MultipleErrors, NetworkError, ProtocolError, TimeoutError, UnsupportedApiError, UnsupportedCompressionError, UserError } from "@platformatic/kafka";
 import { describe, expect, test } from "vitest";
-import { classifyError, isUnknownTopic, ProducerFencedError, unknownTopicOf } from "../../src/errors.js";
+import { classifyError, isUnknownTopic, unknownTopicOf } from "../../src/errors.js";
 import { platformaticConnector } from "../../src/index.js";
 
 const classify = (error: unknown) => toQiError(error, { connector: "platformatic", operation: "test" }, platformaticConnector.classifyError);
@@ -30,16 +30,6 @@ describe("classifyError", () => {
   test("a protocol code nested in platformatic's aggregate errors wins over the hints", () => {
     const nested = new MultipleErrors("Producing messages failed.", [new NetworkError("retry wrapper", { cause: new ProtocolError("NOT_LEADER_OR_FOLLOWER") })]);
     expect(classify(nested)).toMatchObject({ category: "BROKER", code: expect.any(String), context: { kafkaCode: "NOT_LEADER_OR_FOLLOWER" } });
-  });
-
-  test("the transactions' fenced verdict is PRODUCER_FENCED, whichever of 90 or 47 the broker answered", () => {
-    for (const answer of ["PRODUCER_FENCED", "INVALID_PRODUCER_EPOCH"]) {
-      const broker = new MultipleErrors("Producing messages failed.", [new ProtocolError(answer)]);
-      // Unwrapped, 47 is core's INVALID_PRODUCER_EPOCH: the verdict must not carry it as a cause.
-      const fenced = new ProducerFencedError(broker);
-      expect(classify(fenced)).toMatchObject({ category: "STATE", code: "PRODUCER_FENCED", retriable: false, message: expect.stringContaining(answer) });
-      expect(fenced.clientError).toBe(broker);
-    }
   });
 
   test("anything else is left to core", () => {
