@@ -24,6 +24,8 @@ export const auditedConnector: IStreamingConnector = {
         return results;
       },
       flush: () => inner.flush(),
+      // The memory connector's transactions, as they are: its capabilities are this one's.
+      ...(inner.transactions ? { transactions: inner.transactions } : {}),
       disconnect: () => inner.disconnect(),
       native: () => inner.native(),
     };
