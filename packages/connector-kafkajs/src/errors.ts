@@ -15,6 +15,14 @@ const nonEmptyGroup = kafkaErrorByName("NON_EMPTY_GROUP")!;
 const NON_EMPTY_GROUP: ErrorHint = { category: nonEmptyGroup.category, code: nonEmptyGroup.qiCode, retriable: nonEmptyGroup.retriable };
 
 /**
+ * kafkajs's "Failed to find group coordinator": no broker said where a group's or transactional
+ * id's coordinator is (kafkajs asked each, ran out of retries and dropped their errors): the
+ * broker's COORDINATOR_NOT_AVAILABLE, said by the client.
+ */
+const coordinatorNotAvailable = kafkaErrorByName("COORDINATOR_NOT_AVAILABLE")!;
+const COORDINATOR_NOT_AVAILABLE: ErrorHint = { category: coordinatorNotAvailable.category, code: coordinatorNotAvailable.qiCode, retriable: coordinatorNotAvailable.retriable };
+
+/**
  * kafkajs 2.2.4's table of protocol errors stops at code 88: a newer code (90 PRODUCER_FENCED
  * among them) becomes type KAFKAJS_UNKNOWN_ERROR_CODE, code -99, the number only in the message.
  */
@@ -47,6 +55,8 @@ export function classifyError(leaf: unknown): ErrorHint | undefined {
       return REQUEST_TIMED_OUT;
     case "KafkaJSSASLAuthenticationError":
       return SASL_FAILED;
+    case "KafkaJSGroupCoordinatorNotFound":
+      return COORDINATOR_NOT_AVAILABLE;
     case "KafkaJSNonRetriableError":
       return typeof message === "string" && GROUP_HAS_MEMBERS.test(message) ? NON_EMPTY_GROUP : undefined;
     default:
@@ -99,7 +109,10 @@ export function coordinatorNotDone(error: unknown): boolean {
  */
 const REFUSED = new Set([...NOT_DONE, "INVALID_TXN_STATE", "INVALID_PRODUCER_ID_MAPPING"]);
 
-/** The end of a transaction was refused by the coordinator, which therefore did not apply it. */
+/**
+ * The end of a transaction was not applied: the coordinator refused it, or kafkajs found no
+ * coordinator to send it to (it looks the coordinator up before each EndTxn).
+ */
 export function endRefused(error: unknown): boolean {
-  return unwrapError(error).some((leaf) => REFUSED.has((leaf as { type?: unknown }).type as string));
+  return unwrapError(error).some((leaf) => REFUSED.has((leaf as { type?: unknown }).type as string) || (leaf as { name?: unknown }).name === "KafkaJSGroupCoordinatorNotFound");
 }

@@ -162,7 +162,7 @@ export class KafkajsProducerDriver implements ProducerDriver {
       await old.disconnect().catch(() => {});
     })();
     this.replacing = renewing.catch(() => undefined).finally(() => (this.replacing = undefined));
-    this.logger.warn("kafkajs: the transaction coordinator refused the end of a transaction and kafkajs cannot go on with its producer; a fresh producer registers the transactional id (which aborts that transaction)");
+    this.logger.warn("kafkajs: the end of a transaction was not applied (the coordinator refused it or could not be found) and kafkajs cannot go on with its producer; a fresh producer registers the transactional id, which aborts that transaction");
     await renewing;
   }
 

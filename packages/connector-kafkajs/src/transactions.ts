@@ -12,15 +12,16 @@
  * - `commit` and `abort` are the transaction's (EndTxn).
  *
  * kafkajs's transaction state machine has no way back from a failed commit or abort: it stays in
- * COMMITTING or ABORTING and refuses every later call (kafkajs issue #1355). When the coordinator
- * answered that it refused the end (so it applied nothing), the driver renews the kafkajs
- * producer: a fresh one registers the same id (InitProducerId), which makes the coordinator abort
- * the open transaction, and the producer goes on. When there was no answer (a timeout, a lost
- * connection), the outcome is unknown and the driver does not renew by itself: kafkajs's
- * InitProducerId (v0 and v1) takes the id over unconditionally, so renewing then could fence a
- * newer producer that legitimately took the id meanwhile. The producer answers a clear
- * CLIENT_FATAL_ERROR until it is disconnected and connected again (which registers the id anew:
- * the coordinator then completes or aborts that transaction). A fenced producer is never renewed.
+ * COMMITTING or ABORTING and refuses every later call (kafkajs issue #1355). When the end was
+ * not applied (the coordinator refused it, or kafkajs found no coordinator to send it to), the
+ * driver renews the kafkajs producer: a fresh one registers the same id (InitProducerId), which
+ * makes the coordinator abort the open transaction, and the producer goes on. When there was no
+ * answer (a timeout, a lost connection), the outcome is unknown (a commit that reached the
+ * coordinator is completed by it), so an abort cannot be reported and the driver does not renew
+ * by itself: the producer answers a clear CLIENT_FATAL_ERROR until it is disconnected and
+ * connected again (which registers the id anew: the coordinator then completes or aborts that
+ * transaction). A fenced producer is never renewed: that would take the id back from the
+ * producer that took it (kafkajs's InitProducerId v0/v1 takes an id over unconditionally).
  */
 import type { TopicPartitionOffset } from "@qi/streaming";
 import type { ResolvedConfig, TransactionDriver } from "@qi/streaming/connector";
@@ -49,12 +50,12 @@ export interface TransactionalProducer {
 }
 
 /** Where the transaction of this driver stands. */
-type Phase = "none" | "open" | "committed" | "commit-refused";
+type Phase = "none" | "open" | "committed" | "commit-failed";
 
 export class KafkajsTransactions implements TransactionDriver {
   private tx: Transaction | undefined;
   private phase: Phase = "none";
-  /** kafkajs's state machine is stuck after an end the coordinator refused: the next call renews the producer first. */
+  /** kafkajs's state machine is stuck after an end that was not applied: the next call renews the producer first. */
   private stuck = false;
   /** Why this producer can go on no more (fenced, or an end of unknown outcome); cleared by `reset` at connect. */
   private unusable: unknown;
@@ -132,7 +133,7 @@ export class KafkajsTransactions implements TransactionDriver {
         this.phase = "committed";
       } catch (error) {
         this.ended(error, "commit");
-        this.phase = "commit-refused";
+        this.phase = "commit-failed";
         throw error;
       }
     });
@@ -147,8 +148,8 @@ export class KafkajsTransactions implements TransactionDriver {
         case "committed":
           // The commit was answered after core's timeout gave up on it: it is done, and nothing can undo it.
           throw new KafkajsProducerUnusableError("kafkajs: the transaction's commit succeeded after all (its answer came late); there is nothing to abort");
-        case "commit-refused":
-          // The coordinator refused the commit (else `unusable` is set): renewing aborts it.
+        case "commit-failed":
+          // The commit was not applied (else `unusable` is set): renewing aborts the transaction.
           await this.renew();
           return;
         case "open": {
@@ -160,7 +161,7 @@ export class KafkajsTransactions implements TransactionDriver {
           } catch (error) {
             this.ended(error, "abort");
             if (this.unusable) throw this.unusable;
-            // The coordinator refused the abort: renewing aborts the transaction all the same.
+            // The abort was not applied: renewing aborts the transaction all the same.
             await this.renew();
           }
         }
@@ -175,7 +176,7 @@ export class KafkajsTransactions implements TransactionDriver {
     return this.tx;
   }
 
-  /** After a failed commit or abort (kafkajs is stuck): fenced, refused (renew), or of unknown outcome (unusable). */
+  /** After a failed commit or abort (kafkajs is stuck): fenced, not applied (renew), or of unknown outcome (unusable). */
   private ended(error: unknown, operation: "commit" | "abort"): void {
     if (isFencingError(error)) {
       this.unusable = error;

@@ -33,6 +33,18 @@ describe("classifyError", () => {
     expect(classifyError({ name: "KafkaJSTimeout" })).toMatchObject({ category: "TIMEOUT", code: "REQUEST_TIMED_OUT" });
   });
 
+  test("no coordinator found (kafkajs's KafkaJSGroupCoordinatorNotFound) is the broker's COORDINATOR_NOT_AVAILABLE, retriable", () => {
+    const { KafkaJSGroupCoordinatorNotFound } = kafkajs as unknown as Record<"KafkaJSGroupCoordinatorNotFound", ErrorClass>;
+    expect(classify(new KafkaJSGroupCoordinatorNotFound("Failed to find group coordinator"))).toMatchObject({ category: "BROKER", code: "COORDINATOR_NOT_AVAILABLE", retriable: true });
+  });
+
+  test("a protocol code past kafkajs's table (it stops at 88) is classified by core's table from the message", () => {
+    const unknown = (code: number) => new KafkaJSProtocolError({ message: `Unknown error code ${code}`, type: "KAFKAJS_UNKNOWN_ERROR_CODE", code: -99, retriable: false });
+    expect(classify(unknown(90))).toMatchObject({ category: "STATE", code: "PRODUCER_FENCED", retriable: false });
+    expect(classify(unknown(89))).toMatchObject({ code: "THROTTLING_QUOTA_EXCEEDED" });
+    expect(classify(unknown(9999))).toMatchObject({ category: "INTERNAL", code: "UNEXPECTED_ERROR" });
+  });
+
   test("a SASL failure is AUTHENTICATION, not retriable", () => {
     expect(classify(new KafkaJSSASLAuthenticationError("bad password"))).toMatchObject({ category: "AUTHENTICATION", code: "SASL_AUTHENTICATION_FAILED", retriable: false });
   });

@@ -210,6 +210,20 @@ describe("kafkajs transactions: the driver's mapping", () => {
     expect(fresh.ends).toEqual(["ABORTING", "COMMITTING"]);
   });
 
+  test("a commit kafkajs could not send (no coordinator found) is not applied either: the abort renews the producer", async () => {
+    const first = new FakeProducer(1);
+    const fresh = new FakeProducer(2);
+    const { driver, tx, made } = await transactional(first, fresh);
+    await driver.connect();
+    await tx.begin();
+    const { KafkaJSGroupCoordinatorNotFound } = kafkajs as unknown as Record<"KafkaJSGroupCoordinatorNotFound", ErrorClass>;
+    first.commitAnswers = [new KafkaJSGroupCoordinatorNotFound("Failed to find group coordinator")];
+    expect(classified(await failure(tx.commit()))).toMatchObject({ code: "COORDINATOR_NOT_AVAILABLE", retriable: true });
+    await tx.abort();
+    expect(made).toHaveLength(2);
+    expect(driver.native()).toBe(fresh);
+  });
+
   test("an abort the coordinator refused renews the producer and resolves; a renewal that fails is retried by the next begin", async () => {
     const first = new FakeProducer(1);
     const broken = new FakeProducer(2);
