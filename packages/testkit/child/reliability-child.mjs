@@ -106,8 +106,9 @@ if (job.kind === "consume") {
   // run({ exactlyOnce }): each input record is copied to `output` (same key and value; headers
   // say which input record it is and which process wrote it) in its slice's transaction, which
   // commits with the slice's offsets. With `hangAfter`, once that many inputs were handled, the
-  // first message that finds its transaction already holding output (sent, acknowledged) prints
-  // `open <json>` and waits forever inside that open transaction: the parent kills it then.
+  // first message that finds its transaction already holding `hangAfterSent` outputs (default 1;
+  // sent, each acknowledged) prints `open <json>` and waits forever inside that open
+  // transaction: the parent kills it then.
   // Without it, it runs until its stdin closes, then disconnects and exits.
   const producer = must(await client.getProducer({ transactionalId: job.transactionalId, transactionTimeoutMs: job.transactionTimeoutMs }));
   must(await producer.connect());
@@ -126,7 +127,7 @@ if (job.kind === "consume") {
           current = transaction;
           sentInCurrent = [];
         }
-        if (job.hangAfter !== undefined && handled >= job.hangAfter && sentInCurrent.length > 0) {
+        if (job.hangAfter !== undefined && handled >= job.hangAfter && sentInCurrent.length >= (job.hangAfterSent ?? 1)) {
           process.stdout.write(`open ${JSON.stringify({ partition: m.partition, sent: sentInCurrent, handled })}\n`);
           await new Promise(() => {});
         }
@@ -134,6 +135,8 @@ if (job.kind === "consume") {
         if (sent.isErr()) return sent;
         sentInCurrent.push(m.offset);
         handled++;
+        // Progress, for the parent's error message when no `open` line comes.
+        if (handled % 250 === 0) process.stdout.write(`handled ${handled}, ${sentInCurrent.length} in the current transaction\n`);
       },
     }),
   );
