@@ -46,7 +46,10 @@ export class KafkajsProducerDriver implements ProducerDriver {
     this.options = sendOptions(producerConfig);
     this.logger = config.logger;
     if (producerConfig.transactionalId !== undefined) {
-      this.transactions = new KafkajsTransactions({ current: () => this.producer, renew: () => this.renew() }, config.retry);
+      this.transactions = new KafkajsTransactions(
+        { current: () => this.producer, renew: () => this.renew(), settled: () => Promise.allSettled([...this.sending]).then(() => undefined) },
+        config.retry,
+      );
     }
   }
 

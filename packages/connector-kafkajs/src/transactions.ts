@@ -47,6 +47,8 @@ export interface TransactionalProducer {
   current(): Producer;
   /** Replaces it with a fresh one, connected and registered; the old one is closed. */
   renew(): Promise<void>;
+  /** Resolves once every send handed to kafkajs has settled (never rejects). */
+  settled(): Promise<void>;
 }
 
 /** Where the transaction of this driver stands. */
@@ -93,10 +95,21 @@ export class KafkajsTransactions implements TransactionDriver {
     return error;
   }
 
+  /**
+   * Opens the next transaction once no send of an earlier one is left in kafkajs. A send core
+   * gave up on (its timeout) may still be retried by kafkajs, and a retry adds its partition to
+   * whatever transaction is open then: opened meanwhile, the next transaction would carry the
+   * earlier one's records and commit them (seen when a broker restarts: half of an aborted
+   * transaction became visible with the next). A retry after the earlier transaction ended and
+   * before another opens fails (kafkajs refuses to add partitions outside a transaction).
+   */
   begin(): Promise<void> {
     return this.serial(async () => {
       if (this.unusable) throw this.unusable;
+      await this.producer.settled();
       if (this.stuck) await this.renew();
+      // A begin that core gave up on (its timeout) may have opened one since: nothing was sent in it.
+      if (this.phase === "open" && this.tx?.isActive()) return;
       this.tx = await this.producer.current().transaction();
       this.phase = "open";
     });

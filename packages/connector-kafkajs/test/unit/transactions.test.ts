@@ -32,6 +32,13 @@ class FakeTransaction {
   }
   async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
     this.guard();
+    if (this.owner.sendGate) {
+      await this.owner.sendGate;
+      // kafkajs's retry: it adds the partition to whatever transaction its producer has open now.
+      if (this.owner.state !== "TRANSACTING") throw new KafkaJSNonRetriableError(`Transaction state exception: Cannot call "addPartitionsToTransaction" in state "${this.owner.state}"`);
+      this.owner.transactions.at(-1)!.sends.push(batch);
+      return [];
+    }
     this.sends.push(batch);
     const failure = this.owner.sendFailures.shift();
     if (failure) throw failure;
@@ -73,6 +80,7 @@ class FakeProducer {
   commitAnswers: Step[] = [];
   abortAnswers: Step[] = [];
   endGate: Promise<void> | undefined;
+  sendGate: Promise<void> | undefined;
   constructor(readonly id: number) {}
   async connect(): Promise<void> {
     this.connects++;
@@ -110,6 +118,7 @@ async function transactional(...producers: FakeProducer[]) {
 
 const record = (partition: number): RoutedRecord => ({ topic: "t", partition, key: null, value: Buffer.from("v"), headers: {}, timestamp: undefined });
 const classified = (e: unknown) => toQiError(e, {}, classifyError);
+const tick = () => new Promise((r) => setTimeout(r, 0));
 async function failure(promise: Promise<unknown>): Promise<unknown> {
   try {
     await promise;
@@ -314,6 +323,31 @@ describe("kafkajs transactions: the driver's mapping", () => {
     await driver.send([record(0)]);
     await tx.commit();
     expect(p.ends).toEqual(["ABORTING", "ABORTING", "COMMITTING"]);
+  });
+
+  test("a send core gave up on, still retried by kafkajs: the next transaction opens only once it settled, so it never joins that one", async () => {
+    const p = new FakeProducer(1);
+    const { driver, tx } = await transactional(p);
+    await driver.connect();
+    await tx.begin();
+    let release!: () => void;
+    p.sendGate = new Promise((r) => (release = r));
+    const late = driver.send([record(0)]);
+    await tick();
+    await tx.abort(); // core's timeout ended the send; the transaction is aborted
+    let begun = false;
+    const next = tx.begin().then(() => (begun = true));
+    await tick();
+    expect(begun).toBe(false);
+    release();
+    p.sendGate = undefined;
+    await failure(late); // after the abort, outside any transaction: refused
+    await next;
+    expect(begun).toBe(true);
+    await driver.send([record(1)]);
+    await tx.commit();
+    // The committed transaction holds its own record only.
+    expect(p.transactions.at(-1)!.sends.flatMap((b) => b.topicMessages!.flatMap((t) => t.messages.map((m) => m.partition)))).toEqual([1]);
   });
 
   test("an abort while the commit is still unanswered waits for it; a commit that succeeded late makes the abort fail, not pass for an abort", async () => {
