@@ -2,7 +2,7 @@
 // fencing by a newer producer of the id, offsets committed with the transaction, the timeout),
 // and exactly-once run(), so users' unit tests can rely on them without a broker.
 import { describe, expect, it } from "vitest";
-import type { ConsumedMessage, IsolationLevel } from "../src/index.js";
+import { createStreamingClient, silentLogger, type ConsumedMessage, type IsolationLevel } from "../src/index.js";
 import { admin as adminOf, client, closeClientsAfterEach, unique } from "./fixtures/memory-clients.js";
 
 closeClientsAfterEach();
@@ -96,6 +96,27 @@ describe("memory transactions", () => {
     (await own.commit())._unsafeUnwrap();
     await sleep(30);
     expect(values(committed)).toEqual(["new"]);
+  });
+
+  it("a fenced producer that connects again registers its id anew: it works, and the other one is fenced in turn", async () => {
+    const { cluster, topic } = await setup(1);
+    const id = unique("tx");
+    const first = await txProducer(cluster, id);
+    const second = await txProducer(cluster, id);
+    expect((await first.transaction())._unsafeUnwrapErr().code).toBe("PRODUCER_FENCED");
+    (await first.disconnect())._unsafeUnwrap();
+    (await first.connect())._unsafeUnwrap();
+    const tx = (await first.transaction())._unsafeUnwrap();
+    (await tx.send(topic, { value: "back" }))._unsafeUnwrap();
+    (await tx.commit())._unsafeUnwrap();
+    expect((await second.transaction())._unsafeUnwrapErr().code).toBe("PRODUCER_FENCED");
+  });
+
+  it("a transactionalId without client retries is a VALIDATION error (its writes are idempotent)", async () => {
+    const c = createStreamingClient({ logger: silentLogger, retry: { retries: 0 }, options: { cluster: unique("c") } })._unsafeUnwrap();
+    const refused = await c.getProducer({ transactionalId: "x" });
+    expect(refused._unsafeUnwrapErr()).toMatchObject({ category: "VALIDATION", context: { field: "producer.transactionalId" } });
+    (await c.disconnect())._unsafeUnwrap();
   });
 
   it("the coordinator aborts a transaction open past transactionTimeoutMs; its commit then fails", async () => {

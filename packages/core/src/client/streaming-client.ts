@@ -153,6 +153,9 @@ export class StreamingClient {
       if (config?.idempotent === true && context.config.retry.retries === 0) {
         return errAsync(validationError("producer.idempotent", "idempotent writes need client retries (retry.retries above 0)", { connector: connector.name }));
       }
+      if (config?.transactionalId !== undefined && context.config.retry.retries === 0) {
+        return errAsync(validationError("producer.transactionalId", "a transactional producer writes idempotently, which needs client retries (retry.retries above 0)", { connector: connector.name }));
+      }
       return attempt(() => {
         const resolved = resolveProducerConfig(config, {
           requestTimeout: context.config.requestTimeout,

@@ -109,7 +109,18 @@ export class GuardedProducer implements IStreamingProducer {
   }
 
   connect(): ResultAsync<void, QiError> {
-    return attempt(() => this.lifecycle.connect(() => this.#driver.connect()), this.ctx("producer.connect"), this.connector.classifyError);
+    return attempt(
+      () =>
+        this.lifecycle.connect(async () => {
+          await this.#driver.connect();
+          // Connecting registers the transactional id anew (it fences whoever held it): this
+          // producer is no longer the fenced one.
+          this.fencing = undefined;
+          this.current = undefined;
+        }),
+      this.ctx("producer.connect"),
+      this.connector.classifyError,
+    );
   }
 
   send(topic: string, message: StreamingMessage): ResultAsync<ProduceResult, QiError> {
