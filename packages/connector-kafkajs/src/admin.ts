@@ -16,9 +16,11 @@ import {
   type ResolvedConfig,
   type ResolvedTopicConfig,
   type TopicPartitions,
+  toQiError,
 } from "@qi/streaming/connector";
 import { AssignerProtocol, Kafka, type Admin, type ConfigEntries, type ConfigResourceTypes, type ConfigSource } from "kafkajs";
 import { kafkaConfig } from "./options.js";
+import { classifyError } from "./errors.js";
 
 // kafkajs's `ConfigResourceTypes` and `ConfigSource` exist at run time but are not named exports
 // an ES module can import (Node's CommonJS lexer stops before them), so their values are here.
@@ -48,11 +50,23 @@ export class KafkajsAdminDriver implements AdminDriver {
   }
 
   async createTopics(topics: readonly ResolvedTopicConfig[]): Promise<void> {
-    const created = await this.admin.createTopics({
-      waitForLeaders: true,
-      timeout: this.config.requestTimeout,
-      topics: kafkaJsTopicSpecs(topics),
-    });
+    let created: boolean;
+    try {
+      created = await this.admin.createTopics({
+        waitForLeaders: true,
+        timeout: this.config.requestTimeout,
+        topics: kafkaJsTopicSpecs(topics),
+      });
+    } catch (error) {
+      // waitForLeaders reads the new topics' metadata with a few retries only: on a fresh or
+      // busy broker it can give up with UNKNOWN_TOPIC_OR_PARTITION although every topic was
+      // created (seen right after a broker started). Created is what counts; core then waits
+      // until they are listed.
+      if (toQiError(error, {}, classifyError).code !== "TOPIC_NOT_FOUND") throw error;
+      const listed = new Set(await this.admin.listTopics());
+      if (!topics.every((t) => listed.has(t.topic))) throw error;
+      return;
+    }
     // kafkajs answers `false` (no error) when a topic already existed.
     if (!created) {
       throw await alreadyExistsError(topics, () => this.admin.listTopics());
