@@ -36,11 +36,6 @@ function content(m: ConsumedMessage): string {
   return `${m.key?.toString("utf8") ?? "<null>"}/${m.value?.toString("utf8") ?? "<null>"}/${headers}`;
 }
 
-/** Values of one partition's messages, in the order they arrived. */
-function valuesIn(messages: readonly ConsumedMessage[], partition: number): string[] {
-  return valuesOf(messages.filter((m) => m.partition === partition));
-}
-
 /** The group's committed offsets of the topic as [partition, offset] pairs (from the broker). */
 async function committedOf(bed: TestBed, groupId: string, topic: string): Promise<[number, string][]> {
   const admin = await bed.admin();
