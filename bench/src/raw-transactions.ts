@@ -87,6 +87,28 @@ function readable(stream: Readable): Promise<void> {
   });
 }
 
+/** Runs `work` in the open transaction and commits it; on a failure aborts it (best effort) and rethrows. */
+async function commitAfter<T extends { commit(): Promise<unknown>; abort(): Promise<unknown> }>(tx: T, work: (tx: T) => Promise<unknown>): Promise<void> {
+  try {
+    await work(tx);
+    await tx.commit();
+  } catch (error) {
+    await tx.abort().catch(() => {});
+    throw error;
+  }
+}
+
+/** What our kafkajs connector gives a transactional producer (packages/connector-kafkajs/src/options.ts). */
+function kafkajsTransactional(kafka: import("kafkajs").Kafka, transactionalId: string, options: Record<string, unknown>): import("kafkajs").Producer {
+  return kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, retry: KAFKAJS_TX_RETRY, allowAutoTopicCreation: false, ...options });
+}
+
+/** A confluent client (KafkaJS-style API) and what our confluent producer gives a transactional one (packages/connector-confluent/src/producer.ts; `options` has its linger.ms). */
+function confluentTransactional(brokers: string[], transactionalId: string, options: Record<string, unknown>): { kafka: any; producer: any } {
+  const kafka = new (ckjs().Kafka)({ kafkaJS: { brokers, clientId: "bench-raw", logLevel: 0, retry: RETRY } });
+  return { kafka, producer: kafka.producer({ kafkaJS: { transactionalId, acks: -1, idempotent: true, transactionTimeout: 60_000 }, ...options }) };
+}
+
 /** Slices of at most `size`, in order. */
 function slices<T>(xs: readonly T[], size: number): T[][] {
   const out: T[][] = [];
@@ -97,19 +119,11 @@ function slices<T>(xs: readonly T[], size: number): T[][] {
 const kafkajs: RawTransactions = {
   async producer(brokers, transactionalId, options) {
     const { Kafka, logLevel } = kjs();
-    // What our kafkajs connector gives a transactional producer (packages/connector-kafkajs/src/options.ts).
-    const p = new Kafka({ brokers, clientId: "bench-raw", logLevel: logLevel.NOTHING, retry: RETRY }).producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, retry: KAFKAJS_TX_RETRY, allowAutoTopicCreation: false, ...options });
+    const p = kafkajsTransactional(new Kafka({ brokers, clientId: "bench-raw", logLevel: logLevel.NOTHING, retry: RETRY }), transactionalId, options);
     await p.connect();
     return {
       async transaction(topic, messages) {
-        const tx = await p.transaction();
-        try {
-          await tx.send({ topic, acks: -1, messages: messages as TxMsg[] });
-          await tx.commit();
-        } catch (error) {
-          await tx.abort().catch(() => {});
-          throw error;
-        }
+        await commitAfter(await p.transaction(), (tx) => tx.send({ topic, acks: -1, messages: messages as TxMsg[] }));
       },
       close: () => p.disconnect(),
     };
@@ -117,7 +131,7 @@ const kafkajs: RawTransactions = {
   async eos(brokers, job, options) {
     const { Kafka, logLevel } = kjs();
     const kafka = new Kafka({ brokers, clientId: "bench-raw", logLevel: logLevel.NOTHING, retry: RETRY });
-    const producer = kafka.producer({ transactionalId: job.transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 60_000, retry: KAFKAJS_TX_RETRY, allowAutoTopicCreation: false, ...options });
+    const producer = kafkajsTransactional(kafka, job.transactionalId, options);
     // maxWaitTimeInMs as our connector sets it; kafkajs reads read_committed by default.
     const consumer = kafka.consumer({ groupId: job.groupId, maxWaitTimeInMs: 500, readUncommitted: false });
     await producer.connect();
@@ -131,16 +145,13 @@ const kafkajs: RawTransactions = {
           if (!isRunning() || isStale()) return;
           job.onSlice(slice.length);
           const last = slice[slice.length - 1]!;
-          const tx = await producer.transaction();
-          try {
+          await commitAfter(await producer.transaction(), async (tx) => {
             await tx.send({ topic: job.output, acks: -1, messages: slice.map((m) => ({ key: m.key, value: m.value, partition: job.partitionOf(m.key!) })) });
             await tx.sendOffsets({ consumerGroupId: job.groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next(last.offset) }] }] });
-            await tx.commit();
-          } catch (error) {
-            await tx.abort().catch(() => {});
+          }).catch((error: unknown) => {
             job.onError(error);
             throw error;
-          }
+          });
           resolveOffset(last.offset);
           await heartbeat();
         }
@@ -152,27 +163,18 @@ const kafkajs: RawTransactions = {
 
 const confluent: RawTransactions = {
   async producer(brokers, transactionalId, options) {
-    // As our confluent producer (packages/connector-confluent/src/producer.ts); `options` has its linger.ms.
-    const p = new (ckjs().Kafka)({ kafkaJS: { brokers, clientId: "bench-raw", logLevel: 0, retry: RETRY } }).producer({ kafkaJS: { transactionalId, acks: -1, idempotent: true, transactionTimeout: 60_000 }, ...options });
+    const p = confluentTransactional(brokers, transactionalId, options).producer;
     await p.connect();
     return {
       async transaction(topic, messages) {
-        const tx = await p.transaction();
-        try {
-          // A fresh object per message: the client rewrites what it is given.
-          await tx.send({ topic, messages: messages.map((m) => ({ ...m })) });
-          await tx.commit();
-        } catch (error) {
-          await tx.abort().catch(() => {});
-          throw error;
-        }
+        // A fresh object per message: the client rewrites what it is given.
+        await commitAfter(await p.transaction(), (tx) => tx.send({ topic, messages: messages.map((m) => ({ ...m })) }));
       },
       close: () => p.disconnect(),
     };
   },
   async eos(brokers, job, options) {
-    const kafka = new (ckjs().Kafka)({ kafkaJS: { brokers, clientId: "bench-raw", logLevel: 0, retry: RETRY } });
-    const producer = kafka.producer({ kafkaJS: { transactionalId: job.transactionalId, acks: -1, idempotent: true, transactionTimeout: 60_000 }, ...options });
+    const { kafka, producer } = confluentTransactional(brokers, job.transactionalId, options);
     // As our confluent consumer: batches of maxBatchSize, fetch.wait.max.ms 500, no auto-commit;
     // librdkafka reads read_committed by default.
     const consumer = kafka.consumer({ kafkaJS: { groupId: job.groupId, fromBeginning: true, autoCommit: false }, "js.consumer.max.batch.size": job.sliceSize, "fetch.wait.max.ms": 500, "isolation.level": "read_committed" });
@@ -185,16 +187,13 @@ const confluent: RawTransactions = {
         for (const slice of slices(batch.messages, job.sliceSize)) {
           job.onSlice(slice.length);
           const last = slice[slice.length - 1]!;
-          const tx = await producer.transaction();
-          try {
+          await commitAfter(await producer.transaction(), async (tx: any) => {
             await tx.send({ topic: job.output, messages: slice.map((m) => ({ key: m.key, value: m.value, partition: job.partitionOf(m.key) })) });
             await tx.sendOffsets({ consumer, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: next(last.offset) }] }] });
-            await tx.commit();
-          } catch (error) {
-            await tx.abort().catch(() => {});
+          }).catch((error: unknown) => {
             job.onError(error);
             throw error;
-          }
+          });
           resolveOffset(last.offset);
         }
       },
@@ -209,14 +208,7 @@ const platformatic: RawTransactions = {
     const p = new (plt().Producer)({ clientId: "bench-raw", bootstrapBrokers: brokers, idempotent: true, transactionalId, ...platformaticRetry, ...options });
     return {
       async transaction(topic, messages) {
-        const tx = await p.beginTransaction();
-        try {
-          await tx.send({ messages: messages.map((m) => ({ topic, key: m.key, value: m.value, partition: m.partition })) });
-          await tx.commit();
-        } catch (error) {
-          await tx.abort().catch(() => {});
-          throw error;
-        }
+        await commitAfter(await p.beginTransaction(), (tx) => tx.send({ messages: messages.map((m) => ({ topic, key: m.key, value: m.value, partition: m.partition })) }));
       },
       close: () => p.close(),
     };
@@ -250,16 +242,11 @@ const platformatic: RawTransactions = {
           for (const slice of slices(list, job.sliceSize)) {
             if (closing) return;
             job.onSlice(slice.length);
-            const tx = await producer.beginTransaction();
-            try {
+            await commitAfter(await producer.beginTransaction(), async (tx) => {
               await tx.send({ messages: slice.map((m) => ({ topic: job.output, key: m.key, value: m.value, partition: job.partitionOf(m.key) })) });
               await tx.addConsumer(consumer as never);
               await tx.addOffset(slice[slice.length - 1]! as never);
-              await tx.commit();
-            } catch (error) {
-              await tx.abort().catch(() => {});
-              throw error;
-            }
+            });
           }
         }
       }
