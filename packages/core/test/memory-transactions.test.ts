@@ -2,7 +2,8 @@
 // fencing by a newer producer of the id, offsets committed with the transaction, the timeout),
 // and exactly-once run(), so users' unit tests can rely on them without a broker.
 import { describe, expect, it } from "vitest";
-import { createStreamingClient, silentLogger, type ConsumedMessage, type IsolationLevel } from "../src/index.js";
+import { createStreamingClient, silentLogger, type ConsumedMessage, type IStreamingConnector, type IsolationLevel } from "../src/index.js";
+import { memoryConnector } from "../src/connector-kit.js";
 import { admin as adminOf, client, closeClientsAfterEach, unique } from "./fixtures/memory-clients.js";
 
 closeClientsAfterEach();
@@ -110,6 +111,54 @@ describe("memory transactions", () => {
     (await tx.send(topic, { value: "back" }))._unsafeUnwrap();
     (await tx.commit())._unsafeUnwrap();
     expect((await second.transaction())._unsafeUnwrapErr().code).toBe("PRODUCER_FENCED");
+  });
+
+  it("commit waits for every sendOffsets in progress, not only the last one", async () => {
+    const cluster = unique("c");
+    const calls: string[] = [];
+    let delay = 80;
+    // The memory connector, its sendOffsets answering late (the first call the latest).
+    const slow: IStreamingConnector = {
+      ...memoryConnector,
+      name: "slow-offsets",
+      createProducer(context, config) {
+        const inner = memoryConnector.createProducer(context, config);
+        const tx = inner.transactions!;
+        return {
+          connect: () => inner.connect(),
+          partitionCount: (topic) => inner.partitionCount(topic),
+          send: (records) => inner.send(records),
+          flush: () => inner.flush(),
+          disconnect: () => inner.disconnect(),
+          native: () => inner.native(),
+          transactions: {
+            begin: () => tx.begin(),
+            sendOffsets: async (groupId, offsets, consumer) => {
+              const ms = (delay -= 40);
+              await sleep(ms + 40);
+              await tx.sendOffsets(groupId, offsets, consumer);
+              calls.push(`offsets ${offsets[0]!.offset}`);
+            },
+            commit: async () => {
+              calls.push("commit");
+              await tx.commit();
+            },
+            abort: () => tx.abort(),
+          },
+        };
+      },
+    };
+    const c = createStreamingClient({ logger: silentLogger, connector: slow, options: { cluster } })._unsafeUnwrap();
+    const p = (await c.getProducer({ transactionalId: unique("tx") }))._unsafeUnwrap();
+    (await p.connect())._unsafeUnwrap();
+    const tx = (await p.transaction())._unsafeUnwrap();
+    const first = tx.sendOffsets({ groupId: "g", offsets: [{ topic: "t", partition: 0, offset: "1" }] });
+    const second = tx.sendOffsets({ groupId: "g", offsets: [{ topic: "t", partition: 1, offset: "2" }] });
+    (await tx.commit())._unsafeUnwrap();
+    expect(calls).toEqual(["offsets 2", "offsets 1", "commit"]);
+    (await first)._unsafeUnwrap();
+    (await second)._unsafeUnwrap();
+    (await c.disconnect())._unsafeUnwrap();
   });
 
   it("a transactionalId without client retries is a VALIDATION error (its writes are idempotent)", async () => {

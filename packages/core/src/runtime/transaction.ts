@@ -62,7 +62,7 @@ export class GuardedTransaction implements IStreamingTransaction {
   private readonly pending = new Set<Promise<unknown>>();
   /** The first send of it that failed: the commit aborts instead. */
   private failedSend: QiError | undefined;
-  /** The driver call in progress (sendOffsets), which commit and abort wait for. */
+  /** The driver calls in progress (sendOffsets, several may be), which commit and abort wait for. */
   private busy: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly host: TransactionHost) {}
@@ -92,7 +92,7 @@ export class GuardedTransaction implements IStreamingTransaction {
     const { groupId, offsets, driver } = target.value;
     if (offsets.length === 0) return okAsync(undefined);
     const call = this.host.timed(this.host.driver.sendOffsets(groupId, offsets, driver), context);
-    this.busy = call.catch(() => undefined);
+    this.busy = Promise.all([this.busy, call.catch(() => undefined)]);
     return ResultAsync.fromPromise(call, (e) => this.classify(e, { ...context, groupId })).orElse((e) => this.failed(e));
   }
 
