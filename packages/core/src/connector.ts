@@ -35,6 +35,8 @@ export interface ConnectorCapabilities {
   readonly topicConfigs: boolean;
   /** Transactions: `transactionalId` producers, `sendOffsets`, `isolationLevel`, exactly-once `run()`. @default false */
   readonly transactions: boolean;
+  /** Consumer group protocols the client speaks (`groupProtocol`); any other is `UNSUPPORTED`. @default ["classic"] */
+  readonly groupProtocols: readonly ("classic" | "consumer")[];
 }
 
 /** A connector declares only the flags that differ from these. */
@@ -48,6 +50,7 @@ export const DEFAULT_CAPABILITIES: ConnectorCapabilities = Object.freeze({
   idempotentProducer: false,
   topicConfigs: false,
   transactions: false,
+  groupProtocols: Object.freeze(["classic"]) as readonly ("classic" | "consumer")[],
 });
 
 /** The connector's flags with the defaults filled in. */

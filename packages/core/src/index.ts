@@ -20,6 +20,8 @@ export type {
   HandlerRetryConfig,
   FailurePolicy,
   IsolationLevel,
+  GroupProtocol,
+  StallDetectionConfig,
 } from "./config/types.js";
 export type {
   IStreamingProducer,
@@ -28,6 +30,7 @@ export type {
   ClientHealth,
   RunConfig,
   RunOptions,
+  ConcurrencyConfig,
   IStreamingTransaction,
   TransactionOffsets,
   SubscriptionConfig,

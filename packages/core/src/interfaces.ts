@@ -76,7 +76,31 @@ export interface RunOptions {
   readonly exactlyOnce?: {
     /** A connected producer made with a `transactionalId`. */
     readonly producer: IStreamingProducer;
-  };
+  };  /**
+   * Handlers running at once in this member (see docs/concurrency.md). Without it, one handler
+   * per partition at a time, partitions as the client hands them over. Commits stay
+   * at-least-once and gap-safe: a partition's committed offset never passes a message whose
+   * handler has not succeeded.
+   */
+  readonly concurrency?: ConcurrencyConfig;
+}
+
+/** `run({ concurrency })`: how many handlers run at once, and what keeps order. */
+export interface ConcurrencyConfig {
+  /**
+   * `"partition"`: up to `limit` partitions handled at once, one message (or slice) of each at a
+   * time, order per partition kept. `"key"`: up to `limit` messages in flight at once, several of
+   * one partition, never two of the same key (messages without a key take turns per partition),
+   * order per key kept; `eachMessage` only.
+   */
+  readonly by: "partition" | "key";
+  /** Most handlers running at once in this member (1 to 10,000). */
+  readonly limit: number;
+  /**
+   * Most fetched messages the member holds, handled or waiting (back-pressure: at the bound the
+   * client waits before it hands over more). @default 1000, at least `limit`
+   */
+  readonly maxHeldMessages?: number;
 }
 
 /** Offsets for `transaction.sendOffsets`: of a consumer of this process (its group), or of a group by id. */

@@ -57,6 +57,14 @@ export const consumerConfigSchema = z.strictObject({
   closeTimeoutMs: positiveInt().optional(),
   isolationLevel: z.enum(["read_committed", "read_uncommitted"], { error: 'must be "read_committed" or "read_uncommitted"' }).optional(),
   onError: z.custom<(error: unknown) => void>((v) => typeof v === "function", "must be a function").optional(),
+  groupProtocol: z.enum(["classic", "consumer"], { error: 'must be "classic" or "consumer"' }).optional(),
+  stallDetection: z
+    .strictObject({
+      handlerMs: z.union([positiveInt(), z.literal(false)]).optional(),
+      fetchMs: z.union([positiveInt(), z.literal(false)]).optional(),
+      membershipMs: z.union([positiveInt(), z.literal(false)]).optional(),
+    })
+    .optional(),
 });
 
 // The schemas and the public interfaces describe the same configs (fails to compile otherwise).

@@ -3,7 +3,7 @@
  * runs with and what the drivers receive (no driver repeats a default).
  */
 import type { QiError } from "../errors/qi-error.js";
-import type { ConsumerConfig, FailurePolicy, HandlerRetryConfig, ProducerConfig } from "./types.js";
+import type { ConsumerConfig, FailurePolicy, GroupProtocol, HandlerRetryConfig, ProducerConfig } from "./types.js";
 
 /** The consumer defaults (also documented on `ConsumerConfig`). */
 export const CONSUMER_DEFAULTS = {
@@ -33,6 +33,10 @@ export const CONSUMER_DEFAULTS = {
   closeTimeoutMs: 10_000,
   /** Apache Kafka's default: every record, aborted transactions' included. */
   isolationLevel: "read_uncommitted",
+  /** The protocol every client and broker speaks. */
+  groupProtocol: "classic",
+  /** Stall detection limits, ms: a minute each (Java's poll interval is five; a service's health probe wants to know sooner). */
+  stallDetection: { handlerMs: 60_000, fetchMs: 60_000, membershipMs: 60_000 },
 } as const;
 
 /** A `ProducerConfig` resolved: acks as the protocol number, the send timeout in ms. */
@@ -87,6 +91,15 @@ export interface ResolvedConsumerConfig {
   readonly closeTimeoutMs: number;
   /** ms `run()` waits for the group join: the session timeout plus the request timeout. */
   readonly joinTimeoutMs: number;
+  /** Kafka's consumer group protocol. */
+  readonly groupProtocol: GroupProtocol;
+  /** Stall detection limits in ms; undefined: that check is off. */
+  readonly stallDetection: { readonly handlerMs: number | undefined; readonly fetchMs: number | undefined; readonly membershipMs: number | undefined };
+}
+
+/** A stall limit given (`false`: off), or its default. */
+function stallLimit(given: number | false | undefined, fallback: number): number | undefined {
+  return given === false ? undefined : (given ?? fallback);
 }
 
 /** What of the client config the producer defaults depend on. */
@@ -141,6 +154,12 @@ export function resolveConsumerConfig(config: ConsumerConfig, requestTimeout: nu
     onError: config.onError,
     closeTimeoutMs: config.closeTimeoutMs ?? CONSUMER_DEFAULTS.closeTimeoutMs,
     joinTimeoutMs: sessionTimeout + requestTimeout,
+    groupProtocol: config.groupProtocol ?? CONSUMER_DEFAULTS.groupProtocol,
+    stallDetection: {
+      handlerMs: stallLimit(config.stallDetection?.handlerMs, CONSUMER_DEFAULTS.stallDetection.handlerMs),
+      fetchMs: stallLimit(config.stallDetection?.fetchMs, CONSUMER_DEFAULTS.stallDetection.fetchMs),
+      membershipMs: stallLimit(config.stallDetection?.membershipMs, CONSUMER_DEFAULTS.stallDetection.membershipMs),
+    },
   };
 }
 

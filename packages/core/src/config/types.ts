@@ -219,4 +219,26 @@ export interface ConsumerConfig {
   readonly isolationLevel?: IsolationLevel;
   /** Called with every error the consumer cannot return from a call (handler failures, fetch errors). */
   readonly onError?: (error: import("../errors/qi-error.js").QiError) => void;
+  /**
+   * Kafka's consumer group protocol: `"classic"` (every client, every broker) or `"consumer"`
+   * (KIP-848: the broker computes the assignment, rebalances without stopping the group; Kafka
+   * 4.0 or later, on the connectors whose client speaks it: see `capabilities.groupProtocols`;
+   * elsewhere `UNSUPPORTED`). See docs/concurrency.md. @default "classic"
+   */
+  readonly groupProtocol?: GroupProtocol;
+  /** When the consumer reports that it stalled (`onError`, the `stalled` event, `client.health()`); see docs/concurrency.md. */
+  readonly stallDetection?: StallDetectionConfig;
+}
+
+/** Kafka's consumer group protocols: the classic one and KIP-848's. */
+export type GroupProtocol = "classic" | "consumer";
+
+/** Limits of the consumer's stall detection, in ms; `false` turns one check off. */
+export interface StallDetectionConfig {
+  /** A handler attempt still running after this long is `HANDLER_STALLED` (it is not stopped: `handlerTimeoutMs` does that). @default 60000 */
+  readonly handlerMs?: number | false;
+  /** A partition with lag (its end offset past what was handed over) that received nothing for this long is `FETCH_STALLED`. @default 60000 */
+  readonly fetchMs?: number | false;
+  /** A member that lost its group membership (all partitions revoked or lost, or the broker dropped it) and has not rejoined within this long is `MEMBERSHIP_LOST`. @default 60000 */
+  readonly membershipMs?: number | false;
 }
