@@ -4,12 +4,13 @@
  * pre-filled topic. The job comes as JSON in QI_BENCH_JOB; prints one JSON line.
  */
 import type { IStreamingConnector } from "@qi/streaming";
+import { consumeIo, IO_MS, MEMORY_ROW } from "./concurrency.js";
 import { RAW_CLIENTS } from "./raw.js";
 import { consumeAll } from "./scenarios.js";
 import { client, wrappedConsumer } from "./wrapped.js";
 
 export interface ChildJob {
-  readonly kind: "flood" | "consume";
+  readonly kind: "flood" | "consume" | "consume-io";
   readonly connector: string;
   /** `raw`: the client library alone; `qi`: through qi-streaming. Floods run on qi only. */
   readonly side: "raw" | "qi";
@@ -18,6 +19,17 @@ export interface ChildJob {
   readonly count: number;
   readonly bytes?: number;
   readonly groupId?: string;
+  /** consume-io: the topic's end offsets ([partition, offset] pairs), read by the parent from the broker. */
+  readonly endOffsets?: [number, number][];
+}
+
+/** What a consume-io child prints. */
+export interface ConsumeIoResult {
+  msgsPerSec: number;
+  maxRssMb: number;
+  distinct: number;
+  expected: number;
+  complete: boolean;
 }
 
 /** What a flood child prints. */
@@ -64,6 +76,12 @@ if (job.kind === "flood") {
     else out.errors[r.error.code] = (out.errors[r.error.code] ?? 0) + 1;
   }
   await c.disconnect();
+  process.stdout.write(JSON.stringify(out) + "\n");
+} else if (job.kind === "consume-io") {
+  // Per key at N = 128 with its maxHeldMessages bound, the 5 ms handler.
+  const spec = { label: "key N=128", concurrency: MEMORY_ROW, ioMs: IO_MS, messages: job.count };
+  const s = await consumeIo((await load()).connector, job.brokers, {}, job.groupId!, job.topic, new Map(job.endOffsets ?? []), spec, 540_000);
+  const out: ConsumeIoResult = { msgsPerSec: s.msgsPerSec, maxRssMb: peakRssMb(), distinct: s.distinct, expected: s.expected, complete: s.complete };
   process.stdout.write(JSON.stringify(out) + "\n");
 } else {
   const consumer = job.side === "raw" ? RAW_CLIENTS[job.connector]!.consumer(job.brokers, job.groupId!) : wrappedConsumer((await load()).connector, job.brokers, job.groupId!);

@@ -4,7 +4,8 @@
  * docs/benchmarks.md and docs/benchmarks.svg.
  *
  * Flags (for profiling one part): --only=kafkajs,confluent
- * --scenarios=single,batch100,pipelined,consume,latency,settings,idempotence,flood,consume-memory,tx-produce,eos
+ * --scenarios=single,batch100,pipelined,consume,latency,settings,idempotence,flood,consume-memory,tx-produce,eos,consume-io
+ * (consume-io also runs on the memory connector: --only=memory selects it; --merge writes a partial run's consume-io rows into reports/bench.json and the docs)
  * --rounds=N  --transactions=N (per tx-produce round)  --eos-messages=N (the eos input)  --no-ceiling  --no-memory  --no-write (print only, keep the committed report);
  * --report-only rewrites docs/benchmarks.md and the chart from reports/bench.json (after editing bench/FINDINGS.md).
  */
@@ -15,7 +16,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { IStreamingConnector } from "@qi/streaming";
 import { memoryConnector } from "@qi/streaming/connector";
-import { kafkaFromEnv, logRecordCount, startKafka } from "@qi/streaming-testkit/harness";
+import { kafkaFromEnv, logEndOffsets, logRecordCount, startKafka } from "@qi/streaming-testkit/harness";
 import type { ChildJob, ConsumeResult, FloodResult } from "./child.js";
 import { consumerPerformance, producerPerformance } from "./ceiling.js";
 import { RAW_CLIENTS, type RawClient, type RawConsumer, type RawProducer } from "./raw.js";
@@ -24,12 +25,15 @@ import { writeReport, type BenchReport, type ConsumeMemory, type Flood, type Ide
 import { consumeAll, latency, messages, produceBatched, producePipelined, produceSingle, produceSinglePaired, type ConsumeStats } from "./scenarios.js";
 import { EOS_SLICE, eosRow, fillEosInput, TX_TARGET, txProduceRow, type TxBench } from "./transactions.js";
 import { wrappedConsumer, wrappedProducer } from "./wrapped.js";
+import { consumeIo, fillKeyed, fillKeyedMemory, ioRows, MEMORY_ROW, uncappedIdeal, type IoRowSpec, type IoStats } from "./concurrency.js";
+import type { ConcurrencyMemory, ConcurrencyRun } from "./report.js";
+import type { ConsumeIoResult } from "./child.js";
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
 const quick = args.includes("--quick");
 const only = flag("only")?.split(",");
-const scenarios = new Set(flag("scenarios")?.split(",") ?? ["single", "batch100", "pipelined", "consume", "latency", "settings", "idempotence", "flood", "consume-memory", "tx-produce", "eos"]);
+const scenarios = new Set(flag("scenarios")?.split(",") ?? ["single", "batch100", "pipelined", "consume", "latency", "settings", "idempotence", "flood", "consume-memory", "tx-produce", "eos", "consume-io"]);
 const root = fileURLToPath(new URL("../..", import.meta.url));
 if (args.includes("--report-only")) {
   writeReport(root, JSON.parse(readFileSync(join(root, "reports", "bench.json"), "utf8")) as BenchReport);
@@ -205,7 +209,68 @@ const report = (): BenchReport => ({
   flood: floods,
   consumeMemory,
   transactions,
+  concurrency: concurrencyRows,
+  concurrencyMemory,
 });
+const concurrencyRows: ConcurrencyRun[] = [];
+const concurrencyMemory: ConcurrencyMemory[] = [];
+const IO_ROWS = ioRows(quick);
+const ioRounds = Math.max(1, Math.min(COUNTS.rounds, 2));
+/** Kafka topics of the consume-io rows, one per size, filled once; their end offsets from the broker. */
+const ioTopics = new Map<number, { topic: string; end: Map<number, number> }>();
+async function ioTopic(count: number): Promise<{ topic: string; end: Map<number, number> }> {
+  const have = ioTopics.get(count);
+  if (have) return have;
+  const t = await topic();
+  status(`pre-filling ${t} with ${count.toLocaleString("en")} keyed messages of 100 B`);
+  await fillKeyed(brokers, t, count);
+  const got = { topic: t, end: await logEndOffsets(brokers, t) };
+  ioTopics.set(count, got);
+  return got;
+}
+/** The consume-io rows of one connector: every row each round, then medians, ideals and speed-ups. */
+async function ioScenario(name: string, run: (spec: IoRowSpec, timeoutMs: number) => Promise<IoStats>): Promise<void> {
+  const stats = new Map<string, IoStats[]>(IO_ROWS.map((r) => [r.label, []]));
+  for (let round = 1; round <= ioRounds; round++) {
+    for (const spec of IO_ROWS) {
+      status(`${name} consume-io ${spec.label}, ${spec.messages.toLocaleString("en")} messages, round ${round}/${ioRounds}`);
+      const ideal = uncappedIdeal(spec) ?? 1000 / Math.max(1, spec.ioMs);
+      // Four times the ideal's time (a row that is not concurrent at all gives up and reports what it did).
+      const timeoutMs = Math.min(quick ? 40_000 : 180_000, 20_000 + (spec.ioMs === 0 ? 60_000 : (4 * spec.messages * 1000) / ideal));
+      try {
+        stats.get(spec.label)!.push(await run(spec, timeoutMs));
+      } catch (error) {
+        progress(`${name} consume-io ${spec.label} round ${round} failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+  const rateOf = (label: string): number => median((stats.get(label) ?? []).map((s) => s.msgsPerSec));
+  const empty = rateOf("empty handler");
+  const sequential = rateOf("sequential");
+  for (const spec of IO_ROWS) {
+    const xs = stats.get(spec.label)!;
+    if (xs.length === 0) continue;
+    const rates = xs.map((s) => s.msgsPerSec);
+    const r = median(rates);
+    const u = uncappedIdeal(spec);
+    const ideal = u === undefined ? undefined : Number.isFinite(empty) ? Math.min(u, empty) : u;
+    const row: ConcurrencyRun = {
+      connector: name,
+      row: spec.label,
+      messages: spec.messages,
+      msgsPerSec: r,
+      spread: spread(rates),
+      rounds: rates,
+      ...(ideal === undefined ? {} : { ideal, ofIdeal: r / ideal }),
+      ...(spec.ioMs > 0 && spec.label !== "sequential" && Number.isFinite(sequential) ? { speedUp: r / sequential } : {}),
+      peakInFlight: Math.max(...xs.map((s) => s.peakInFlight)),
+      checks: xs.map(({ handled, distinct, expected, orderViolations, overlapViolations, complete }) => ({ handled, distinct, expected, orderViolations, overlapViolations, complete })),
+    };
+    concurrencyRows.push(row);
+    clearStatus();
+    progress(`${name} consume-io ${spec.label}: ${Math.round(r)} msg/s, peak in flight ${row.peakInFlight}${row.ofIdeal === undefined ? "" : `, ÷ ideal ${row.ofIdeal.toFixed(2)}`}${row.speedUp === undefined ? "" : `, × sequential ${row.speedUp.toFixed(1)}`}; checks ${JSON.stringify(row.checks)}`);
+  }
+}
 const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);
 const ceiling: Record<string, number> = {};
 const memory: Record<string, number> = {};
@@ -395,6 +460,28 @@ try {
       progress(`${name} consume in its own process: raw ${JSON.stringify(rows.raw.rounds)}, qi ${JSON.stringify(rows.qi.rounds)}`);
     }
 
+    if (scenarios.has("consume-io")) {
+      await ioScenario(name, async (spec, timeoutMs) => {
+        const { topic: t, end } = await ioTopic(spec.messages);
+        return consumeIo(connector, brokers, {}, `bench-io-${Date.now().toString(36)}-${n++}`, t, end, spec, timeoutMs);
+      });
+      if (!args.includes("--no-memory-rss")) {
+        const row: ConcurrencyMemory = { connector: name, concurrency: MEMORY_ROW, messages: IO_ROWS.at(-1)!.messages, rounds: [] };
+        const { topic: t, end } = await ioTopic(row.messages);
+        for (let round = 1; round <= COUNTS.processRounds; round++) {
+          status(`${name} consume-io key N=128 in a process of its own, round ${round}/${COUNTS.processRounds}`);
+          try {
+            row.rounds.push(await inChild<ConsumeIoResult>({ kind: "consume-io", connector: name, side: "qi", brokers, topic: t, count: row.messages, groupId: `bench-iom-${Date.now().toString(36)}-${n++}`, endOffsets: [...end] }, 600_000));
+          } catch (error) {
+            progress(`${name} consume-io memory round ${round} failed: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        }
+        concurrencyMemory.push(row);
+        clearStatus();
+        progress(`${name} consume-io key N=128 (maxHeldMessages ${MEMORY_ROW.maxHeldMessages}) in its own process: ${JSON.stringify(row.rounds)}`);
+      }
+    }
+
     if (scenarios.has("tx-produce") || scenarios.has("eos")) {
       // Ours against the raw client's own transactions; a connector without them gets an error row.
       const bench: TxBench = { name, connector, raw: RAW_TRANSACTIONS[name], brokers, rounds: COUNTS.rounds, options: entry.txOptions ?? {}, topic, unique: (p) => `${p}-${Date.now().toString(36)}-${n++}`, admin: adm, status };
@@ -412,6 +499,20 @@ try {
         progress(`${name} ${row.scenario}: raw ${rate(row.raw)}, qi ${rate(row.wrapped)}, ratio ${row.ratio?.toFixed(2) ?? "n/a"}; read back ${JSON.stringify(row.readBack)}${row.error ? `; error: ${row.error}` : ""}`);
       }
     }
+  }
+
+  if (scenarios.has("consume-io") && (!only || only.includes("memory"))) {
+    // The memory connector's consume-io rows: a cluster of its own per topic size, end offsets from its admin.
+    const memTopics = new Map<number, { cluster: string; end: Map<number, number> }>();
+    await ioScenario("memory", async (spec, timeoutMs) => {
+      let m = memTopics.get(spec.messages);
+      if (!m) {
+        const cluster = `bench-io-${n++}`;
+        m = { cluster, end: await fillKeyedMemory(memoryConnector, cluster, "io", spec.messages) };
+        memTopics.set(spec.messages, m);
+      }
+      return consumeIo(memoryConnector, [], { cluster: m.cluster }, `g-io-${n++}`, "io", m.end, spec, timeoutMs);
+    });
   }
 
   if (!args.includes("--no-memory")) {
@@ -455,7 +556,13 @@ try {
   const missed = runs.filter((r) => r.target !== undefined && r.ratio < r.target);
   for (const m of missed) progress(`below target: ${m.connector} ${m.scenario} ${m.messageBytes} B ratio ${m.ratio.toFixed(2)} < ${m.target}`);
   for (const t of transactions) if (t.ratio !== undefined && t.ratio < t.target) progress(`below target: ${t.connector} ${t.scenario} ratio ${t.ratio.toFixed(2)} < ${t.target}`);
-  if (args.includes("--no-write") || only || flag("scenarios")) {
+  if (args.includes("--merge")) {
+    // A partial run's consume-io rows into the committed report (the other rows kept), docs rewritten.
+    const committed = JSON.parse(readFileSync(join(root, "reports", "bench.json"), "utf8")) as BenchReport;
+    const mine = report();
+    writeReport(root, { ...committed, concurrency: mine.concurrency, concurrencyMemory: mine.concurrencyMemory, concurrencyMachine: { ...mine.machine, date: new Date().toISOString().slice(0, 16), quick, rounds: ioRounds } });
+    progress("merged the consume-io rows into reports/bench.json, docs/benchmarks.md, docs/benchmarks.svg");
+  } else if (args.includes("--no-write") || only || flag("scenarios")) {
     progress("partial run: report not written");
     process.stdout.write(JSON.stringify(report(), null, 2) + "\n");
   } else {

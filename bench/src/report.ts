@@ -1,6 +1,9 @@
 /** Writes reports/bench.json, docs/benchmarks.md and its SVG chart. */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { IO_MS, KEY32_IDEAL_TARGET, KEY32_SPEEDUP_TARGET, MEMORY_ROW } from "./concurrency.js";
+
+const MEMORY_LIMIT = MEMORY_ROW.limit;
 
 export interface Run {
   connector: string;
@@ -79,6 +82,32 @@ export interface TxRun {
   error?: string;
 }
 
+/** A consume-io row (consumer concurrency, a 5 ms I/O handler): the median of rounds. */
+export interface ConcurrencyRun {
+  connector: string;
+  row: string;
+  messages: number;
+  msgsPerSec: number;
+  spread: [number, number];
+  rounds: number[];
+  /** N ÷ 5 ms (per key) or min(6, N) ÷ 5 ms (per partition), capped by the empty-handler row of the same connector and run. */
+  ideal?: number;
+  ofIdeal?: number;
+  /** msg/s ÷ the sequential row's. */
+  speedUp?: number;
+  peakInFlight: number;
+  /** Every round: handled / distinct / expected (end offsets), order and same-key-at-once violations, complete. */
+  checks: { handled: number; distinct: number; expected: number; orderViolations: number; overlapViolations: number; complete: boolean }[];
+}
+
+/** The per-key N = 128 row in a process of its own, with its maxHeldMessages bound. */
+export interface ConcurrencyMemory {
+  connector: string;
+  concurrency: { by: string; limit: number; maxHeldMessages: number };
+  messages: number;
+  rounds: { msgsPerSec: number; maxRssMb: number; distinct: number; expected: number; complete: boolean }[];
+}
+
 export interface BenchReport {
   machine: Record<string, unknown>;
   quick: boolean;
@@ -95,6 +124,10 @@ export interface BenchReport {
   flood?: Flood[];
   consumeMemory?: ConsumeMemory[];
   transactions?: TxRun[];
+  concurrency?: ConcurrencyRun[];
+  concurrencyMemory?: ConcurrencyMemory[];
+  /** When the concurrency rows came from a run of their own (merged with --merge): its machine block. */
+  concurrencyMachine?: Record<string, unknown>;
 }
 
 /** Targets of the producer and consumer memory rows (issue 24). */
@@ -136,7 +169,7 @@ function svg(runs: Run[]): string {
 
 /** A connector's place in the report (the order its rows were measured in). */
 function connectorOrder(report: BenchReport, connector: string): number {
-  const names = [...new Set([...report.runs, ...(report.transactions ?? [])].map((r) => r.connector))];
+  const names = [...new Set([...report.runs, ...(report.transactions ?? []), ...(report.concurrency ?? [])].map((r) => r.connector))];
   return names.indexOf(connector);
 }
 
@@ -148,8 +181,12 @@ export function writeReport(root: string, report: BenchReport): void {
   mkdirSync(join(root, "reports"), { recursive: true });
   writeFileSync(join(root, "reports", "bench.json"), JSON.stringify(report, null, 2) + "\n");
   const txRuns: Run[] = (report.transactions ?? []).flatMap((t) => (t.raw && t.wrapped && t.ratio !== undefined ? [{ connector: t.connector, scenario: t.scenario, messageBytes: t.messageBytes, raw: t.raw, wrapped: t.wrapped, ratio: t.ratio, target: t.target }] : []));
+  // Concurrency rows: measured ÷ ideal (the "raw" side of the bar is the ideal).
+  const ioRuns: Run[] = (report.concurrency ?? []).flatMap((r) =>
+    r.ideal !== undefined && r.ofIdeal !== undefined ? [{ connector: r.connector, scenario: `consume-io ${r.row} ÷ ideal`, messageBytes: 100, raw: { msgsPerSec: r.ideal, rounds: r.rounds.map(() => r.ideal!) }, wrapped: { msgsPerSec: r.msgsPerSec, rounds: r.rounds }, ratio: r.ofIdeal, ...(r.row === "key N=32" ? { target: KEY32_IDEAL_TARGET } : {}) }] : [],
+  );
   // Each connector's transaction rows after its other rows.
-  const charted = [...report.runs, ...txRuns].map((r, i) => ({ r, i })).sort((a, b) => connectorOrder(report, a.r.connector) - connectorOrder(report, b.r.connector) || a.i - b.i).map(({ r }) => r);
+  const charted = [...report.runs, ...txRuns, ...ioRuns].map((r, i) => ({ r, i })).sort((a, b) => connectorOrder(report, a.r.connector) - connectorOrder(report, b.r.connector) || a.i - b.i).map(({ r }) => r);
   writeFileSync(join(root, "docs", "benchmarks.svg"), svg(charted));
   const findings = join(root, "bench", "FINDINGS.md");
   const c = report.counts;
@@ -247,6 +284,40 @@ export function writeReport(root: string, report: BenchReport): void {
   const txErrors = (report.transactions ?? []).filter((t) => t.error).map((t) => `- ${t.connector} ${t.scenario}: ${t.error}`);
   const txProduce = report.transactions?.find((t) => t.scenario === "tx-produce");
   const eos = report.transactions?.find((t) => t.scenario === "eos");
+  const io = report.concurrency ?? [];
+  const ioTable = table(
+    ["connector", "row", "messages", "msg/s (min–max)", "peak in flight", "ideal msg/s", "÷ ideal", "× sequential", "target", "handled · distinct / end offsets · order"],
+    io.map((r) => {
+      const key32 = r.row === "key N=32";
+      const met = key32 && r.ofIdeal !== undefined && r.speedUp !== undefined ? r.ofIdeal >= KEY32_IDEAL_TARGET && r.speedUp >= KEY32_SPEEDUP_TARGET : undefined;
+      const ok = r.checks.every((k) => k.complete && k.distinct === k.expected && k.handled === k.expected && k.orderViolations === 0 && k.overlapViolations === 0);
+      const k = r.checks[r.checks.length - 1];
+      return [
+        r.connector,
+        r.row,
+        fmt(r.messages),
+        `${fmt(r.msgsPerSec)} (${fmt(r.spread[0])}–${fmt(r.spread[1])})`,
+        String(r.peakInFlight),
+        r.ideal === undefined ? "—" : fmt(r.ideal),
+        r.ofIdeal === undefined ? "—" : `**${r.ofIdeal.toFixed(2)}**`,
+        r.speedUp === undefined ? "—" : `${r.speedUp.toFixed(1)}×`,
+        met === undefined ? "" : `≥ ${KEY32_IDEAL_TARGET} of ideal, ≥ ${KEY32_SPEEDUP_TARGET}× ${met ? "✓" : "✗"}`,
+        k ? `${fmt(k.handled)} · ${fmt(k.distinct)} / ${fmt(k.expected)} · ${k.orderViolations + k.overlapViolations === 0 ? "kept" : `${k.orderViolations + k.overlapViolations} violations`} ${ok ? "✓" : "✗"}${k.complete ? "" : " (timed out)"}` : "",
+      ];
+    }),
+  );
+  const ioMemory = table(
+    ["connector", "concurrency", "messages", "msg/s", "peak RSS MB", "distinct / end offsets"],
+    (report.concurrencyMemory ?? []).map((m) => [
+      m.connector,
+      `by ${m.concurrency.by}, limit ${m.concurrency.limit}, maxHeldMessages ${m.concurrency.maxHeldMessages}`,
+      fmt(m.messages),
+      range(m.rounds.map((r) => r.msgsPerSec)),
+      range(m.rounds.map((r) => r.maxRssMb)),
+      m.rounds.map((r) => `${fmt(r.distinct)} / ${fmt(r.expected)}${r.complete ? "" : " (timed out)"}`).join(", "),
+    ]),
+  );
+  const ioMachine = report.concurrencyMachine;
   const floodSends = report.flood?.[0]?.sends;
   const consumed = report.consumeMemory?.[0]?.messages;
   const md = `# Benchmarks
@@ -295,6 +366,26 @@ confluent \`linger.ms\` 0, idempotent, acks all, the KafkaJS layer's 300 ms back
 
 ${report.transactions?.length ? transactions : "Not measured in this run."}
 ${txErrors.length > 0 ? `\nRows without a ratio, and why (the side that failed was not run again):\n\n${txErrors.join("\n")}\n` : ""}
+## Consumer concurrency: an I/O-bound handler (${IO_MS} ms per message)
+
+\`consumer.run({ eachMessage, concurrency })\` reading a pre-produced topic of 6 partitions (100 B values, 1,000 keys,
+each key in the partition Java's murmur2 picks) from the beginning with a fresh group; the handler awaits a ${IO_MS} ms
+\`setTimeout\` per message. Rows: *sequential* (no \`concurrency\`: one handler per partition at a time, partitions as the
+client hands them over), \`{ by: "partition", limit: 8 }\`, \`{ by: "key", limit: 8 | 32 | 128 }\` (\`maxHeldMessages\` at its
+default, 1,000), and the *empty handler* (no wait, no concurrency), the connector's own consume rate in the same run. Timed
+from the first handler's start to the last one's end (the group join is not counted); the median of rounds.
+*Ideal*: N ÷ ${IO_MS} ms per key, min(6, N) ÷ ${IO_MS} ms per partition, capped by the empty-handler row. *Peak in flight*:
+most handlers running at once, counted in the handler. Counts come from what the handler saw (every (partition, offset)
+once), checked against the topic's end offsets from the broker (\`GetOffsetShell\`; the memory cluster's admin for
+memory); *order* checks that a key's offsets were handled in order and never two of a key at once (for every row, since
+all of them keep order per key). Targets: per-key at N = 32 ≥ ${KEY32_SPEEDUP_TARGET}× sequential and ≥ ${KEY32_IDEAL_TARGET} of the ideal.
+${ioMachine ? `\nThese rows come from a run of their own: ${Object.entries(ioMachine).map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(" / ") : String(v)}`).join("; ")}.\n` : ""}
+${io.length ? ioTable : "Not measured in this run."}
+
+Per key at N = ${MEMORY_LIMIT}, in a process of its own (one per round; peak RSS is the process's high-water mark), on the Kafka connectors:
+
+${report.concurrencyMemory?.length ? ioMemory : "Not measured in this run."}
+
 ## Pipelined sends ÷ \`sendBatch\` of 100 (qi-streaming)
 
 The same connector's pipelined rate (windows of 1,000 single sends in flight) against its
