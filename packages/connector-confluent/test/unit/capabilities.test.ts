@@ -14,6 +14,7 @@ describe("capabilities", () => {
       pauseResume: true,
       eachBatch: true,
       compression: ["gzip", "snappy", "lz4", "zstd"],
+      groupProtocols: ["classic"],
       idempotentProducer: true,
       // The library binds none of Kafka's DescribeConfigs / AlterConfigs (see docs/connectors/confluent.md).
       topicConfigs: false,

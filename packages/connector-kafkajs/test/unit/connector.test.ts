@@ -18,6 +18,7 @@ describe("connector", () => {
       pauseResume: true,
       eachBatch: true,
       compression: ["gzip"],
+      groupProtocols: ["classic"],
       idempotentProducer: true,
       topicConfigs: true,
       transactions: true,

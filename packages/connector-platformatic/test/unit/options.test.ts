@@ -114,6 +114,7 @@ test("capabilities: everything but the network default is declared", () => {
     pauseResume: true,
     eachBatch: true,
     compression: ["gzip", "snappy", "lz4", "zstd"],
+    groupProtocols: ["classic"],
     idempotentProducer: true,
     topicConfigs: true,
     transactions: true,

@@ -9,6 +9,7 @@ import { readInput } from "../input/read.js";
 import type { EachBatchHandler, EachMessageHandler, SubscriptionConfig } from "../interfaces.js";
 import { checkOffset, checkPartition, checkTopicName } from "../messages/normalize.js";
 import type { TopicPartition, TopicPartitionOffset } from "../messages/types.js";
+import { DEFAULT_MAX_HELD_MESSAGES, type ResolvedConcurrency } from "./concurrent-delivery.js";
 
 /** A subscription read once: `{ topics, fromBeginning }` as plain values. */
 function readSubscription(config: unknown): { topics: unknown[] | undefined; fromBeginning: unknown } | undefined {
@@ -109,4 +110,32 @@ export function checkPartitions(partitions: unknown, context: ErrorContext): Res
     out.push({ topic: r.value.topic, partition: r.value.partition });
   }
   return ok(out);
+}
+
+/**
+ * `run({ concurrency })`, read once: undefined (one handler per partition at a time) or
+ * `{ by, limit, maxHeldMessages }` with the default filled in. By key needs `eachMessage` and no
+ * `exactlyOnce` (a transaction holds a slice of one partition in order).
+ */
+export function checkConcurrency(config: unknown, eachBatch: boolean, exactlyOnce: boolean, context: ErrorContext): Result<ResolvedConcurrency | undefined, QiError> {
+  const read = readInput("concurrency", () => {
+    const c: unknown = typeof config === "object" && config !== null ? (config as { concurrency?: unknown }).concurrency : undefined;
+    if (c === undefined) return undefined;
+    if (typeof c !== "object" || c === null) return null;
+    const { by, limit, maxHeldMessages } = c as Record<string, unknown>;
+    return { by, limit, maxHeldMessages };
+  }, context);
+  if (read.isErr()) return err(read.error);
+  const c = read.value;
+  if (c === undefined) return ok(undefined);
+  if (c === null) return err(validationError("concurrency", 'must be { by: "partition" | "key", limit }', context));
+  if (c.by !== "partition" && c.by !== "key") return err(validationError("concurrency.by", 'must be "partition" or "key"', context));
+  const isCount = (v: unknown, max: number): v is number => typeof v === "number" && Number.isInteger(v) && v >= 1 && v <= max;
+  if (!isCount(c.limit, 10_000)) return err(validationError("concurrency.limit", "must be an integer from 1 to 10000", context));
+  if (c.maxHeldMessages !== undefined && (!isCount(c.maxHeldMessages, 10_000_000) || c.maxHeldMessages < c.limit)) {
+    return err(validationError("concurrency.maxHeldMessages", "must be an integer from limit to 10000000", context));
+  }
+  if (c.by === "key" && eachBatch) return err(validationError("concurrency.by", '"key" hands over one message at a time: use eachMessage, or by "partition" with eachBatch', context));
+  if (c.by === "key" && exactlyOnce) return err(validationError("concurrency.by", '"key" cannot be combined with exactlyOnce (a transaction carries a slice of one partition, in order): use by "partition"', context));
+  return ok({ by: c.by, limit: c.limit, maxHeldMessages: c.maxHeldMessages ?? Math.max(DEFAULT_MAX_HELD_MESSAGES, c.limit) });
 }

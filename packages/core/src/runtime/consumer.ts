@@ -10,14 +10,14 @@ import { capabilitiesOf } from "../connector.js";
 import type { ResolvedConsumerConfig } from "../config/roles.js";
 import { handlerError, toQiError } from "../errors/classify.js";
 import { qiError, stateError, unsupportedError, validationError, type ErrorContext, type QiError } from "../errors/qi-error.js";
-import type { IStreamingConsumer, RunConfig, SubscriptionConfig } from "../interfaces.js";
+import type { EachMessageHandler, IStreamingConsumer, RunConfig, SubscriptionConfig } from "../interfaces.js";
 import type { ConsumedBatch, ConsumedMessage, TopicPartition, TopicPartitionOffset } from "../messages/types.js";
 import { partitionKey } from "../partitioner/router.js";
 import { checkTimestamp } from "./admin-checks.js";
 import { attempt, promiseOf, withTimeout } from "./attempt.js";
 import { commitWithoutJoining, offsetForTime, requireTopics } from "./consumer-admin.js";
 import { CommitPipeline } from "./commit-pipeline.js";
-import { checkOffsets, checkPartitions, checkRunConfig, checkSubscription, checkTopicPartitionOffset, type CheckedHandler } from "./consumer-checks.js";
+import { checkConcurrency, checkOffsets, checkPartitions, checkRunConfig, checkSubscription, checkTopicPartitionOffset, type CheckedHandler } from "./consumer-checks.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
 import { ConsumerEvents, type ConsumerEventListener, type ConsumerEventName } from "./consumer-events.js";
 import { FailurePolicyRunner } from "./failure-policy.js";
@@ -26,6 +26,7 @@ import { Lifecycle } from "./lifecycle.js";
 import { commitSliceOffsets, handleSliceExactlyOnce } from "./exactly-once.js";
 import { GuardedProducer } from "./producer.js";
 import { registerMember } from "./transaction.js";
+import { ConcurrentDelivery, type ConcurrencyHost } from "./concurrent-delivery.js";
 
 export class GuardedConsumer implements IStreamingConsumer {
   private readonly lifecycle = new Lifecycle("consumer");
@@ -57,6 +58,10 @@ export class GuardedConsumer implements IStreamingConsumer {
   private owned = new Map<string, TopicPartition>();
   /** Why this member no longer consumes (the stop policy, a crash); cleared by `run()`. */
   private problem: QiError | undefined;
+  /** `run({ concurrency })`: the lanes handlers run in; undefined for one handler per partition at a time. */
+  private concurrent: ConcurrentDelivery | undefined;
+  /** Per paused partition, the lowest offset it is to be fetched again from (a later, higher one must not win). */
+  private readonly pausedAt = new Map<string, bigint>();
 
   /** ES-private: printing the role (inspect, JSON) never reaches the driver or its client, which hold credentials. */
   readonly #driver: ConsumerDriver;
@@ -142,11 +147,14 @@ export class GuardedConsumer implements IStreamingConsumer {
     const context = this.ctx("consumer.run");
     let handler: CheckedHandler | undefined;
     let exactlyOnce: GuardedProducer | undefined;
+    let concurrency: ReturnType<typeof checkConcurrency> | undefined;
     return this.op(
       "consumer.run",
       async () => {
         this.handler = handler;
         this.exactlyOnce = exactlyOnce;
+        const c = concurrency?.isOk() ? concurrency.value : undefined;
+        this.concurrent = c ? new ConcurrentDelivery(this.host, c) : undefined;
         this.running = true;
         this.joined = false;
         this.problem = undefined;
@@ -171,6 +179,8 @@ export class GuardedConsumer implements IStreamingConsumer {
         const transactional = readExactlyOnce(config, context);
         if (transactional.isErr()) return err(transactional.error);
         exactlyOnce = transactional.value;
+        concurrency = checkConcurrency(config, "eachBatch" in handler, exactlyOnce !== undefined, context);
+        if (concurrency.isErr()) return err(concurrency.error);
         return ok(undefined);
       },
     );
@@ -209,6 +219,8 @@ export class GuardedConsumer implements IStreamingConsumer {
         const key = partitionKey(t.topic, t.partition);
         this.seekEpoch.set(key, (this.seekEpoch.get(key) ?? 0) + 1);
         this.commits.forget(t.topic, t.partition);
+        this.pausedAt.delete(key);
+        this.concurrent?.forget(key);
         await this.#driver.seek({ topic: t.topic, partition: t.partition }, t.offset);
       },
       () => {
@@ -264,8 +276,16 @@ export class GuardedConsumer implements IStreamingConsumer {
       operation,
       async () => {
         for (const tp of tps) {
-          if (pause) this.paused.add(partitionKey(tp.topic, tp.partition));
-          else this.paused.delete(partitionKey(tp.topic, tp.partition));
+          const key = partitionKey(tp.topic, tp.partition);
+          if (pause) {
+            if (this.paused.has(key)) continue;
+            this.paused.add(key);
+            // At once, before any other unit can start: what waits is taken back, fetched again on resume.
+            this.concurrent?.pause(key, tp);
+          } else {
+            this.paused.delete(key);
+            this.pausedAt.delete(key);
+          }
         }
         await (pause ? this.#driver.pause(tps) : this.#driver.resume(tps));
       },
@@ -307,6 +327,7 @@ export class GuardedConsumer implements IStreamingConsumer {
         this.lifecycle.disconnect(async () => {
           // From here a new delivery hands nothing to the handler; back-offs end, signals abort.
           this.stopping = true;
+          this.concurrent?.close();
           this.sleeper.abort(stateError("CONSUMER_CLOSING", "the consumer is disconnecting", this.ctx("consumer.disconnect")));
           const closeBy = Date.now() + 2 * bound;
           const wasMember = this.running;
@@ -328,6 +349,7 @@ export class GuardedConsumer implements IStreamingConsumer {
             this.running = false;
             this.subscribed = false;
             this.paused.clear();
+            this.pausedAt.clear();
             await this.policy.close();
             await this.closing(() => this.#driver.disconnect(), left());
             if (wasMember) await this.events.emit("left", { groupId: this.config.groupId });
@@ -437,19 +459,15 @@ export class GuardedConsumer implements IStreamingConsumer {
   /** The callbacks the driver calls. */
   private readonly sink: BatchSink = {
     deliver: (batch) => {
-      // Never rejects, whatever the handler throws or returns: the driver's fetch loop awaits it.
-      const delivery = promiseOf(() => this.deliver(batch)).catch((error: unknown) => this.report(toQiError(error, this.ctx("consumer.deliver"), this.connector.classifyError)));
       let key: string;
       try {
         key = partitionKey(batch.topic, batch.partition);
       } catch {
         key = "?";
       }
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      this.deliveries.set(delivery, { key, release });
-      // Resolves when the delivery ends, or when disconnect() abandons it.
-      return Promise.race([delivery.finally(() => this.deliveries.delete(delivery)), released]);
+      // Never rejects, whatever the handler throws or returns: the driver's fetch loop awaits it.
+      if (this.concurrent) return promiseOf(() => this.concurrent!.accept(batch)).catch((error: unknown) => this.report(toQiError(error, this.ctx("consumer.deliver"), this.connector.classifyError)));
+      return this.track(key, async () => void (await this.deliver(batch)));
     },
     assigned: (partitions) => {
       try {
@@ -466,7 +484,12 @@ export class GuardedConsumer implements IStreamingConsumer {
     },
     revoked: async (partitions) => {
       const keys = new Set([...partitions].map((p) => partitionKey(p.topic, p.partition)));
-      await this.idle(keys);
+      for (const key of keys) this.pausedAt.delete(key);
+      if (this.concurrent) {
+        this.concurrent.revoke(keys);
+        // Bounded: a handler that never returns must not hold the group's rebalance forever.
+        if (!(await this.idle(keys, this.config.closeTimeoutMs))) this.abandonRevoked(keys);
+      } else await this.idle(keys);
       await this.emitRevoked(partitions);
       // A pause ends with the assignment (as in Java's consumer): a partition handed back later
       // is consumed again. Clients that keep their own pause state (kafkajs, librdkafka) are
@@ -483,20 +506,70 @@ export class GuardedConsumer implements IStreamingConsumer {
     error: (error) => this.report(toQiError(error, this.ctx("consumer.fetch"), this.connector.classifyError)),
   };
 
+  /** Runs `fn` as a delivery of partition `key`: revocation and disconnect wait for it. Never rejects. */
+  private track(key: string, fn: () => Promise<void>): Promise<void> {
+    const delivery = promiseOf(fn).catch((error: unknown) => this.report(toQiError(error, this.ctx("consumer.deliver"), this.connector.classifyError)));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.deliveries.set(delivery, { key, release });
+    // Resolves when the delivery ends, or when disconnect() abandons it.
+    return Promise.race([delivery.finally(() => this.deliveries.delete(delivery)), released]);
+  }
+
+  /**
+   * Revoked partitions whose handlers outran `closeTimeoutMs`: they go on, but what they finish
+   * is neither committed nor acted on (a new seek epoch), and the revocation proceeds.
+   */
+  private abandonRevoked(keys: ReadonlySet<string>): void {
+    const stuck = [...new Set([...this.deliveries.values()].map((d) => d.key).filter((k) => keys.has(k)))];
+    for (const key of keys) this.seekEpoch.set(key, (this.seekEpoch.get(key) ?? 0) + 1);
+    this.report(
+      qiError("HANDLER", "HANDLER_ABANDONED", `consumer.revoked: handler(s) of ${stuck.length} revoked partition(s) still running after ${this.config.closeTimeoutMs} ms (closeTimeoutMs); the partitions move on, those messages are not committed`, {
+        context: this.ctx("consumer.revoked", { partitions: stuck }),
+      }),
+    );
+  }
+
+  /** The partition is fetched again from `offset`; while it is paused, only a lower offset than asked before counts. */
+  private refetch(tp: TopicPartition, offset: string): void {
+    const key = partitionKey(tp.topic, tp.partition);
+    if (this.paused.has(key)) {
+      const at = BigInt(offset);
+      const before = this.pausedAt.get(key);
+      if (before !== undefined && before <= at) return;
+      this.pausedAt.set(key, at);
+    }
+    void this.#driver.seek({ topic: tp.topic, partition: tp.partition }, offset).catch((e: unknown) => this.report(toQiError(e, this.ctx("consumer.seek", { topic: tp.topic, partition: tp.partition }), this.connector.classifyError)));
+  }
+
+  /** What `run({ concurrency })` needs of this consumer. */
+  private readonly host: ConcurrencyHost = {
+    track: (key, fn) => this.track(key, fn),
+    deliverBatch: (batch) => this.deliver(batch),
+    handleMessage: (message, highWatermark) => this.handleMessage(message, highWatermark),
+    stopping: () => this.stopping,
+    paused: (key) => this.paused.has(key),
+    epoch: (key) => this.seekEpoch.get(key) ?? 0,
+    committable: (offset) => {
+      this.commits.processedUpTo(offset);
+      if (this.config.autoCommit) void this.commits.schedule(offset.topic, offset.partition);
+    },
+    refetch: (tp, offset) => this.refetch(tp, offset),
+  };
+
   /**
    * Hands a fetched batch to the handler in slices of at most `maxBatchSize` (clients fetch
    * as much as they like), committing after each slice, which bounds what a crash re-delivers.
    */
-  private async deliver(batch: ConsumedBatch): Promise<void> {
+  private async deliver(batch: ConsumedBatch): Promise<boolean> {
     const max = this.config.maxBatchSize;
     try {
-      if (batch.messages.length <= max) await this.deliverSlice(batch);
-      else {
-        for (let i = 0; i < batch.messages.length; i += max) {
-          const complete = await this.deliverSlice({ ...batch, messages: batch.messages.slice(i, i + max) });
-          if (!complete) return;
-        }
+      if (batch.messages.length <= max) return await this.deliverSlice(batch);
+      for (let i = 0; i < batch.messages.length; i += max) {
+        const complete = await this.deliverSlice({ ...batch, messages: batch.messages.slice(i, i + max) });
+        if (!complete) return false;
       }
+      return true;
     } finally {
       await this.commits.settled(batch.topic, batch.partition);
     }
@@ -558,12 +631,9 @@ export class GuardedConsumer implements IStreamingConsumer {
           resumeAt = message.offset;
           break;
         }
-        const end = this.telemetry?.startProcess([message], this.config.groupId, batch.highWatermark);
-        const run = () => runWithRetry((c) => eachMessage(message, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
-        const outcome = await (end ? end.within(run) : run());
-        end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
+        const passed = await this.handleMessage(message, batch.highWatermark, eachMessage);
         if (abandoned()) return false;
-        if (!outcome.ok && !(await this.fail(outcome, [message], { ...base, offset: message.offset }))) {
+        if (!passed) {
           resumeAt = message.offset;
           break;
         }
@@ -580,15 +650,30 @@ export class GuardedConsumer implements IStreamingConsumer {
     }
     // Stopped early by a pause: fetch this partition again from the first message not
     // handled. (After a seek the driver is already where the user put it.)
-    if (resumeAt !== undefined && (this.seekEpoch.get(key) ?? 0) === epoch && !this.stopping) {
-      await this.#driver.seek({ topic: batch.topic, partition: batch.partition }, resumeAt);
-    }
+    if (resumeAt !== undefined && (this.seekEpoch.get(key) ?? 0) === epoch && !this.stopping) this.refetch(batch, resumeAt);
     if (this.failedStop) {
       this.failedStop = false;
       // Not awaited: a driver's stop may wait for this very delivery to return.
       void this.#driver.stop().catch((e: unknown) => this.report(toQiError(e, this.ctx("consumer.stop"), this.connector.classifyError)));
     }
     return resumeAt === undefined && !this.stopping && (this.seekEpoch.get(key) ?? 0) === epoch;
+  }
+
+  /**
+   * Runs the handler on one message, in its process span, with retries and the failure policy;
+   * true when consumption goes on past it (handled, skipped or dead-lettered).
+   */
+  private async handleMessage(message: ConsumedMessage, highWatermark: string | undefined, eachMessage?: EachMessageHandler): Promise<boolean> {
+    const handle = eachMessage ?? (this.handler && "eachMessage" in this.handler ? this.handler.eachMessage : undefined);
+    if (!handle || this.stopping) return false;
+    const generation = this.generation;
+    const base = this.ctx("consumer.handler", { topic: message.topic, partition: message.partition });
+    const end = this.telemetry?.startProcess([message], this.config.groupId, highWatermark);
+    const run = () => runWithRetry((c) => handle(message, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+    const outcome = await (end ? end.within(run) : run());
+    end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
+    if (this.generation !== generation) return false;
+    return outcome.ok || (await this.fail(outcome, [message], { ...base, offset: message.offset }));
   }
 
   /** Applies the failure policy; true when consumption goes on past the failed message(s). */
@@ -599,6 +684,7 @@ export class GuardedConsumer implements IStreamingConsumer {
     this.stopping = true;
     this.failedStop = true;
     this.problem = error;
+    this.concurrent?.close();
     const first = messages[0]!;
     void this.events.emit("stopped", { error, partitions: [{ topic: first.topic, partition: first.partition }] });
     return false;
