@@ -11,7 +11,7 @@ export const CONFLUENT_CONNECTOR_NAME = "confluent";
 
 export const confluentConnector: IStreamingConnector = {
   name: CONFLUENT_CONNECTOR_NAME,
-  capabilities: { sasl: true, seek: true, pauseResume: true, eachBatch: true, compression: ["gzip", "snappy", "lz4", "zstd"], idempotentProducer: true, transactions: true },
+  capabilities: { sasl: true, seek: true, pauseResume: true, eachBatch: true, compression: ["gzip", "snappy", "lz4", "zstd"], idempotentProducer: true, transactions: true, groupProtocols: ["classic", "consumer"] },
   optionKeys: CONFLUENT_OPTION_KEYS,
   optionsSchema: CONFLUENT_OPTIONS_SCHEMA,
   acceptsOption: acceptsLibrdkafkaProperty,

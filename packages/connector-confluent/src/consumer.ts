@@ -17,7 +17,7 @@ import { fetchBudget, normalizeIncoming, stateError, type BatchSink, type Consum
 import { fatalError } from "./errors.js";
 import { LoopReporter } from "./logs.js";
 import { commitConfirmed, connectWithin, newKafka, probe, Session, type LowLevelLog, type NativeClient } from "./native.js";
-import { librdkafkaProperties } from "./options.js";
+import { groupProtocolProperties, librdkafkaProperties } from "./options.js";
 
 /** ms of consumption the client's JS message cache holds (its default, 1500, holds far more than the budget). */
 const CACHE_MS = 100;
@@ -55,7 +55,11 @@ export class ConfluentConsumerDriver implements ConsumerDriver {
   constructor(
     private readonly config: ResolvedConfig,
     private readonly consumerConfig: ResolvedConsumerConfig,
-  ) {}
+  ) {
+    // A classic-only property in `options` under the consumer protocol is refused now, at
+    // `getConsumer`, not at the first `subscribe`.
+    groupProtocolProperties(config, consumerConfig.groupProtocol);
+  }
 
   /** Checks the broker can be reached; the client's consumer is made at `subscribe`. */
   async connect(): Promise<void> {
@@ -64,13 +68,21 @@ export class ConfluentConsumerDriver implements ConsumerDriver {
 
   async subscribe(topics: readonly string[], fromBeginning: boolean): Promise<void> {
     await this.consumer?.disconnect().catch(() => {});
-    const { groupId, sessionTimeout, maxBatchSize, isolationLevel } = this.consumerConfig;
+    const { groupId, sessionTimeout, maxBatchSize, isolationLevel, groupProtocol } = this.consumerConfig;
     const budget = fetchBudget(this.consumerConfig);
     const consumer = newKafka(this.config, this.session).consumer({
       // The isolation level is always passed: librdkafka's default is read_committed, ours
       // Apache Kafka's read_uncommitted (the client's readUncommitted is `isolation.level`).
-      kafkaJS: { groupId, fromBeginning, autoCommit: false, sessionTimeout, readUncommitted: isolationLevel === "read_uncommitted" },
-      "partition.assignment.strategy": "roundrobin",
+      // Under the consumer protocol (KIP-848) the broker owns the session timeout: the KafkaJS
+      // layer refuses a `sessionTimeout` then, and librdkafka a `session.timeout.ms`.
+      kafkaJS: {
+        groupId,
+        fromBeginning,
+        autoCommit: false,
+        ...(groupProtocol === "classic" ? { sessionTimeout } : {}),
+        readUncommitted: isolationLevel === "read_uncommitted",
+      },
+      ...groupProtocolProperties(this.config, groupProtocol),
       "js.consumer.max.batch.size": maxBatchSize,
       "fetch.wait.max.ms": 500,
       // The memory budget: librdkafka's prefetch queue (its `fetch.max.bytes` follows it: librdkafka

@@ -7,7 +7,7 @@
  * name it does not know when the client is made (at `connect`).
  */
 import type { TlsOptions } from "@qi/streaming";
-import { describeInput, editDistance, revealSecret, revealSecrets, unsupportedError, type ResolvedConfig } from "@qi/streaming/connector";
+import { describeInput, editDistance, revealSecret, revealSecrets, unsupportedError, validationError, type ResolvedConfig } from "@qi/streaming/connector";
 import { z } from "zod";
 import { confluentLogLevel, routeLogs, type LogWatcher } from "./logs.js";
 
@@ -46,7 +46,10 @@ export const CONFLUENT_OWNED_PROPERTIES: readonly string[] = [
   "metadata.broker.list",
   "client.id",
   "group.id",
+  // The consumer's `groupProtocol` sets it (and, under "consumer", leaves out the classic-only
+  // properties below, which librdkafka then refuses).
   "group.protocol",
+  "group.protocol.type",
   "partition.assignment.strategy",
   "session.timeout.ms",
   "enable.auto.commit",
@@ -205,6 +208,29 @@ export function lowLevelProperties(config: ResolvedConfig): Record<string, unkno
  * know them). Producer-only or consumer-only properties reach every client (librdkafka ignores
  * them where they do not apply; its warning about it is logged at debug level).
  */
+/**
+ * librdkafka properties of the classic group protocol only: with `group.protocol=consumer` it
+ * refuses the consumer when one is set (KIP-848 moves the session and heartbeat to the broker's
+ * `group.consumer.session.timeout.ms` and `group.consumer.heartbeat.interval.ms`, the assignor
+ * to `group.remote.assignor`). Of these, only `heartbeat.interval.ms` can come from `options`.
+ */
+export const CLASSIC_ONLY_PROPERTIES: readonly string[] = ["session.timeout.ms", "heartbeat.interval.ms", "partition.assignment.strategy", "group.protocol.type"];
+
+/**
+ * The consumer's group protocol as librdkafka properties: `group.protocol`, plus, under
+ * "classic", what the connector always set (the round-robin assignor every connector shares).
+ * Under "consumer", a classic-only property in `options` is refused here, with its name and
+ * where its setting went, rather than by librdkafka at `connect`.
+ */
+export function groupProtocolProperties(config: ResolvedConfig, groupProtocol: "classic" | "consumer"): Record<string, unknown> {
+  if (groupProtocol === "classic") return { "group.protocol": "classic", "partition.assignment.strategy": "roundrobin" };
+  // The other classic-only properties are the connector's own (refused in `options` at createStreamingClient).
+  if (Object.hasOwn(config.options, "heartbeat.interval.ms")) {
+    throw validationError("options.heartbeat.interval.ms", 'is a classic group protocol property, refused with groupProtocol "consumer": the broker sets the interval (group.consumer.heartbeat.interval.ms)', { connector: "confluent" });
+  }
+  return { "group.protocol": "consumer" };
+}
+
 export function librdkafkaProperties(config: ResolvedConfig, role: "consumer" | "other"): Record<string, unknown> {
   const ssl = config.security.ssl;
   const out: Record<string, unknown> = typeof ssl === "object" ? tlsProperties(revealSecrets(ssl)) : {};

@@ -3,6 +3,8 @@
 import { capabilitiesOf, DEFAULT_CAPABILITIES, toQiError } from "@qi/streaming/connector";
 import { describe, expect, test } from "vitest";
 import { confluentConnector, CONFLUENT_CONNECTOR_NAME } from "../../src/index.js";
+import { ConfluentConsumerDriver } from "../../src/consumer.js";
+import { acceptsLibrdkafkaProperty, groupProtocolProperties } from "../../src/options.js";
 
 describe("capabilities", () => {
   test("everything the testkit can check, over the network", () => {
@@ -14,7 +16,8 @@ describe("capabilities", () => {
       pauseResume: true,
       eachBatch: true,
       compression: ["gzip", "snappy", "lz4", "zstd"],
-      groupProtocols: ["classic"],
+      // librdkafka 2.12+ speaks KIP-848's consumer protocol (`group.protocol=consumer`).
+      groupProtocols: ["classic", "consumer"],
       idempotentProducer: true,
       // The library binds none of Kafka's DescribeConfigs / AlterConfigs (see docs/connectors/confluent.md).
       topicConfigs: false,
@@ -26,6 +29,30 @@ describe("capabilities", () => {
     for (const [key, value] of Object.entries(confluentConnector.capabilities)) {
       expect(value, key).not.toEqual(DEFAULT_CAPABILITIES[key as keyof typeof DEFAULT_CAPABILITIES]);
     }
+  });
+});
+
+describe("groupProtocol", () => {
+  const config = (options: Record<string, unknown> = {}) => ({ options }) as unknown as Parameters<typeof groupProtocolProperties>[0];
+
+  test("classic keeps the round-robin assignor; consumer sets group.protocol and none of the classic-only properties librdkafka refuses then", () => {
+    expect(groupProtocolProperties(config(), "classic")).toEqual({ "group.protocol": "classic", "partition.assignment.strategy": "roundrobin" });
+    expect(groupProtocolProperties(config(), "consumer")).toEqual({ "group.protocol": "consumer" });
+  });
+
+  test("heartbeat.interval.ms in options is refused under consumer (VALIDATION, naming the broker's setting), kept under classic", () => {
+    const options = config({ "heartbeat.interval.ms": 1000 });
+    expect(groupProtocolProperties(options, "classic")).toMatchObject({ "group.protocol": "classic" });
+    expect(() => groupProtocolProperties(options, "consumer")).toThrow(expect.objectContaining({ category: "VALIDATION", context: expect.objectContaining({ field: "options.heartbeat.interval.ms" }) }));
+    expect(() => groupProtocolProperties(options, "consumer")).toThrow(/group\.consumer\.heartbeat\.interval\.ms/);
+    // At getConsumer: the driver checks when it is made.
+    expect(() => new ConfluentConsumerDriver(options as never, { groupProtocol: "consumer" } as never)).toThrow(/heartbeat/);
+  });
+
+  test("group.protocol and group.protocol.type cannot be set raw in options (core's groupProtocol sets them)", () => {
+    expect(acceptsLibrdkafkaProperty("group.protocol")).toBe(false);
+    expect(acceptsLibrdkafkaProperty("group.protocol.type")).toBe(false);
+    expect(acceptsLibrdkafkaProperty("group.remote.assignor")).toBe(true);
   });
 });
 

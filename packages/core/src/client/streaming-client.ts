@@ -178,6 +178,15 @@ export class StreamingClient {
       if (config.isolationLevel === "read_committed" && !capabilitiesOf(connector).transactions) {
         return errAsync(unsupportedError("isolationLevel read_committed (transactions)", { connector: connector.name, operation: "client.getConsumer", field: "consumer.isolationLevel" }));
       }
+      const protocols = capabilitiesOf(connector).groupProtocols;
+      const protocol = config.groupProtocol ?? "classic";
+      if (!protocols.includes(protocol)) {
+        return errAsync(
+          qiError("UNSUPPORTED", "UNSUPPORTED_OPERATION", `groupProtocol "${protocol}" is not supported by the ${connector.name} connector (it speaks ${protocols.map((p) => `"${p}"`).join(", ")})`, {
+            context: { connector: connector.name, operation: "client.getConsumer", field: "consumer.groupProtocol" },
+          }),
+        );
+      }
       return attempt(() => {
         const resolved = resolveConsumerConfig(config, context.config.requestTimeout);
         const consumer = new GuardedConsumer(connector, connector.createConsumer(context, resolved), context, resolved, telemetry);
@@ -200,21 +209,19 @@ export class StreamingClient {
 
   /**
    * True when the backend answers within the connection timeout and no consumer of this client
-   * has stopped consuming (the `"stop"` failure policy, a crash); false after `disconnect()`.
+   * has stopped consuming (the `"stop"` failure policy, a crash) or stalled (`stallDetection`:
+   * `HANDLER_STALLED`, `FETCH_STALLED`, `MEMBERSHIP_LOST`, while the stall lasts); false after `disconnect()`.
    * `health()` says why.
    */
   isHealthy(): ResultAsync<boolean, QiError> {
     return this.health().map((h) => h.healthy);
   }
 
-  /** Whether the client is healthy, and why not: the backend's reachability and each stopped consumer's error. */
+  /** Whether the client is healthy, and why not: the backend's reachability, each stopped consumer's error and each stall in progress. */
   health(): ResultAsync<ClientHealth, QiError> {
     if (this.closed || this.#invalid) return okAsync({ healthy: false, reachable: false, problems: [] });
     const problems: QiError[] = [];
-    for (const c of this.#consumers) {
-      const p = c.healthProblem();
-      if (p !== undefined) problems.push(p);
-    }
+    for (const c of this.#consumers) problems.push(...c.healthProblems());
     return this.reachable().map((reachable) => ({ healthy: reachable && problems.length === 0, reachable, problems }));
   }
 

@@ -18,9 +18,21 @@ import { MEMORY_CONNECTOR_NAME } from "./name.js";
  */
 export const memoryConnector: IStreamingConnector = {
   name: MEMORY_CONNECTOR_NAME,
-  // Every codec a Kafka connector accepts, so a program tested on memory runs the same on Kafka:
-  // the records are stored uncompressed, which no consumer can tell apart.
-  capabilities: { network: false, seek: true, pauseResume: true, eachBatch: true, idempotentProducer: true, topicConfigs: true, transactions: true, compression: ["gzip", "snappy", "lz4", "zstd"] },
+  capabilities: {
+    network: false,
+    seek: true,
+    pauseResume: true,
+    eachBatch: true,
+    idempotentProducer: true,
+    topicConfigs: true,
+    transactions: true,
+    // Every codec a Kafka connector accepts, so a program tested on memory runs the same on Kafka:
+    // the records are stored uncompressed, which no consumer can tell apart.
+    compression: ["gzip", "snappy", "lz4", "zstd"],
+    // Both group protocols, with one in-process behaviour (there is no wire protocol to differ):
+    // a program written for `groupProtocol: "consumer"` runs its tests on memory unchanged.
+    groupProtocols: ["classic", "consumer"],
+  },
   optionKeys: MEMORY_OPTION_KEYS,
   optionsSchema: MEMORY_OPTIONS_SCHEMA,
   createProducer(context, config) {

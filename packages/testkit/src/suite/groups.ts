@@ -1,17 +1,39 @@
-/** Groups: independent groups, members splitting partitions, rebalancing on leave, graceful leave. */
-import { expect } from "vitest";
-import type { ConsumedMessage } from "@qi/streaming";
-import { must, sleep } from "./bed.js";
-import { defineGroup } from "./group.js";
+/**
+ * Groups: independent groups, members splitting partitions, rebalancing on leave, graceful leave;
+ * all of it under every group protocol the connector speaks (`capabilities.groupProtocols`), and
+ * a protocol it does not speak refused as UNSUPPORTED.
+ */
+import { describe, expect } from "vitest";
+import type { ConsumedMessage, ConsumerConfig, GroupProtocol } from "@qi/streaming";
+import { must, mustFail, sleep } from "./bed.js";
+import { defineGroup, type GroupContext } from "./group.js";
+
+const PROTOCOLS: readonly GroupProtocol[] = ["classic", "consumer"];
 
 const ids = (messages: readonly ConsumedMessage[]): string[] => messages.map((m) => `${m.partition}/${m.offset}`);
 
-export const groupTests = defineGroup("groups", ({ test }) => {
+export const groupTests = defineGroup("groups", ({ test, caps }) => {
+  for (const protocol of PROTOCOLS) {
+    if (!caps.groupProtocols.includes(protocol)) {
+      test(`groupProtocol "${protocol}", which the connector does not speak, is UNSUPPORTED at getConsumer`, async (bed) => {
+        const error = mustFail(await bed.client().getConsumer({ groupId: bed.name("g"), groupProtocol: protocol }));
+        expect(error).toMatchObject({ category: "UNSUPPORTED", context: { field: "consumer.groupProtocol" } });
+      });
+      continue;
+    }
+    describe(`groupProtocol ${protocol}`, () => memberTests(test, protocol));
+  }
+});
+
+function memberTests(test: GroupContext["test"], groupProtocol: GroupProtocol): void {
+  // Every consumer of these tests joins with the protocol under test.
+  const as = (config: ConsumerConfig): ConsumerConfig => ({ ...config, groupProtocol });
+
   test("two groups each receive everything", async (bed) => {
     const topic = await bed.topic(3);
     await bed.produce(topic, 60, (i) => ({ key: `k${i}`, value: `v${i}` }));
-    const a = await bed.consumer([topic], { groupId: bed.name("ga") });
-    const b = await bed.consumer([topic], { groupId: bed.name("gb") });
+    const a = await bed.consumer([topic], as({ groupId: bed.name("ga") }));
+    const b = await bed.consumer([topic], as({ groupId: bed.name("gb") }));
     await bed.waitFor(() => a.received.length >= 60 && b.received.length >= 60, "60 messages in both groups");
     expect(new Set(ids(a.received)).size).toBe(60);
     expect(new Set(ids(b.received)).size).toBe(60);
@@ -20,8 +42,8 @@ export const groupTests = defineGroup("groups", ({ test }) => {
   test("two members of one group split the partitions, with nothing lost and nothing duplicated", async (bed) => {
     const topic = await bed.topic(4);
     const groupId = bed.name("g");
-    const a = await bed.consumer([topic], { groupId });
-    const b = await bed.consumer([topic], { groupId });
+    const a = await bed.consumer([topic], as({ groupId }));
+    const b = await bed.consumer([topic], as({ groupId }));
     await bed.waitFor(() => a.consumer.assignment().length + b.consumer.assignment().length === 4 && a.consumer.assignment().length > 0 && b.consumer.assignment().length > 0, "a split assignment");
     const owned = [...a.consumer.assignment(), ...b.consumer.assignment()].map((tp) => tp.partition).sort();
     expect(owned).toEqual([0, 1, 2, 3]);
@@ -38,8 +60,8 @@ export const groupTests = defineGroup("groups", ({ test }) => {
   test("when a member leaves, its partitions move to the other", async (bed) => {
     const topic = await bed.topic(4);
     const groupId = bed.name("g");
-    const a = await bed.consumer([topic], { groupId });
-    const b = await bed.consumer([topic], { groupId });
+    const a = await bed.consumer([topic], as({ groupId }));
+    const b = await bed.consumer([topic], as({ groupId }));
     await bed.waitFor(() => b.consumer.assignment().length > 0 && a.consumer.assignment().length + b.consumer.assignment().length === 4, "a split assignment");
     must(await b.consumer.disconnect());
     await bed.waitFor(() => a.consumer.assignment().length === 4, "all 4 partitions on the remaining member");
@@ -50,10 +72,10 @@ export const groupTests = defineGroup("groups", ({ test }) => {
   test("a paused partition taken away by a rebalance and handed back is consumed again (a pause ends with the assignment)", async (bed) => {
     const topic = await bed.topic(4);
     const groupId = bed.name("g");
-    const a = await bed.consumer([topic], { groupId });
+    const a = await bed.consumer([topic], as({ groupId }));
     const all = [0, 1, 2, 3].map((partition) => ({ topic, partition }));
     must(await a.consumer.pause(all));
-    const b = await bed.consumer([topic], { groupId });
+    const b = await bed.consumer([topic], as({ groupId }));
     await bed.waitFor(() => b.consumer.assignment().length > 0 && a.consumer.assignment().length + b.consumer.assignment().length === 4, "a split assignment");
     const moved = b.consumer.assignment().map((tp) => tp.partition);
     must(await b.consumer.disconnect());
@@ -68,7 +90,7 @@ export const groupTests = defineGroup("groups", ({ test }) => {
     await bed.produce(topic, 10);
     let finished = 0;
     let started = 0;
-    const slow = await bed.consumer([topic], { groupId, maxBatchSize: 10 }, {
+    const slow = await bed.consumer([topic], as({ groupId, maxBatchSize: 10 }), {
       run: () => ({
         eachMessage: async () => {
           started++;
@@ -84,9 +106,9 @@ export const groupTests = defineGroup("groups", ({ test }) => {
     const committed = must(await admin.fetchCommittedOffsets(groupId, topic));
     expect(committed).toEqual([{ topic, partition: 0, offset: String(finished) }]);
     const joinedAt = Date.now();
-    const next = await bed.consumer([topic], { groupId });
+    const next = await bed.consumer([topic], as({ groupId }));
     expect(Date.now() - joinedAt).toBeLessThan(bed.t(15_000));
     await bed.waitFor(() => next.received.length >= 10 - finished, "the rest");
     expect(next.received[0]!.offset).toBe(String(finished));
   }, { timeout: 60_000 });
-});
+}
