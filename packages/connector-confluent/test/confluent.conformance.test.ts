@@ -1,5 +1,12 @@
 // The confluent connector against the whole suite, on the harness broker.
+import { fileURLToPath } from "node:url";
 import { kafkaTestConfig, kafkaTestSasl, runConformanceSuite } from "@qi/streaming-testkit";
 import { confluentConnector } from "../src/index.js";
 
-runConformanceSuite({ connector: confluentConnector, config: kafkaTestConfig, sasl: kafkaTestSasl });
+runConformanceSuite({
+  connector: confluentConnector,
+  config: kafkaTestConfig,
+  sasl: kafkaTestSasl,
+  // The concurrency group runs a member in a child process, which loads the built connector.
+  connectorModule: fileURLToPath(new URL("../dist/index.js", import.meta.url)),
+});

@@ -2,7 +2,7 @@
  * `@qi/streaming-testkit`: the conformance suite every connector must pass, and the harness
  * that starts a real Apache Kafka broker for tests.
  */
-export { runConformanceSuite, CONFORMANCE_GROUPS, lifecycleTests, producerTests, deliveryTests, consumerTests, groupTests, offsetTests, adminTests, adminGroupTests, adminOffsetTests, errorTests, eventTests, policyTests, transactionTests, telemetryTests, JAVA_MURMUR2_VECTORS } from "./suite/index.js";
+export { runConformanceSuite, CONFORMANCE_GROUPS, lifecycleTests, producerTests, deliveryTests, consumerTests, groupTests, offsetTests, adminTests, adminGroupTests, adminOffsetTests, errorTests, eventTests, policyTests, transactionTests, telemetryTests, concurrencyTests, JAVA_MURMUR2_VECTORS } from "./suite/index.js";
 export type { ConformanceOptions, SaslTarget, GroupName } from "./suite/options.js";
 export { GROUPS, capabilitiesOf } from "./suite/options.js";
 export type { BooleanCapability, ConformanceGroup, TestOptions } from "./suite/group.js";

@@ -3,6 +3,7 @@ import { describe } from "vitest";
 import { adminGroupTests } from "./admin-groups.js";
 import { adminOffsetTests } from "./admin-offsets.js";
 import { adminTests } from "./admin.js";
+import { concurrencyTests } from "./concurrency.js";
 import { consumerTests } from "./consumer.js";
 import { deliveryTests } from "./delivery.js";
 import { errorTests } from "./errors.js";
@@ -32,6 +33,7 @@ export const CONFORMANCE_GROUPS: Readonly<Record<GroupName, ConformanceGroup>> =
   policies: policyTests,
   transactions: transactionTests,
   telemetry: telemetryTests,
+  concurrency: concurrencyTests,
 };
 
 /**
@@ -50,5 +52,5 @@ export function runConformanceSuite(options: ConformanceOptions & { readonly gro
   });
 }
 
-export { adminTests, adminGroupTests, adminOffsetTests, eventTests, consumerTests, deliveryTests, errorTests, groupTests, lifecycleTests, offsetTests, policyTests, producerTests, telemetryTests, transactionTests };
+export { adminTests, adminGroupTests, adminOffsetTests, concurrencyTests, eventTests, consumerTests, deliveryTests, errorTests, groupTests, lifecycleTests, offsetTests, policyTests, producerTests, telemetryTests, transactionTests };
 export { JAVA_MURMUR2_VECTORS } from "./producer.js";

@@ -36,6 +36,13 @@ export interface ConformanceOptions {
   readonly timeoutMultiplier?: number;
   /** Label of the suite in reports. @default connector.name */
   readonly name?: string;
+  /**
+   * A module (absolute path or file URL) exporting the connector, for tests that run a member in
+   * a child process (the concurrency group's SIGKILL test). Without it they are skipped.
+   */
+  readonly connectorModule?: string;
+  /** The export of `connectorModule` that holds the connector. @default "connector" */
+  readonly connectorExport?: string;
 }
 
 /** The capability flags in force: declared, then overridden. */
@@ -44,6 +51,6 @@ export function capabilitiesOf(options: ConformanceOptions): ConnectorCapabiliti
 }
 
 /** The names of the suite's groups, in report order. */
-export const GROUPS = ["lifecycle", "producer", "delivery", "consumer", "groups", "offsets", "admin", "admin-groups", "admin-offsets", "errors", "events", "policies", "transactions", "telemetry"] as const;
+export const GROUPS = ["lifecycle", "producer", "delivery", "consumer", "groups", "offsets", "admin", "admin-groups", "admin-offsets", "errors", "events", "policies", "transactions", "telemetry", "concurrency"] as const;
 /** A conformance group's name (`"producer"`, `"consumer"`, ...). */
 export type GroupName = (typeof GROUPS)[number];

@@ -1,0 +1,247 @@
+/**
+ * Concurrency: `run({ concurrency })` by key and by partition on a real stream (order kept per
+ * key or per partition, never two handlers of one key at once, the limit held, nothing lost),
+ * gap-safe commits under a SIGKILL (a member in a child process never committed past a message
+ * it had not finished) and the option's validation. What was written and committed is read from the broker (end offsets and the
+ * group's committed offsets through the admin), never taken from the client's word.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { ConcurrencyConfig, ConsumedMessage, IStreamingAdmin, QiError, RunConfig } from "@qi/streaming";
+import { expect } from "vitest";
+import { must, sleep } from "./bed.js";
+import { defineGroup } from "./group.js";
+
+/** The child script ships in the package's `child/` folder: one level up from dist, two from src. */
+const CHILD_SCRIPT = [new URL("../child/concurrency-child.mjs", import.meta.url), new URL("../../child/concurrency-child.mjs", import.meta.url)]
+  .map((u) => fileURLToPath(u))
+  .find((p) => existsSync(p))!;
+
+/** Kafka's lowest session timeout by default (group.min.session.timeout.ms): a killed member is dropped this soon. */
+const SESSION_TIMEOUT = 6000;
+
+/** Each partition's end offset (the next offset to be written), from the broker. */
+async function endOffsets(admin: IStreamingAdmin, topic: string): Promise<Map<number, bigint>> {
+  return new Map(must(await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.latest)]));
+}
+
+/** The group's committed offsets on the topic per partition (0 where it committed nothing), from the broker. */
+async function committedOffsets(admin: IStreamingAdmin, groupId: string, topic: string, partitions: Iterable<number>): Promise<Map<number, bigint>> {
+  const committed = must(await admin.fetchCommittedOffsets(groupId, topic));
+  const out = new Map<number, bigint>();
+  for (const p of partitions) {
+    const c = committed.find((o) => o.partition === p);
+    out.set(p, c && BigInt(c.offset) > 0n ? BigInt(c.offset) : 0n);
+  }
+  return out;
+}
+
+const total = (m: ReadonlyMap<number, bigint>): number => [...m.values()].reduce((a, b) => a + Number(b), 0);
+const id = (m: { partition: number; offset: string }): string => `${m.partition}:${m.offset}`;
+
+/** Every `partition:offset` from `from` (0 when not given) up to each partition's end offset. */
+function offsetsUpTo(ends: ReadonlyMap<number, bigint>, from?: ReadonlyMap<number, bigint>): string[] {
+  const out: string[] = [];
+  for (const [p, end] of ends) for (let o = from?.get(p) ?? 0n; o < end; o++) out.push(`${p}:${o}`);
+  return out;
+}
+
+/** Starts the child consumer; resolves with what it printed once it ended (the caller kills it). */
+function childConsumer(job: Record<string, unknown>): { finished: string[]; stderr: () => string; ended: Promise<void>; kill: () => void } {
+  const child = spawn(process.execPath, [CHILD_SCRIPT], { env: { ...process.env, QI_CHILD: JSON.stringify(job) }, stdio: ["ignore", "pipe", "pipe"] });
+  const finished: string[] = [];
+  let buffer = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => {
+    buffer += d.toString();
+    const lines = buffer.split("\n");
+    buffer = lines.pop()!;
+    for (const l of lines) if (/^\d+:\d+$/.test(l)) finished.push(l);
+  });
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  // "close": every byte it wrote before it died has been read.
+  const ended = new Promise<void>((r) => child.on("close", () => r()));
+  return { finished, stderr: () => stderr, ended, kill: () => void child.kill("SIGKILL") };
+}
+
+/** By key over `partitions` partitions: what the handler saw, checked as it ran. */
+function keyWatch() {
+  const inFlightPerKey = new Map<string, number>();
+  const lastOfKey = new Map<string, bigint>();
+  const handled = new Map<string, number>();
+  const stats = { running: 0, most: 0, overlaps: 0, outOfOrder: 0 };
+  const handle = async (m: ConsumedMessage, delayMs: number): Promise<void> => {
+    const key = m.key!.toString();
+    const now = (inFlightPerKey.get(key) ?? 0) + 1;
+    inFlightPerKey.set(key, now);
+    if (now > 1) stats.overlaps++;
+    stats.running++;
+    stats.most = Math.max(stats.most, stats.running);
+    const offset = BigInt(m.offset);
+    const last = lastOfKey.get(key);
+    if (last !== undefined && last >= offset) stats.outOfOrder++;
+    lastOfKey.set(key, offset);
+    await sleep(Math.random() * delayMs);
+    stats.running--;
+    inFlightPerKey.set(key, inFlightPerKey.get(key)! - 1);
+    handled.set(id(m), (handled.get(id(m)) ?? 0) + 1);
+  };
+  return { handled, stats, handle };
+}
+
+/** `run({ concurrency })`; the SIGKILL test needs `network` (a memory cluster lives in one process) and `connectorModule`. */
+export const concurrencyTests = defineGroup("concurrency", ({ test, options }) => {
+  test("by key (limit 8): order per key kept, never two handlers of one key at once, at most 8 in flight and more than 1, every message handled once, committed up to the end offsets", async (bed) => {
+    const PARTITIONS = 6;
+    const TOTAL = 5000;
+    const LIMIT = 8;
+    const topic = await bed.topic(PARTITIONS);
+    const groupId = bed.name("g");
+    await bed.produce(topic, TOTAL, (i) => ({ key: `k${i % 200}`, value: String(i) }));
+    const admin = await bed.admin();
+    const ends = await endOffsets(admin, topic);
+    expect(total(ends)).toBe(TOTAL);
+    const { handled, stats, handle } = keyWatch();
+    const started = Date.now();
+    const { consumer } = await bed.consumer([topic], { groupId }, { run: () => ({ concurrency: { by: "key", limit: LIMIT }, eachMessage: (m) => handle(m, 20) }) });
+    await bed.waitFor(() => handled.size >= TOTAL, `${TOTAL} messages handled`, 60_000);
+    const ms = Date.now() - started;
+    await sleep(bed.t(300)); // a duplicate would show now
+    must(await consumer.disconnect());
+
+    expect(stats.overlaps, "handlers of one key running at once").toBe(0);
+    expect(stats.outOfOrder, "messages of a key handled out of offset order").toBe(0);
+    expect(stats.most).toBeLessThanOrEqual(LIMIT);
+    expect(stats.most).toBeGreaterThan(1);
+    expect(offsetsUpTo(ends).filter((o) => !handled.has(o)), "offsets below the end offsets never handled").toEqual([]);
+    expect([...handled].filter(([, n]) => n > 1), "offsets handled twice").toEqual([]);
+    expect(await committedOffsets(admin, groupId, topic, ends.keys())).toEqual(ends);
+    bed.report(`concurrency by key, limit ${LIMIT}: ${TOTAL} messages (0-20 ms each) in ${ms} ms, peak in flight ${stats.most}`);
+  }, { timeout: 90_000 });
+
+  test("by partition (limit 3): order within a partition kept, at most 3 partitions at once and more than 1, every message handled, committed up to the end offsets", async (bed) => {
+    const PARTITIONS = 6;
+    const TOTAL = 1200;
+    const LIMIT = 3;
+    const topic = await bed.topic(PARTITIONS);
+    const groupId = bed.name("g");
+    await bed.produce(topic, TOTAL, (i) => ({ key: `k${i % 60}`, value: String(i) }));
+    const admin = await bed.admin();
+    const ends = await endOffsets(admin, topic);
+    expect(total(ends)).toBe(TOTAL);
+    const active = new Map<number, number>();
+    const last = new Map<number, bigint>();
+    const handled = new Set<string>();
+    let most = 0;
+    let twiceInOnePartition = 0;
+    let outOfOrder = 0;
+    const { consumer } = await bed.consumer([topic], { groupId }, {
+      run: () => ({
+        concurrency: { by: "partition", limit: LIMIT },
+        eachMessage: async (m) => {
+          const n = (active.get(m.partition) ?? 0) + 1;
+          if (n > 1) twiceInOnePartition++;
+          active.set(m.partition, n);
+          most = Math.max(most, [...active.values()].filter((v) => v > 0).length);
+          const offset = BigInt(m.offset);
+          if ((last.get(m.partition) ?? -1n) >= offset) outOfOrder++;
+          last.set(m.partition, offset);
+          await sleep(1 + Math.random() * 4);
+          active.set(m.partition, active.get(m.partition)! - 1);
+          handled.add(id(m));
+        },
+      }),
+    });
+    await bed.waitFor(() => handled.size >= TOTAL, `${TOTAL} messages handled`, 60_000);
+    must(await consumer.disconnect());
+    expect(twiceInOnePartition, "two handlers of one partition at once").toBe(0);
+    expect(outOfOrder, "messages of a partition handled out of offset order").toBe(0);
+    expect(most).toBeLessThanOrEqual(LIMIT);
+    expect(most).toBeGreaterThan(1);
+    expect(offsetsUpTo(ends).filter((o) => !handled.has(o))).toEqual([]);
+    expect(await committedOffsets(admin, groupId, topic, ends.keys())).toEqual(ends);
+  }, { timeout: 60_000 });
+
+  test("by key, gap-safe commits: a member SIGKILLed mid-stream had committed nothing past a message it had not finished; the survivor handles every unfinished message and none below the committed offsets", async (bed) => {
+    const PARTITIONS = 3;
+    const TOTAL = 3000;
+    const concurrency: ConcurrencyConfig = { by: "key", limit: 8 };
+    const topic = await bed.topic(PARTITIONS);
+    const groupId = bed.name("g");
+    await bed.produce(topic, TOTAL, (i) => ({ key: `k${i % 60}`, value: String(i) }));
+    const admin = await bed.admin();
+    const ends = await endOffsets(admin, topic);
+    expect(total(ends)).toBe(TOTAL);
+
+    const child = childConsumer({ module: options.connectorModule, exportName: options.connectorExport, brokers: options.config?.().brokers, topic, groupId, sessionTimeout: SESSION_TIMEOUT, concurrency, maxDelayMs: 20 });
+    try {
+      await bed.waitFor(() => child.finished.length >= TOTAL / 3, `the child to finish a third of the stream (stderr: ${child.stderr().slice(0, 500)})`, 60_000);
+    } finally {
+      child.kill();
+      await child.ended;
+    }
+    const finished = new Set(child.finished);
+    const committed = await committedOffsets(admin, groupId, topic, ends.keys());
+    // The child committed as it went (else this proves nothing), and never past a message it had not finished.
+    expect(total(committed), "offsets the child committed").toBeGreaterThan(0);
+    const gaps = [...committed].flatMap(([p, c]) => offsetsUpTo(new Map([[p, c]])).filter((o) => !finished.has(o)));
+    expect(gaps, "offsets below the committed offset the child never finished").toEqual([]);
+
+    const survived = new Map<string, number>();
+    const { consumer } = await bed.consumer([topic], { groupId, sessionTimeout: SESSION_TIMEOUT }, {
+      run: () => ({
+        concurrency,
+        eachMessage: async (m) => {
+          await sleep(Math.random() * 5);
+          survived.set(id(m), (survived.get(id(m)) ?? 0) + 1);
+        },
+      }),
+    });
+    const rest = offsetsUpTo(ends, committed);
+    await bed.waitFor(() => rest.every((o) => survived.has(o)), "the survivor to handle everything from the committed offsets on", 60_000);
+    await sleep(bed.t(300));
+    must(await consumer.disconnect());
+
+    const below = [...survived.keys()].filter((o) => {
+      const [p, offset] = o.split(":");
+      return BigInt(offset!) < committed.get(Number(p))!;
+    });
+    expect(below, "messages below the committed offset handled again").toEqual([]);
+    expect(offsetsUpTo(ends).filter((o) => !finished.has(o) && !survived.has(o)), "messages neither member finished").toEqual([]);
+    expect(await committedOffsets(admin, groupId, topic, ends.keys())).toEqual(ends);
+    const again = [...finished].filter((o) => survived.has(o)).length;
+    bed.report(`concurrency by key, SIGKILL: the child finished ${finished.size} of ${TOTAL}, committed ${total(committed)}; the survivor handled ${survived.size}, ${again} of them finished by the child above its commits`);
+  }, { needs: ["network"], timeout: 150_000, when: options.connectorModule !== undefined });
+
+  test("bad concurrency options are VALIDATION naming concurrency.*, returned not thrown, and the consumer runs afterwards", async (bed) => {
+    const topic = await bed.topic();
+    await bed.produce(topic, 1, () => ({ key: "k", value: "after" }));
+    const consumer = must(await bed.client().getConsumer({ groupId: bed.name("g") }));
+    must(await consumer.connect());
+    must(await consumer.subscribe({ topics: [topic], fromBeginning: true }));
+    const eachMessage = async (): Promise<void> => {};
+    const cases: [string, RunConfig][] = [
+      ["concurrency.by", { eachBatch: async () => {}, concurrency: { by: "key", limit: 2 } }],
+      ["concurrency.limit", { eachMessage, concurrency: { by: "key", limit: 0 } }],
+      ["concurrency.limit", { eachMessage, concurrency: { by: "partition", limit: 1e9 } }],
+      ["concurrency.limit", { eachMessage, concurrency: { by: "key", limit: "8" as unknown as number } }],
+      ["concurrency.maxHeldMessages", { eachMessage, concurrency: { by: "key", limit: 8, maxHeldMessages: 4 } }],
+      ["concurrency.maxHeldMessages", { eachMessage, concurrency: { by: "partition", limit: 8, maxHeldMessages: 7 } }],
+    ];
+    for (const [field, run] of cases) {
+      let outcome: { error: QiError } | { threw: unknown } | { ok: true };
+      try {
+        const r = await consumer.run(run);
+        outcome = r.isErr() ? { error: r.error } : { ok: true };
+      } catch (threw) {
+        outcome = { threw };
+      }
+      expect(outcome, JSON.stringify(run.concurrency)).toMatchObject({ error: { category: "VALIDATION", context: { field } } });
+    }
+    const seen: string[] = [];
+    must(await consumer.run({ concurrency: { by: "key", limit: 2 }, eachMessage: (m) => void seen.push(m.value!.toString()) }));
+    await bed.waitFor(() => seen.length >= 1, "the message after the refused runs");
+    expect(seen).toEqual(["after"]);
+  });
+});
