@@ -45,7 +45,7 @@ export type {
 export type { StreamingMessage, MessageBatch, ProduceResult, MessageOutcome, WrittenOutcome, NotWrittenOutcome, UnknownOutcome, ConsumedMessage, ConsumedBatch, TopicPartition, TopicPartitionOffset } from "./messages/types.js";
 export { messagesToResend, mayHaveBeenWritten, type ResendOptions } from "./messages/resend.js";
 export type { IStreamingConnector } from "./connector.js";
-export type { ConsumerEventMap, ConsumerEventName, ConsumerEventListener, PartitionsEvent, JoinedEvent, StoppedEvent, CrashedEvent, LeftEvent } from "./runtime/consumer-events.js";
+export type { ConsumerEventMap, ConsumerEventName, ConsumerEventListener, PartitionsEvent, JoinedEvent, StoppedEvent, StalledEvent, CrashedEvent, LeftEvent } from "./runtime/consumer-events.js";
 export { CONSUMER_EVENTS } from "./runtime/consumer-events.js";
 export type { GroupState, GroupListing, GroupDescription, GroupMember, TopicPartitions, PartitionOffsets, PartitionOffset, OffsetResetTarget, TimestampTarget, PartitionLag, ConfigEntry, BrokerNode, ClusterDescription } from "./admin-types.js";
 

@@ -76,7 +76,8 @@ export interface RunOptions {
   readonly exactlyOnce?: {
     /** A connected producer made with a `transactionalId`. */
     readonly producer: IStreamingProducer;
-  };  /**
+  };
+  /**
    * Handlers running at once in this member (see docs/concurrency.md). Without it, one handler
    * per partition at a time, partitions as the client hands them over. Commits stay
    * at-least-once and gap-safe: a partition's committed offset never passes a message whose
@@ -230,11 +231,11 @@ export interface IStreamingProducer {
 
 /** What `client.health()` reports. */
 export interface ClientHealth {
-  /** `reachable`, and no consumer stopped. */
+  /** `reachable`, no consumer stopped and none stalled. */
   readonly healthy: boolean;
   /** The backend answered within the connection timeout. */
   readonly reachable: boolean;
-  /** Why consumers of this client stopped consuming: the `"stop"` policy's error, a crash. */
+  /** Why consumers of this client stopped consuming (the `"stop"` policy's error, a crash), and the stalls in progress (`HANDLER_STALLED`, `FETCH_STALLED`, `MEMBERSHIP_LOST`). */
   readonly problems: readonly QiError[];
 }
 

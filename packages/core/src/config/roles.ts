@@ -36,7 +36,14 @@ export const CONSUMER_DEFAULTS = {
   /** The protocol every client and broker speaks. */
   groupProtocol: "classic",
   /** Stall detection limits, ms: a minute each (Java's poll interval is five; a service's health probe wants to know sooner). */
-  stallDetection: { handlerMs: 60_000, fetchMs: 60_000, membershipMs: 60_000 },
+  stallDetection: {
+    /** A handler attempt running longer is `HANDLER_STALLED`. */
+    handlerMs: 60_000,
+    /** A partition with lag that received nothing for longer is `FETCH_STALLED`. */
+    fetchMs: 60_000,
+    /** A member without partitions and not rejoined for longer is `MEMBERSHIP_LOST`. */
+    membershipMs: 60_000,
+  },
 } as const;
 
 /** A `ProducerConfig` resolved: acks as the protocol number, the send timeout in ms. */
@@ -94,7 +101,14 @@ export interface ResolvedConsumerConfig {
   /** Kafka's consumer group protocol. */
   readonly groupProtocol: GroupProtocol;
   /** Stall detection limits in ms; undefined: that check is off. */
-  readonly stallDetection: { readonly handlerMs: number | undefined; readonly fetchMs: number | undefined; readonly membershipMs: number | undefined };
+  readonly stallDetection: {
+    /** `HANDLER_STALLED` past this; undefined: off. */
+    readonly handlerMs: number | undefined;
+    /** `FETCH_STALLED` past this; undefined: off. */
+    readonly fetchMs: number | undefined;
+    /** `MEMBERSHIP_LOST` past this; undefined: off. */
+    readonly membershipMs: number | undefined;
+  };
 }
 
 /** A stall limit given (`false`: off), or its default. */

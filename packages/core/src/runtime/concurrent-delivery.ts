@@ -58,6 +58,8 @@ export class ConcurrentDelivery {
   private readonly lanes: LaneScheduler<Unit>;
   /** Messages queued and not yet started. */
   private waiting = 0;
+  /** Units queued and not yet started, per partition (stall detection: such a partition is not idle). */
+  private readonly waitingBy = new Map<string, number>();
   private waiters: (() => void)[] = [];
   private closed = false;
   /** By key: each partition's tracker, made anew after a seek or a revocation. */
@@ -78,6 +80,16 @@ export class ConcurrentDelivery {
   /** Messages held: waiting for a handler and being handled (by key; by partition, batches being handled count as one). */
   get held(): number {
     return this.waiting + this.lanes.inFlight;
+  }
+
+  /** True when units of the partition wait for a handler. */
+  hasWaiting(key: string): boolean {
+    return (this.waitingBy.get(key) ?? 0) > 0;
+  }
+
+  /** True when `maxHeldMessages` messages wait: the client is held back, no partition counts as idle. */
+  get full(): boolean {
+    return this.waiting >= this.config.maxHeldMessages;
   }
 
   /** Queues a fetched batch; resolves once there is room for more (at once, mostly). Never rejects. */
@@ -152,6 +164,7 @@ export class ConcurrentDelivery {
 
   private push(partition: string, lane: string, unit: Unit): void {
     this.waiting += sizeOf(unit);
+    this.waitingBy.set(partition, (this.waitingBy.get(partition) ?? 0) + 1);
     this.lanes.push(partition, lane, unit);
   }
 
@@ -161,7 +174,12 @@ export class ConcurrentDelivery {
   }
 
   private release(units: readonly Unit[]): void {
-    for (const u of units) this.waiting -= sizeOf(u);
+    for (const u of units) {
+      this.waiting -= sizeOf(u);
+      const left = (this.waitingBy.get(u.key) ?? 1) - 1;
+      if (left > 0) this.waitingBy.set(u.key, left);
+      else this.waitingBy.delete(u.key);
+    }
     while (this.waiters.length > 0 && (this.waiting < this.config.maxHeldMessages || this.closed)) this.waiters.shift()!();
   }
 

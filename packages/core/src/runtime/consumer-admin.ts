@@ -5,10 +5,12 @@
  * process alive).
  */
 import type { AdminDriver, ConnectorContext, IStreamingConnector } from "../connector.js";
-import { qiError, topicNotFound, type ErrorContext } from "../errors/qi-error.js";
-import type { TopicPartitionOffset } from "../messages/types.js";
+import { qiError, topicNotFound, unsupportedError, type ErrorContext } from "../errors/qi-error.js";
+import type { TopicPartition, TopicPartitionOffset } from "../messages/types.js";
+import { partitionKey } from "../partitioner/router.js";
 import { fetchTopicOffsetsByTimestamp } from "./admin-ops.js";
 import { withTimeout } from "./attempt.js";
+import type { PartitionOffsetsAtBroker } from "./stall-watch.js";
 
 async function withAdmin<T>(admin: AdminDriver, fn: () => Promise<T>): Promise<T> {
   try {
@@ -51,4 +53,29 @@ export async function offsetForTime(connector: IStreamingConnector, context: Con
   const offset = offsets.find((o) => o.partition === partition)?.offset;
   if (offset === undefined) throw qiError("VALIDATION", "PARTITION_NOT_FOUND", `topic "${topic}" has ${offsets.length} partition(s); partition ${partition} does not exist`, { context: { ...errorContext, topic, partition, field: "partition" } });
   return offset;
+}
+
+/**
+ * Where the partitions stand at the broker (end and start offsets) and in the group (its
+ * commits), by `partitionKey`, for stall detection; within `requestTimeout`. Rejects when the
+ * connector's admin cannot list a topic's offsets.
+ */
+export async function partitionStandings(connector: IStreamingConnector, context: ConnectorContext, groupId: string, partitions: readonly TopicPartition[]): Promise<Map<string, PartitionOffsetsAtBroker>> {
+  const admin = connector.createAdmin(context);
+  if (!admin.fetchTopicOffsets) throw unsupportedError("admin.fetchTopicOffsets (stall detection's lag)");
+  const bound = context.config.connectionTimeout + context.config.requestTimeout;
+  const topics = [...new Set(partitions.map((p) => p.topic))];
+  return withTimeout(
+    withAdmin(admin, async () => {
+      const out = new Map<string, PartitionOffsetsAtBroker>();
+      for (const topic of topics) {
+        const [ends, commits] = await Promise.all([admin.fetchTopicOffsets!(topic), admin.fetchCommittedOffsets(groupId, topic)]);
+        const committed = new Map(commits.filter((c) => c.topic === topic && /^\d+$/.test(c.offset)).map((c) => [c.partition, BigInt(c.offset)]));
+        for (const e of ends) out.set(partitionKey(topic, e.partition), { end: BigInt(e.latest), start: BigInt(e.earliest), committed: committed.get(e.partition) });
+      }
+      return out;
+    }),
+    bound,
+    () => qiError("TIMEOUT", "REQUEST_TIMED_OUT", `the partitions' offsets did not arrive within ${bound} ms`, { retriable: true }),
+  );
 }

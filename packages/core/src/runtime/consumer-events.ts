@@ -6,8 +6,9 @@
  * Order for one member: `joined` (once per `run()`, with the first assignment), then
  * `assigned`; at each rebalance `revoked` (before the partitions move: after their in-flight
  * handlers finished, and before their offsets are committed) then `assigned` with what it owns
- * next; `stopped` when a failure policy stops it; `crashed` when the client gave up; `left`
- * after `disconnect()` left the group.
+ * next; `stalled` when stall detection sees a handler, a fetch or the membership stall (see
+ * `stallDetection`); `stopped` when a failure policy stops it; `crashed` when the client gave
+ * up; `left` after `disconnect()` left the group.
  */
 import type { QiError } from "../errors/qi-error.js";
 import type { Logger } from "../logger.js";
@@ -35,6 +36,14 @@ export interface StoppedEvent {
   readonly partitions: readonly TopicPartition[];
 }
 
+/** `stalled`: a handler ran past `stallDetection.handlerMs`, a partition with lag received nothing for `fetchMs`, or the member lost its group for `membershipMs`. */
+export interface StalledEvent {
+  /** `HANDLER_STALLED`, `FETCH_STALLED` or `MEMBERSHIP_LOST`; `context` says where and for how long. */
+  readonly error: QiError;
+  /** The partition of the stalled handler or fetch; none for `MEMBERSHIP_LOST`. */
+  readonly partitions: readonly TopicPartition[];
+}
+
 /** `crashed`: the client stopped consuming for good. */
 export interface CrashedEvent {
   /** Why. */
@@ -59,6 +68,8 @@ export interface ConsumerEventMap {
    * `closeTimeoutMs`, before the offsets are committed and the partitions move.
    */
   readonly revoked: PartitionsEvent;
+  /** A stall began (once per stall; it ends when the handler returns, the partition receives, the member is assigned again). */
+  readonly stalled: StalledEvent;
   /** The failure policy `"stop"` stopped the member: nothing after the failed message is handled. */
   readonly stopped: StoppedEvent;
   /** The client stopped consuming for good on this error (it will not recover by itself). */
@@ -74,7 +85,7 @@ export type ConsumerEventName = keyof ConsumerEventMap;
 export type ConsumerEventListener<E extends ConsumerEventName> = (payload: ConsumerEventMap[E]) => void | Promise<void>;
 
 /** The events' names, in the order of a member's life. */
-export const CONSUMER_EVENTS: readonly ConsumerEventName[] = ["joined", "assigned", "revoked", "stopped", "crashed", "left"];
+export const CONSUMER_EVENTS: readonly ConsumerEventName[] = ["joined", "assigned", "revoked", "stalled", "stopped", "crashed", "left"];
 
 const partitionsText = (tps: readonly TopicPartition[]): string => tps.map((tp) => `${tp.topic}/${tp.partition}`).join(", ") || "none";
 

@@ -15,7 +15,7 @@ import type { ConsumedBatch, ConsumedMessage, TopicPartition, TopicPartitionOffs
 import { partitionKey } from "../partitioner/router.js";
 import { checkTimestamp } from "./admin-checks.js";
 import { attempt, promiseOf, withTimeout } from "./attempt.js";
-import { commitWithoutJoining, offsetForTime, requireTopics } from "./consumer-admin.js";
+import { commitWithoutJoining, offsetForTime, partitionStandings, requireTopics } from "./consumer-admin.js";
 import { CommitPipeline } from "./commit-pipeline.js";
 import { checkConcurrency, checkOffsets, checkPartitions, checkRunConfig, checkSubscription, checkTopicPartitionOffset, type CheckedHandler } from "./consumer-checks.js";
 import type { Telemetry } from "../telemetry/telemetry.js";
@@ -27,6 +27,7 @@ import { commitSliceOffsets, handleSliceExactlyOnce } from "./exactly-once.js";
 import { GuardedProducer } from "./producer.js";
 import { registerMember } from "./transaction.js";
 import { ConcurrentDelivery, type ConcurrencyHost } from "./concurrent-delivery.js";
+import { isMembershipError, StallWatch, type StallHost } from "./stall-watch.js";
 
 export class GuardedConsumer implements IStreamingConsumer {
   private readonly lifecycle = new Lifecycle("consumer");
@@ -62,6 +63,10 @@ export class GuardedConsumer implements IStreamingConsumer {
   private concurrent: ConcurrentDelivery | undefined;
   /** Per paused partition, the lowest offset it is to be fetched again from (a later, higher one must not win). */
   private readonly pausedAt = new Map<string, bigint>();
+  /** Stall detection (`stallDetection`): handlers, fetches and the membership, watched while running. */
+  private readonly stalls: StallWatch;
+  /** The subscription's `fromBeginning`: where a partition with no commit starts (stall detection's lag). */
+  private fromBeginning = false;
 
   /** ES-private: printing the role (inspect, JSON) never reaches the driver or its client, which hold credentials. */
   readonly #driver: ConsumerDriver;
@@ -77,6 +82,7 @@ export class GuardedConsumer implements IStreamingConsumer {
     registerMember(this, config.groupId, driver);
     this.policy = new FailurePolicyRunner(connector, context, config, (e) => this.report(e));
     this.events = new ConsumerEvents(config.groupId, context.logger, (event) => this.telemetry?.countEvent(event, config.groupId));
+    this.stalls = new StallWatch(this.stallHost, config.stallDetection);
     this.commits = new CommitPipeline(
       (offsets) => this.#driver.commit(offsets),
       (error, tp) => this.report(toQiError(error, this.ctx("consumer.commit", tp), this.connector.classifyError)),
@@ -130,6 +136,7 @@ export class GuardedConsumer implements IStreamingConsumer {
         }
         // After the driver's subscribe: a backend that creates topics on demand (memory's autoCreateTopics) has made them.
         await requireTopics(this.connector, this.context, checked!.topics);
+        this.fromBeginning = checked!.fromBeginning;
         this.subscribed = true;
       },
       () => {
@@ -158,6 +165,7 @@ export class GuardedConsumer implements IStreamingConsumer {
         this.running = true;
         this.joined = false;
         this.problem = undefined;
+        this.stalls.start();
         try {
           await withTimeout(this.#driver.start(this.sink), this.config.joinTimeoutMs, () =>
             qiError("TIMEOUT", "GROUP_JOIN_TIMEOUT", `the consumer did not join group "${this.config.groupId}" within ${this.config.joinTimeoutMs} ms`, { retriable: true }),
@@ -166,6 +174,7 @@ export class GuardedConsumer implements IStreamingConsumer {
           if (!this.joined) this.assigned(this.assignment());
         } catch (error) {
           this.running = false;
+          this.stalls.stop();
           throw error;
         }
       },
@@ -221,6 +230,7 @@ export class GuardedConsumer implements IStreamingConsumer {
         this.commits.forget(t.topic, t.partition);
         this.pausedAt.delete(key);
         this.concurrent?.forget(key);
+        this.stalls.touched(t, t.offset);
         await this.#driver.seek({ topic: t.topic, partition: t.partition }, t.offset);
       },
       () => {
@@ -285,6 +295,7 @@ export class GuardedConsumer implements IStreamingConsumer {
           } else {
             this.paused.delete(key);
             this.pausedAt.delete(key);
+            this.stalls.touched(tp);
           }
         }
         await (pause ? this.#driver.pause(tps) : this.#driver.resume(tps));
@@ -328,6 +339,7 @@ export class GuardedConsumer implements IStreamingConsumer {
           // From here a new delivery hands nothing to the handler; back-offs end, signals abort.
           this.stopping = true;
           this.concurrent?.close();
+          this.stalls.stop();
           this.sleeper.abort(stateError("CONSUMER_CLOSING", "the consumer is disconnecting", this.ctx("consumer.disconnect")));
           const closeBy = Date.now() + 2 * bound;
           const wasMember = this.running;
@@ -414,9 +426,10 @@ export class GuardedConsumer implements IStreamingConsumer {
     return this.events.on(event, listener);
   }
 
-  /** Why the member stopped consuming (the stop policy, a crash), while it is still connected. */
-  healthProblem(): QiError | undefined {
-    return this.lifecycle.isConnected() ? this.problem : undefined;
+  /** Why the member stopped consuming (the stop policy, a crash) and the stalls in progress, while it is connected. */
+  healthProblems(): QiError[] {
+    if (!this.lifecycle.isConnected()) return [];
+    return [...(this.problem ? [this.problem] : []), ...this.stalls.problems()];
   }
 
   /**
@@ -432,6 +445,7 @@ export class GuardedConsumer implements IStreamingConsumer {
   private assigned(partitions: readonly TopicPartition[]): void {
     const tps = partitions.map((p) => ({ topic: p.topic, partition: p.partition }));
     this.owned = new Map(tps.map((tp) => [partitionKey(tp.topic, tp.partition), tp]));
+    this.stalls.assigned(tps);
     if (!this.joined) {
       this.joined = true;
       void this.events.emit("joined", { groupId: this.config.groupId, assignment: tps });
@@ -465,9 +479,12 @@ export class GuardedConsumer implements IStreamingConsumer {
       } catch {
         key = "?";
       }
+      this.stalls.received(batch);
       // Never rejects, whatever the handler throws or returns: the driver's fetch loop awaits it.
       if (this.concurrent) return promiseOf(() => this.concurrent!.accept(batch)).catch((error: unknown) => this.report(toQiError(error, this.ctx("consumer.deliver"), this.connector.classifyError)));
-      return this.track(key, async () => void (await this.deliver(batch)));
+      // One partition at a time: while a handler runs, the client fetches for no partition.
+      this.stalls.busy();
+      return this.track(key, async () => void (await this.deliver(batch))).finally(() => this.stalls.busy());
     },
     assigned: (partitions) => {
       try {
@@ -479,6 +496,7 @@ export class GuardedConsumer implements IStreamingConsumer {
     crashed: (error) => {
       const e = toQiError(error, this.ctx("consumer.fetch"), this.connector.classifyError);
       this.problem = e;
+      this.stalls.stop();
       this.report(e);
       void this.events.emit("crashed", { error: e });
     },
@@ -491,6 +509,7 @@ export class GuardedConsumer implements IStreamingConsumer {
         if (!(await this.idle(keys, this.config.closeTimeoutMs))) this.abandonRevoked(keys);
       } else await this.idle(keys);
       await this.emitRevoked(partitions);
+      this.stalls.revoked(partitions, this.owned.size === 0);
       // A pause ends with the assignment (as in Java's consumer): a partition handed back later
       // is consumed again. Clients that keep their own pause state (kafkajs, librdkafka) are
       // told; one that no longer knows the partition may refuse, which changes nothing.
@@ -503,8 +522,46 @@ export class GuardedConsumer implements IStreamingConsumer {
         this.report(toQiError(error, this.ctx("consumer.commit"), this.connector.classifyError));
       }
     },
-    error: (error) => this.report(toQiError(error, this.ctx("consumer.fetch"), this.connector.classifyError)),
+    error: (error) => {
+      const e = toQiError(error, this.ctx("consumer.fetch"), this.connector.classifyError);
+      if (isMembershipError(e)) this.stalls.membershipAtRisk();
+      this.report(e);
+    },
   };
+
+  /** What stall detection needs of this consumer. */
+  private readonly stallHost: StallHost = {
+    ctx: (operation, extra) => this.ctx(operation, extra),
+    idlePartitions: () => {
+      if (!this.running || this.stopping) return [];
+      const busy = new Set([...this.deliveries.values()].map((d) => d.key));
+      return [...this.owned.entries()].filter(([key]) => !this.paused.has(key) && !busy.has(key) && !this.concurrent?.hasWaiting(key)).map(([, tp]) => tp);
+    },
+    heldBack: () => (this.concurrent ? this.concurrent.full : this.deliveries.size > 0),
+    offsets: (partitions) => partitionStandings(this.connector, this.context, this.config.groupId, partitions),
+    fromBeginning: () => this.fromBeginning,
+    stalled: (error, partitions) => {
+      this.report(error);
+      try {
+        this.telemetry?.countError(error, String(error.context.operation ?? "consumer"));
+      } catch {
+        // Telemetry never breaks consumption.
+      }
+      void this.events.emit("stalled", { error, partitions });
+    },
+    ended: (error, how) => this.context.logger.info(`consumer stall ended (${error.code}): ${how}`, { groupId: this.config.groupId, code: error.code }),
+  };
+
+  /** Runs one handler attempt under the stall watch. */
+  private async watched(tp: TopicPartition, offset: string, attempt: () => unknown): Promise<unknown> {
+    const done = this.stalls.handlerStarted(tp, offset);
+    try {
+      // The handler's own return value (a Result) is what the retry loop reads.
+      return await attempt();
+    } finally {
+      done();
+    }
+  }
 
   /** Runs `fn` as a delivery of partition `key`: revocation and disconnect wait for it. Never rejects. */
   private track(key: string, fn: () => Promise<void>): Promise<void> {
@@ -597,7 +654,9 @@ export class GuardedConsumer implements IStreamingConsumer {
       else {
         const producer = this.exactlyOnce;
         const slice = { producer, handler, batch, consumer: this, retry: this.config.retry, sleeper: this.sleeper, stopping: () => this.stopping, timeoutMs: this.config.handlerTimeoutMs };
-        const outcome = await handleSliceExactlyOnce(slice);
+        // Watched as one attempt: the handler and the slice's transaction.
+        const watched = this.stalls.handlerStarted(batch, first.offset);
+        const outcome = await handleSliceExactlyOnce(slice).finally(watched);
         if (abandoned()) return false;
         let done = outcome.ok;
         if (!outcome.ok && (await this.fail(outcome, batch.messages, base))) {
@@ -614,7 +673,7 @@ export class GuardedConsumer implements IStreamingConsumer {
       else {
         const end = this.telemetry?.startProcess(batch.messages, this.config.groupId, batch.highWatermark);
         const eachBatch = handler.eachBatch;
-        const run = () => runWithRetry((c) => eachBatch(batch, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+        const run = () => runWithRetry((c) => this.watched(batch, batch.messages[0]!.offset, () => eachBatch(batch, c)), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
         // In the process span's context: spans the handler starts are its children.
         const outcome = await (end ? end.within(run) : run());
         end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
@@ -669,7 +728,7 @@ export class GuardedConsumer implements IStreamingConsumer {
     const generation = this.generation;
     const base = this.ctx("consumer.handler", { topic: message.topic, partition: message.partition });
     const end = this.telemetry?.startProcess([message], this.config.groupId, highWatermark);
-    const run = () => runWithRetry((c) => handle(message, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+    const run = () => runWithRetry((c) => this.watched(message, message.offset, () => handle(message, c)), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
     const outcome = await (end ? end.within(run) : run());
     end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
     if (this.generation !== generation) return false;
@@ -685,6 +744,7 @@ export class GuardedConsumer implements IStreamingConsumer {
     this.failedStop = true;
     this.problem = error;
     this.concurrent?.close();
+    this.stalls.stop();
     const first = messages[0]!;
     void this.events.emit("stopped", { error, partitions: [{ topic: first.topic, partition: first.partition }] });
     return false;
