@@ -6,6 +6,7 @@
  * Flags (for profiling one part): --only=kafkajs,confluent
  * --scenarios=single,batch100,pipelined,consume,latency,settings,idempotence,flood,consume-memory,tx-produce,eos,consume-io
  * (consume-io also runs on the memory connector: --only=memory selects it; --merge writes a partial run's consume-io rows into reports/bench.json and the docs)
+ * --io-rows=key N=32 (only those consume-io rows)  --no-memory-rss (no consume-io child)
  * --rounds=N  --transactions=N (per tx-produce round)  --eos-messages=N (the eos input)  --no-ceiling  --no-memory  --no-write (print only, keep the committed report);
  * --report-only rewrites docs/benchmarks.md and the chart from reports/bench.json (after editing bench/FINDINGS.md).
  */
@@ -25,12 +26,12 @@ import { writeReport, type BenchReport, type ConsumeMemory, type Flood, type Ide
 import { consumeAll, latency, messages, produceBatched, producePipelined, produceSingle, produceSinglePaired, type ConsumeStats } from "./scenarios.js";
 import { EOS_SLICE, eosRow, fillEosInput, TX_TARGET, txProduceRow, type TxBench } from "./transactions.js";
 import { wrappedConsumer, wrappedProducer } from "./wrapped.js";
-import { consumeIo, fillKeyed, fillKeyedMemory, ioRows, MEMORY_ROW, uncappedIdeal, type IoRowSpec, type IoStats } from "./concurrency.js";
+import { checkFilled, consumeIo, fillKeyed, fillKeyedMemory, ioRows, MEMORY_ROW, uncappedIdeal, type IoRowSpec, type IoStats } from "./concurrency.js";
 import type { ConcurrencyMemory, ConcurrencyRun } from "./report.js";
 import type { ConsumeIoResult } from "./child.js";
 
 const args = process.argv.slice(2);
-const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.split("=")[1];
+const flag = (name: string): string | undefined => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const quick = args.includes("--quick");
 const only = flag("only")?.split(",");
 const scenarios = new Set(flag("scenarios")?.split(",") ?? ["single", "batch100", "pipelined", "consume", "latency", "settings", "idempotence", "flood", "consume-memory", "tx-produce", "eos", "consume-io"]);
@@ -91,7 +92,12 @@ const ENTRIES: readonly Entry[] = [
   },
 ];
 
-const median = (xs: number[]): number => (xs.length === 0 ? NaN : [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!);
+/** The middle value; of an even count the mean of the middle two (of two rounds, not the better one). */
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length === 0 ? NaN : s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 const spread = (xs: number[]): [number, number] => [Math.min(...xs), Math.max(...xs)];
 const started = Date.now();
 const progress = (line: string): void => {
@@ -214,8 +220,29 @@ const report = (): BenchReport => ({
 });
 const concurrencyRows: ConcurrencyRun[] = [];
 const concurrencyMemory: ConcurrencyMemory[] = [];
-const IO_ROWS = ioRows(quick);
-const ioRounds = Math.max(1, Math.min(COUNTS.rounds, 2));
+/** --io-rows=sequential,key N=32 runs only those consume-io rows (to profile one); ÷ ideal and × sequential need their rows. */
+const IO_ROWS = ioRows(quick).filter((r) => !flag("io-rows") || flag("io-rows")!.split(",").includes(r.label));
+/** At most 3 rounds (a round of a connector's rows is about a minute), of --rounds. */
+const ioRounds = Math.max(1, Math.min(COUNTS.rounds, 3));
+/** Per connector: the load average (1, 5, 15 min) when its consume-io rows started and ended, and how long they took. */
+const ioLoad = new Map<string, { start: number[]; end?: number[]; sec?: number; t0: number }>();
+const load = (): number[] => loadavg().map((l) => Math.round(l * 100) / 100);
+/**
+ * Other work on the machine (brokers and test runs of others, on 2 cores) moves a timer-bound
+ * row by 10 % or more: a connector's rows wait up to a minute for the 1-minute load to drop below
+ * the core count, then run anyway (the load is recorded next to the rows).
+ */
+async function quieter(name: string): Promise<void> {
+  for (let waited = 0; loadavg()[0]! >= cpus().length && waited < 60; waited += 5) {
+    status(`${name} consume-io: load ${loadavg()[0]!.toFixed(2)}, waiting for it to drop (${waited} s)`);
+    await new Promise((r) => setTimeout(r, 5_000));
+  }
+  ioLoad.set(name, { start: load(), t0: Date.now() });
+}
+function ioDone(name: string): void {
+  const l = ioLoad.get(name);
+  if (l) Object.assign(l, { end: load(), sec: Math.round((Date.now() - l.t0) / 1000) });
+}
 /** Kafka topics of the consume-io rows, one per size, filled once; their end offsets from the broker. */
 const ioTopics = new Map<number, { topic: string; end: Map<number, number> }>();
 async function ioTopic(count: number): Promise<{ topic: string; end: Map<number, number> }> {
@@ -223,13 +250,15 @@ async function ioTopic(count: number): Promise<{ topic: string; end: Map<number,
   if (have) return have;
   const t = await topic();
   status(`pre-filling ${t} with ${count.toLocaleString("en")} keyed messages of 100 B`);
-  await fillKeyed(brokers, t, count);
+  const sent = await fillKeyed(brokers, t, count);
   const got = { topic: t, end: await logEndOffsets(brokers, t) };
+  checkFilled(t, sent, got.end);
   ioTopics.set(count, got);
   return got;
 }
 /** The consume-io rows of one connector: every row each round, then medians, ideals and speed-ups. */
 async function ioScenario(name: string, run: (spec: IoRowSpec, timeoutMs: number) => Promise<IoStats>): Promise<void> {
+  await quieter(name);
   const stats = new Map<string, IoStats[]>(IO_ROWS.map((r) => [r.label, []]));
   for (let round = 1; round <= ioRounds; round++) {
     for (const spec of IO_ROWS) {
@@ -480,6 +509,7 @@ try {
         clearStatus();
         progress(`${name} consume-io key N=128 (maxHeldMessages ${MEMORY_ROW.maxHeldMessages}) in its own process: ${JSON.stringify(row.rounds)}`);
       }
+      ioDone(name);
     }
 
     if (scenarios.has("tx-produce") || scenarios.has("eos")) {
@@ -513,6 +543,7 @@ try {
       }
       return consumeIo(memoryConnector, [], { cluster: m.cluster }, `g-io-${n++}`, "io", m.end, spec, timeoutMs);
     });
+    ioDone("memory");
   }
 
   if (!args.includes("--no-memory")) {
@@ -557,10 +588,26 @@ try {
   for (const m of missed) progress(`below target: ${m.connector} ${m.scenario} ${m.messageBytes} B ratio ${m.ratio.toFixed(2)} < ${m.target}`);
   for (const t of transactions) if (t.ratio !== undefined && t.ratio < t.target) progress(`below target: ${t.connector} ${t.scenario} ratio ${t.ratio.toFixed(2)} < ${t.target}`);
   if (args.includes("--merge")) {
-    // A partial run's consume-io rows into the committed report (the other rows kept), docs rewritten.
-    const committed = JSON.parse(readFileSync(join(root, "reports", "bench.json"), "utf8")) as BenchReport;
+    // A partial run's consume-io rows into the committed report, docs rewritten: the rows of the
+    // connectors this run measured replace theirs, every other row is kept (so one connector can
+    // be measured again alone), each connector's rows with the machine block of the run they came from.
+    const { concurrencyMachine: _oneRun, ...committed } = JSON.parse(readFileSync(join(root, "reports", "bench.json"), "utf8")) as BenchReport & { concurrencyMachine?: unknown };
     const mine = report();
-    writeReport(root, { ...committed, concurrency: mine.concurrency, concurrencyMemory: mine.concurrencyMemory, concurrencyMachine: { ...mine.machine, date: new Date().toISOString().slice(0, 16), quick, rounds: ioRounds } });
+    const measured = new Set([...concurrencyRows, ...concurrencyMemory].map((r) => r.connector));
+    const machine = { ...Object.fromEntries(Object.entries(mine.machine).filter(([k]) => !["loadAverageAtStart", "loadAverageAtEnd", "durationSec"].includes(k))), date: new Date().toISOString().slice(0, 16), quick, rounds: ioRounds };
+    // Each connector's rows with the load average of their own stretch of the run.
+    const machineOf = (k: string): Record<string, unknown> => {
+      const l = ioLoad.get(k);
+      return { ...machine, ...(l ? { loadAverageAtStart: l.start, loadAverageAtEnd: l.end ?? load(), durationSec: l.sec ?? 0 } : {}) };
+    };
+    const order = (r: { connector: string }): number => ["kafkajs", "confluent", "platformatic", "memory"].indexOf(r.connector);
+    const keep = <T extends { connector: string }>(old: T[] | undefined, mineRows: T[]): T[] => [...(old ?? []).filter((r) => !measured.has(r.connector)), ...mineRows].sort((a, b) => order(a) - order(b));
+    writeReport(root, {
+      ...committed,
+      concurrency: keep(committed.concurrency, concurrencyRows),
+      concurrencyMemory: keep(committed.concurrencyMemory, concurrencyMemory),
+      concurrencyRuns: { ...Object.fromEntries(Object.entries(committed.concurrencyRuns ?? {}).filter(([k]) => !measured.has(k))), ...Object.fromEntries([...measured].map((k) => [k, machineOf(k)])) },
+    });
     progress("merged the consume-io rows into reports/bench.json, docs/benchmarks.md, docs/benchmarks.svg");
   } else if (args.includes("--no-write") || only || flag("scenarios")) {
     progress("partial run: report not written");
