@@ -503,11 +503,9 @@ export class GuardedConsumer implements IStreamingConsumer {
     revoked: async (partitions) => {
       const keys = new Set([...partitions].map((p) => partitionKey(p.topic, p.partition)));
       for (const key of keys) this.pausedAt.delete(key);
-      if (this.concurrent) {
-        this.concurrent.revoke(keys);
-        // Bounded: a handler that never returns must not hold the group's rebalance forever.
-        if (!(await this.idle(keys, this.config.closeTimeoutMs))) this.abandonRevoked(keys);
-      } else await this.idle(keys);
+      this.concurrent?.revoke(keys);
+      // Bounded: a handler that never returns must not hold the group's rebalance forever.
+      if (!(await this.idle(keys, this.config.closeTimeoutMs))) this.abandonRevoked(keys);
       await this.emitRevoked(partitions);
       this.stalls.revoked(partitions, this.owned.size === 0);
       // A pause ends with the assignment (as in Java's consumer): a partition handed back later

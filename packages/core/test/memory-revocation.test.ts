@@ -1,0 +1,50 @@
+// A revocation waits for the revoked partitions' handlers, bounded by closeTimeoutMs: a handler
+// that never returns does not hold the group's rebalance, its message is not committed, and the
+// partitions reach the new member; with and without run({ concurrency }).
+import { describe, expect, it } from "vitest";
+import type { ConcurrencyConfig, QiError } from "../src/index.js";
+import { admin, client, closeClientsAfterEach, unique } from "./fixtures/memory-clients.js";
+
+closeClientsAfterEach();
+
+describe.each<[string, ConcurrencyConfig | undefined]>([
+  ["one handler per partition", undefined],
+  ["by key", { by: "key", limit: 4 }],
+])("memory, %s: a revocation with a handler that never returns", (_name, concurrency) => {
+  it("waits closeTimeoutMs, reports HANDLER_ABANDONED, commits nothing of it, and the partition moves", async () => {
+    const cluster = unique("c");
+    const topic = unique("rev");
+    const a = await admin(cluster);
+    (await a.createTopics([{ topic, numPartitions: 2 }]))._unsafeUnwrap();
+    const producer = (await client(cluster).getProducer())._unsafeUnwrap();
+    (await producer.connect())._unsafeUnwrap();
+    // Round robin over sorted member ids: "a-…" keeps partition 0, partition 1 moves to "b-…".
+    (await producer.send(topic, { key: "k", value: "stuck", partition: 1 }))._unsafeUnwrap();
+    const groupId = unique("g");
+    const errors: QiError[] = [];
+    const first = (await client(cluster, "a-first").getConsumer({ groupId, closeTimeoutMs: 400, onError: (e) => void errors.push(e) }))._unsafeUnwrap();
+    (await first.connect())._unsafeUnwrap();
+    (await first.subscribe({ topics: [topic], fromBeginning: true }))._unsafeUnwrap();
+    let started = 0;
+    (await first.run({ ...(concurrency ? { concurrency } : {}), eachMessage: () => {
+      started++;
+      return new Promise(() => {}); // never settles, ignores its signal
+    } }))._unsafeUnwrap();
+    await expect.poll(() => started).toBe(1);
+
+    // A second member joins: one partition moves to it; the stuck handler must not hold that up.
+    const second = (await client(cluster, "b-second").getConsumer({ groupId }))._unsafeUnwrap();
+    (await second.connect())._unsafeUnwrap();
+    (await second.subscribe({ topics: [topic], fromBeginning: true }))._unsafeUnwrap();
+    const seen: string[] = [];
+    const t0 = Date.now();
+    (await second.run({ eachMessage: async (m) => void seen.push(m.value!.toString()) }))._unsafeUnwrap();
+    await expect.poll(() => second.assignment().map((p) => p.partition), { timeout: 3000 }).toEqual([1]);
+    // It moved after closeTimeoutMs: the stuck message was not committed, so the new owner reads it.
+    await expect.poll(() => seen, { timeout: 3000 }).toEqual(["stuck"]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(350);
+    expect(first.assignment().map((p) => p.partition)).toEqual([0]);
+    expect(errors.map((e) => e.code)).toContain("HANDLER_ABANDONED");
+    expect(errors.find((e) => e.code === "HANDLER_ABANDONED")?.context.operation).toBe("consumer.revoked");
+  });
+});
