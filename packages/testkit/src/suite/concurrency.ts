@@ -2,13 +2,26 @@
  * Concurrency: `run({ concurrency })` by key and by partition on a real stream (order kept per
  * key or per partition, never two handlers of one key at once, the limit held, nothing lost),
  * gap-safe commits under a SIGKILL (a member in a child process never committed past a message
- * it had not finished) and the option's validation. What was written and committed is read from the broker (end offsets and the
+ * it had not finished), the option's validation, and stall detection (a handler that never
+ * returns, a partition the client stopped delivering, no false alarm for a slow consumer or a
+ * user's pause). What was written and committed is read from the broker (end offsets and the
  * group's committed offsets through the admin), never taken from the client's word.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { ConcurrencyConfig, ConsumedMessage, IStreamingAdmin, QiError, RunConfig } from "@qi/streaming";
+import {
+  createStreamingClient,
+  type ConcurrencyConfig,
+  type ConsumedMessage,
+  type IStreamingAdmin,
+  type IStreamingConsumer,
+  type QiError,
+  type RunConfig,
+  type StalledEvent,
+  type StreamingClient,
+} from "@qi/streaming";
+import type { BatchSink, ConsumerDriver, IStreamingConnector } from "@qi/streaming/connector";
 import { expect } from "vitest";
 import { must, sleep } from "./bed.js";
 import { defineGroup } from "./group.js";
@@ -20,6 +33,8 @@ const CHILD_SCRIPT = [new URL("../child/concurrency-child.mjs", import.meta.url)
 
 /** Kafka's lowest session timeout by default (group.min.session.timeout.ms): a killed member is dropped this soon. */
 const SESSION_TIMEOUT = 6000;
+
+const STALL_CODES = new Set(["HANDLER_STALLED", "FETCH_STALLED", "MEMBERSHIP_LOST"]);
 
 /** Each partition's end offset (the next offset to be written), from the broker. */
 async function endOffsets(admin: IStreamingAdmin, topic: string): Promise<Map<number, bigint>> {
@@ -45,6 +60,47 @@ function offsetsUpTo(ends: ReadonlyMap<number, bigint>, from?: ReadonlyMap<numbe
   const out: string[] = [];
   for (const [p, end] of ends) for (let o = from?.get(p) ?? 0n; o < end; o++) out.push(`${p}:${o}`);
   return out;
+}
+
+/** Replaces some methods of a driver instance, keeping the rest bound to it. */
+function patch<T extends object>(target: T, overrides: Partial<T>): T {
+  return new Proxy(target, {
+    get(t, prop, receiver) {
+      if (prop in overrides) return overrides[prop as keyof T];
+      const v = Reflect.get(t, prop, receiver) as unknown;
+      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
+
+/** The connector under test, whose consumers never hand `partition`'s batches to core: the client fetches them, core never sees them. */
+function swallowing(connector: IStreamingConnector, partition: number): IStreamingConnector {
+  return {
+    ...connector,
+    createConsumer(context, config) {
+      const driver = connector.createConsumer(context, config);
+      return patch<ConsumerDriver>(driver, {
+        start: (sink: BatchSink) => driver.start({ ...sink, deliver: (b) => (b.partition === partition ? Promise.resolve() : sink.deliver(b)) }),
+      });
+    },
+  };
+}
+
+/** A consumer on `client`, connected, subscribed from the beginning and running `run`. */
+async function running(client: StreamingClient, topic: string, config: Parameters<StreamingClient["getConsumer"]>[0], run: RunConfig, stalls?: StalledEvent[]): Promise<IStreamingConsumer> {
+  const consumer = must(await client.getConsumer(config));
+  if (stalls) consumer.on("stalled", (e) => void stalls.push(e));
+  must(await consumer.connect());
+  must(await consumer.subscribe({ topics: [topic], fromBeginning: true }));
+  must(await consumer.run(run));
+  return consumer;
+}
+
+async function unhealthyWith(client: StreamingClient, code: string): Promise<void> {
+  const health = must(await client.health());
+  expect(health.healthy, `health while ${code}`).toBe(false);
+  expect(health.problems.map((p) => p.code)).toContain(code);
+  expect(must(await client.isHealthy())).toBe(false);
 }
 
 /** Starts the child consumer; resolves with what it printed once it ended (the caller kills it). */
@@ -90,7 +146,7 @@ function keyWatch() {
   return { handled, stats, handle };
 }
 
-/** `run({ concurrency })`; the SIGKILL test needs `network` (a memory cluster lives in one process) and `connectorModule`. */
+/** `run({ concurrency })`, stall detection; the SIGKILL test needs `network` (a memory cluster lives in one process) and `connectorModule`. */
 export const concurrencyTests = defineGroup("concurrency", ({ test, options }) => {
   test("by key (limit 8): order per key kept, never two handlers of one key at once, at most 8 in flight and more than 1, every message handled once, committed up to the end offsets", async (bed) => {
     const PARTITIONS = 6;
@@ -244,4 +300,149 @@ export const concurrencyTests = defineGroup("concurrency", ({ test, options }) =
     await bed.waitFor(() => seen.length >= 1, "the message after the refused runs");
     expect(seen).toEqual(["after"]);
   });
+
+  test("a handler that never returns is HANDLER_STALLED after handlerMs (onError, the stalled event, client.health()) until it returns", async (bed) => {
+    const topic = await bed.topic();
+    await bed.produce(topic, 3, (i) => ({ key: `k${i}`, value: String(i) }));
+    const client = bed.client();
+    const errors: { error: QiError; at: number }[] = [];
+    const stalls: StalledEvent[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    let stuckAt = 0;
+    const handled: string[] = [];
+    await running(client, topic, { groupId: bed.name("g"), stallDetection: { handlerMs: 500 }, onError: (error) => void errors.push({ error, at: Date.now() }) }, {
+      eachMessage: async (m) => {
+        if (m.offset === "0") {
+          stuckAt = Date.now();
+          await gate;
+        }
+        handled.push(m.offset);
+      },
+    }, stalls);
+    await bed.waitFor(() => errors.some((e) => e.error.code === "HANDLER_STALLED"), "HANDLER_STALLED", 10_000);
+    const stall = errors.find((e) => e.error.code === "HANDLER_STALLED")!;
+    expect(stall.at - stuckAt, "reported after handlerMs").toBeGreaterThanOrEqual(490);
+    expect(stall.at - stuckAt, "reported soon after handlerMs").toBeLessThan(bed.t(3500));
+    expect(stall.error).toMatchObject({ category: "HANDLER", code: "HANDLER_STALLED", context: { topic, partition: 0, offset: "0" } });
+    await bed.waitFor(() => stalls.length > 0, "the stalled event", 2000);
+    expect(stalls[0]).toMatchObject({ error: { code: "HANDLER_STALLED" }, partitions: [{ topic, partition: 0 }] });
+    await unhealthyWith(client, "HANDLER_STALLED");
+    await sleep(bed.t(300));
+    await unhealthyWith(client, "HANDLER_STALLED"); // still stuck: still reported
+    expect(handled).toEqual([]);
+    release();
+    await bed.waitFor(() => handled.length >= 3, "the messages after the stalled one");
+    await bed.waitFor(async () => must(await client.isHealthy()), "healthy once the handler returned", 10_000);
+    expect(handled).toEqual(["0", "1", "2"]);
+  });
+
+  test("by key, one handler that never returns is HANDLER_STALLED for its message while the other keys go on", async (bed) => {
+    const topic = await bed.topic();
+    await bed.produce(topic, 20, (i) => ({ key: i === 0 ? "stuck" : `k${i}`, value: String(i) }));
+    const client = bed.client();
+    const errors: QiError[] = [];
+    const stalls: StalledEvent[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const handled = new Set<string>();
+    await running(client, topic, { groupId: bed.name("g"), stallDetection: { handlerMs: 500 }, onError: (e) => void errors.push(e) }, {
+      concurrency: { by: "key", limit: 4 },
+      eachMessage: async (m, { signal }) => {
+        if (m.offset === "0") await Promise.race([gate, new Promise((r) => signal.addEventListener("abort", r))]);
+        handled.add(m.offset);
+      },
+    }, stalls);
+    await bed.waitFor(() => handled.size >= 19, "every other key handled", 10_000);
+    await bed.waitFor(() => errors.some((e) => e.code === "HANDLER_STALLED"), "HANDLER_STALLED", 10_000);
+    expect(errors.filter((e) => e.code === "HANDLER_STALLED").map((e) => e.context.offset)).toEqual(["0"]);
+    await bed.waitFor(() => stalls.length > 0, "the stalled event", 2000);
+    expect(stalls[0]).toMatchObject({ error: { code: "HANDLER_STALLED", context: { offset: "0" } }, partitions: [{ topic, partition: 0 }] });
+    await unhealthyWith(client, "HANDLER_STALLED");
+    expect(handled.has("0")).toBe(false);
+    release();
+    await bed.waitFor(() => handled.has("0"), "the stalled message");
+    await bed.waitFor(async () => must(await client.isHealthy()), "healthy once the handler returned", 10_000);
+  });
+
+  test("a partition with lag the client never delivers is FETCH_STALLED after fetchMs; the partitions delivered are not", async (bed) => {
+    const topic = await bed.topic(2);
+    await bed.produce(topic, 10, (i) => ({ value: String(i), partition: i % 2 }));
+    const client = must(createStreamingClient({ ...bed.baseConfig(), connector: swallowing(options.connector, 0) }));
+    try {
+      const errors: { error: QiError; at: number }[] = [];
+      const stalls: StalledEvent[] = [];
+      const handled: ConsumedMessage[] = [];
+      const runAt = Date.now();
+      await running(client, topic, { groupId: bed.name("g"), stallDetection: { fetchMs: 1000 }, onError: (error) => void errors.push({ error, at: Date.now() }) }, { eachMessage: (m) => void handled.push(m) }, stalls);
+      await bed.waitFor(() => errors.some((e) => e.error.code === "FETCH_STALLED"), "FETCH_STALLED", 15_000);
+      const stall = errors.find((e) => e.error.code === "FETCH_STALLED")!;
+      expect(stall.at - runAt, "reported after fetchMs").toBeGreaterThanOrEqual(1000);
+      expect(stall.error).toMatchObject({ category: "TIMEOUT", code: "FETCH_STALLED", context: { topic, partition: 0 } });
+      await bed.waitFor(() => stalls.length > 0, "the stalled event", 2000);
+      expect(stalls[0]).toMatchObject({ error: { code: "FETCH_STALLED" }, partitions: [{ topic, partition: 0 }] });
+      await unhealthyWith(client, "FETCH_STALLED");
+      await bed.waitFor(() => handled.length >= 5, "partition 1's messages");
+      expect(handled.every((m) => m.partition === 1)).toBe(true);
+      expect(errors.filter((e) => e.error.code === "FETCH_STALLED" && e.error.context.partition !== 0)).toEqual([]);
+      expect(stalls.flatMap((s) => s.partitions).filter((tp) => tp.partition !== 0)).toEqual([]);
+    } finally {
+      void (await client.disconnect());
+    }
+  });
+
+  test("a healthy slow consumer (50-150 ms a message, lag growing, limits of 1000 ms) is never reported stalled", async (bed) => {
+    const topic = await bed.topic(2);
+    // More than 3 s of work at the start (about 10 a second per partition), more coming: lag all along.
+    await bed.produce(topic, 100, (i) => ({ value: String(i), partition: i % 2 }));
+    const client = bed.client();
+    const errors: QiError[] = [];
+    const stalls: StalledEvent[] = [];
+    let handled = 0;
+    await running(client, topic, { groupId: bed.name("g"), stallDetection: { handlerMs: 1000, fetchMs: 1000, membershipMs: 1000 }, onError: (e) => void errors.push(e) }, {
+      eachMessage: async () => {
+        await sleep(50 + Math.random() * 100);
+        handled++;
+      },
+    }, stalls);
+    const producer = await bed.producer();
+    const unhealthy: string[] = [];
+    const until = Date.now() + 3000;
+    for (let i = 0; Date.now() < until; i++) {
+      must(await producer.send(topic, { value: `more-${i}`, partition: i % 2 }));
+      const health = must(await client.health());
+      if (!health.healthy) unhealthy.push(health.problems.map((p) => p.code).join(",") || "unreachable");
+      await sleep(100);
+    }
+    expect(errors.filter((e) => STALL_CODES.has(e.code)).map((e) => `${e.code} ${JSON.stringify(e.context)}`)).toEqual([]);
+    expect(stalls.map((s) => s.error.code)).toEqual([]);
+    expect(unhealthy).toEqual([]);
+    expect(must(await client.isHealthy())).toBe(true);
+    expect(handled, "messages handled in 3 s").toBeGreaterThan(10);
+    // Still behind: the stream outran the handler the whole time.
+    const admin = await bed.admin();
+    expect(total(await endOffsets(admin, topic))).toBeGreaterThan(handled);
+  });
+
+  test("a partition the user paused, with lag, is not FETCH_STALLED; resumed, it is consumed", async (bed) => {
+    const topic = await bed.topic(2);
+    await bed.produce(topic, 3, (i) => ({ value: `p1-${i}`, partition: 1 }));
+    const client = bed.client();
+    const errors: QiError[] = [];
+    const stalls: StalledEvent[] = [];
+    const handled: ConsumedMessage[] = [];
+    const consumer = await running(client, topic, { groupId: bed.name("g"), stallDetection: { fetchMs: 1000 }, onError: (e) => void errors.push(e) }, { eachMessage: (m) => void handled.push(m) }, stalls);
+    must(await consumer.pause([{ topic, partition: 0 }]));
+    await bed.produce(topic, 5, (i) => ({ value: `p0-${i}`, partition: 0 }));
+    await bed.waitFor(() => handled.length >= 3, "partition 1's messages");
+    await sleep(bed.t(3000));
+    expect(handled.filter((m) => m.partition === 0), "a paused partition delivered").toEqual([]);
+    expect(errors.filter((e) => STALL_CODES.has(e.code)).map((e) => `${e.code} ${JSON.stringify(e.context)}`)).toEqual([]);
+    expect(stalls).toEqual([]);
+    expect(must(await client.isHealthy())).toBe(true);
+    must(await consumer.resume([{ topic, partition: 0 }]));
+    await bed.waitFor(() => handled.filter((m) => m.partition === 0).length >= 5, "partition 0's messages once resumed");
+    expect(errors.filter((e) => STALL_CODES.has(e.code))).toEqual([]);
+  }, { needs: ["pauseResume"] });
 });
+
