@@ -9,7 +9,7 @@ import type { BatchSink, ConnectorContext, ConsumerDriver, IStreamingConnector }
 import { capabilitiesOf } from "../connector.js";
 import type { ResolvedConsumerConfig } from "../config/roles.js";
 import { handlerError, toQiError } from "../errors/classify.js";
-import { qiError, stateError, unsupportedError, validationError, type ErrorContext, type QiError } from "../errors/qi-error.js";
+import { qiError, stateError, unsupportedError, type ErrorContext, type QiError } from "../errors/qi-error.js";
 import type { EachMessageHandler, IStreamingConsumer, RunConfig, SubscriptionConfig } from "../interfaces.js";
 import type { ConsumedBatch, ConsumedMessage, TopicPartition, TopicPartitionOffset } from "../messages/types.js";
 import { partitionKey } from "../partitioner/router.js";
@@ -23,10 +23,11 @@ import { ConsumerEvents, type ConsumerEventListener, type ConsumerEventName } fr
 import { FailurePolicyRunner } from "./failure-policy.js";
 import { runWithRetry, Sleeper } from "./handler-runner.js";
 import { Lifecycle } from "./lifecycle.js";
-import { commitSliceOffsets, handleSliceExactlyOnce } from "./exactly-once.js";
-import { GuardedProducer } from "./producer.js";
+import { commitSliceOffsets, handleSliceExactlyOnce, readExactlyOnce } from "./exactly-once.js";
+import type { GuardedProducer } from "./producer.js";
 import { registerMember } from "./transaction.js";
 import { ConcurrentDelivery, type ConcurrencyHost } from "./concurrent-delivery.js";
+import { InFlight } from "./in-flight.js";
 import { isMembershipError, StallWatch, type StallHost } from "./stall-watch.js";
 
 export class GuardedConsumer implements IStreamingConsumer {
@@ -43,13 +44,8 @@ export class GuardedConsumer implements IStreamingConsumer {
   /** The transactional producer of an exactly-once `run()`: slices commit through its transactions. */
   private exactlyOnce: GuardedProducer | undefined;
   private readonly paused = new Set<string>();
-  /**
-   * Deliveries in progress, their partition, and how to let the driver go on without them:
-   * awaited before a revocation and on disconnect (up to `closeTimeoutMs`, then abandoned).
-   */
-  private readonly deliveries = new Map<Promise<void>, { key: string; release: () => void }>();
-  /** Bumped when `disconnect()` abandons handlers: what they do after that is neither committed nor acted on. */
-  private generation = 0;
+  /** Deliveries in progress: awaited before a revocation and on disconnect (up to `closeTimeoutMs`, then abandoned). */
+  private readonly inFlight = new InFlight();
   /** Bumped by every seek, so a delivery in progress knows to stop. */
   private readonly seekEpoch = new Map<string, number>();
   private readonly events: ConsumerEvents;
@@ -348,14 +344,14 @@ export class GuardedConsumer implements IStreamingConsumer {
             if (this.running) {
               // Finish in-flight handlers and commit while the client can still commit,
               // then stop fetching.
-              if (!(await this.idle(undefined, bound))) this.abandon(bound);
+              if (!(await this.inFlight.idle(undefined, bound))) this.abandon(bound);
               // Leaving gives every partition away: revoked (once) before the last commit.
               await this.emitRevoked([...this.owned.values()]);
               await this.closing(async () => {
                 if (this.config.autoCommit) await this.commits.commitPending();
                 await this.#driver.stop();
               }, left());
-              if (!(await this.idle(undefined, left()))) this.abandon(bound);
+              if (!(await this.inFlight.idle(undefined, left()))) this.abandon(bound);
             }
           } finally {
             this.running = false;
@@ -381,41 +377,13 @@ export class GuardedConsumer implements IStreamingConsumer {
 
   /** Gives up on the handlers still running: the driver goes on without them; reported once. */
   private abandon(waited: number): void {
-    if (this.deliveries.size === 0) return;
-    this.generation++;
-    const partitions = [...new Set([...this.deliveries.values()].map((d) => d.key))];
-    for (const [delivery, d] of [...this.deliveries]) {
-      this.deliveries.delete(delivery);
-      d.release();
-    }
+    const partitions = this.inFlight.abandonAll();
+    if (partitions.length === 0) return;
     this.report(
       qiError("HANDLER", "HANDLER_ABANDONED", `consumer.disconnect: ${partitions.length} handler(s) still running after ${waited} ms (closeTimeoutMs) were abandoned; their messages are not committed`, {
         context: this.ctx("consumer.disconnect", { partitions }),
       }),
     );
-  }
-
-  /**
-   * Resolves once no delivery (of the partitions `keys` names, or of any) is in progress: true,
-   * or false when `ms` passed first.
-   */
-  private async idle(keys?: ReadonlySet<string>, ms?: number): Promise<boolean> {
-    const deadline = ms === undefined ? undefined : Date.now() + ms;
-    for (;;) {
-      const running = [...this.deliveries].filter(([, d]) => keys?.has(d.key) ?? true).map(([p]) => p);
-      if (running.length === 0) return true;
-      if (deadline === undefined) await Promise.allSettled(running);
-      else {
-        const rest = deadline - Date.now();
-        if (rest <= 0) return false;
-        let timer: NodeJS.Timeout | undefined;
-        const timedOut = await Promise.race([
-          Promise.allSettled(running).then(() => false),
-          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), rest))),
-        ]).finally(() => clearTimeout(timer));
-        if (timedOut) return false;
-      }
-    }
   }
 
   isConnected(): boolean {
@@ -505,7 +473,7 @@ export class GuardedConsumer implements IStreamingConsumer {
       for (const key of keys) this.pausedAt.delete(key);
       this.concurrent?.revoke(keys);
       // Bounded: a handler that never returns must not hold the group's rebalance forever.
-      if (!(await this.idle(keys, this.config.closeTimeoutMs))) this.abandonRevoked(keys);
+      if (!(await this.inFlight.idle(keys, this.config.closeTimeoutMs))) this.abandonRevoked(keys);
       await this.emitRevoked(partitions);
       this.stalls.revoked(partitions, this.owned.size === 0);
       // A pause ends with the assignment (as in Java's consumer): a partition handed back later
@@ -532,10 +500,10 @@ export class GuardedConsumer implements IStreamingConsumer {
     ctx: (operation, extra) => this.ctx(operation, extra),
     idlePartitions: () => {
       if (!this.running || this.stopping) return [];
-      const busy = new Set([...this.deliveries.values()].map((d) => d.key));
+      const busy = new Set(this.inFlight.partitions());
       return [...this.owned.entries()].filter(([key]) => !this.paused.has(key) && !busy.has(key) && !this.concurrent?.hasWaiting(key)).map(([, tp]) => tp);
     },
-    heldBack: () => (this.concurrent ? this.concurrent.full : this.deliveries.size > 0),
+    heldBack: () => (this.concurrent ? this.concurrent.full : this.inFlight.size > 0),
     offsets: (partitions) => partitionStandings(this.connector, this.context, this.config.groupId, partitions),
     fromBeginning: () => this.fromBeginning,
     stalled: (error, partitions) => {
@@ -564,11 +532,8 @@ export class GuardedConsumer implements IStreamingConsumer {
   /** Runs `fn` as a delivery of partition `key`: revocation and disconnect wait for it. Never rejects. */
   private track(key: string, fn: () => Promise<void>): Promise<void> {
     const delivery = promiseOf(fn).catch((error: unknown) => this.report(toQiError(error, this.ctx("consumer.deliver"), this.connector.classifyError)));
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    this.deliveries.set(delivery, { key, release });
     // Resolves when the delivery ends, or when disconnect() abandons it.
-    return Promise.race([delivery.finally(() => this.deliveries.delete(delivery)), released]);
+    return this.inFlight.track(key, delivery);
   }
 
   /**
@@ -576,7 +541,7 @@ export class GuardedConsumer implements IStreamingConsumer {
    * is neither committed nor acted on (a new seek epoch), and the revocation proceeds.
    */
   private abandonRevoked(keys: ReadonlySet<string>): void {
-    const stuck = [...new Set([...this.deliveries.values()].map((d) => d.key).filter((k) => keys.has(k)))];
+    const stuck = this.inFlight.partitions(keys);
     for (const key of keys) this.seekEpoch.set(key, (this.seekEpoch.get(key) ?? 0) + 1);
     this.report(
       qiError("HANDLER", "HANDLER_ABANDONED", `consumer.revoked: handler(s) of ${stuck.length} revoked partition(s) still running after ${this.config.closeTimeoutMs} ms (closeTimeoutMs); the partitions move on, those messages are not committed`, {
@@ -634,9 +599,9 @@ export class GuardedConsumer implements IStreamingConsumer {
   private async deliverSlice(batch: ConsumedBatch): Promise<boolean> {
     const handler = this.handler;
     if (!handler || this.stopping || batch.messages.length === 0) return false;
-    const generation = this.generation;
+    const generation = this.inFlight.generation;
     // True once disconnect() abandoned this delivery: nothing more is committed or acted on.
-    const abandoned = (): boolean => this.generation !== generation;
+    const abandoned = (): boolean => this.inFlight.generation !== generation;
     const key = partitionKey(batch.topic, batch.partition);
     const epoch = this.seekEpoch.get(key) ?? 0;
     const interrupted = (): boolean => this.stopping || this.paused.has(key) || (this.seekEpoch.get(key) ?? 0) !== epoch;
@@ -723,13 +688,13 @@ export class GuardedConsumer implements IStreamingConsumer {
   private async handleMessage(message: ConsumedMessage, highWatermark: string | undefined, eachMessage?: EachMessageHandler): Promise<boolean> {
     const handle = eachMessage ?? (this.handler && "eachMessage" in this.handler ? this.handler.eachMessage : undefined);
     if (!handle || this.stopping) return false;
-    const generation = this.generation;
+    const generation = this.inFlight.generation;
     const base = this.ctx("consumer.handler", { topic: message.topic, partition: message.partition });
     const end = this.telemetry?.startProcess([message], this.config.groupId, highWatermark);
     const run = () => runWithRetry((c) => this.watched(message, message.offset, () => handle(message, c)), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
     const outcome = await (end ? end.within(run) : run());
     end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
-    if (this.generation !== generation) return false;
+    if (this.inFlight.generation !== generation) return false;
     return outcome.ok || (await this.fail(outcome, [message], { ...base, offset: message.offset }));
   }
 
@@ -747,20 +712,4 @@ export class GuardedConsumer implements IStreamingConsumer {
     void this.events.emit("stopped", { error, partitions: [{ topic: first.topic, partition: first.partition }] });
     return false;
   }
-}
-
-/** The transactional producer of `run({ exactlyOnce })`, checked: one of this library's, made with a transactionalId. */
-function readExactlyOnce(config: RunConfig, context: ErrorContext): Result<GuardedProducer | undefined, QiError> {
-  let given: unknown;
-  try {
-    given = (config as { exactlyOnce?: unknown }).exactlyOnce;
-    if (given === undefined) return ok(undefined);
-    given = typeof given === "object" && given !== null ? (given as { producer?: unknown }).producer : undefined;
-  } catch {
-    given = undefined;
-  }
-  if (!(given instanceof GuardedProducer) || !given.isTransactional()) {
-    return err(validationError("exactlyOnce.producer", "must be a producer of this library made with a transactionalId (client.getProducer({ transactionalId }))", context));
-  }
-  return ok(given);
 }

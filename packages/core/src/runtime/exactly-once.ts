@@ -11,7 +11,10 @@ import type { HandlerContext, IStreamingConsumer } from "../interfaces.js";
 import type { ConsumedBatch } from "../messages/types.js";
 import type { CheckedHandler } from "./consumer-checks.js";
 import { failureOf, runWithRetry, type HandlerOutcome, type Sleeper } from "./handler-runner.js";
-import type { GuardedProducer } from "./producer.js";
+import { err, ok, type Result } from "neverthrow";
+import { validationError, type ErrorContext, type QiError } from "../errors/qi-error.js";
+import type { RunConfig } from "../interfaces.js";
+import { GuardedProducer } from "./producer.js";
 
 /** What a slice's transactional handling needs from its consumer. */
 export interface ExactlyOnceSlice {
@@ -131,4 +134,20 @@ async function runHandler(handler: CheckedHandler, batch: ConsumedBatch, context
     const failure = failureOf(await handler.eachMessage(message, context));
     if (failure.failed) throw failure.error;
   }
+}
+
+/** The transactional producer of `run({ exactlyOnce })`, checked: one of this library's, made with a transactionalId. */
+export function readExactlyOnce(config: RunConfig, context: ErrorContext): Result<GuardedProducer | undefined, QiError> {
+  let given: unknown;
+  try {
+    given = (config as { exactlyOnce?: unknown }).exactlyOnce;
+    if (given === undefined) return ok(undefined);
+    given = typeof given === "object" && given !== null ? (given as { producer?: unknown }).producer : undefined;
+  } catch {
+    given = undefined;
+  }
+  if (!(given instanceof GuardedProducer) || !given.isTransactional()) {
+    return err(validationError("exactlyOnce.producer", "must be a producer of this library made with a transactionalId (client.getProducer({ transactionalId }))", context));
+  }
+  return ok(given);
 }
