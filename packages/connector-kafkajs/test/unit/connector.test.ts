@@ -18,6 +18,7 @@ describe("connector", () => {
       pauseResume: true,
       eachBatch: true,
       compression: ["gzip"],
+      // kafkajs 2.x has no KIP-848 consumer protocol: groupProtocol "consumer" is UNSUPPORTED (core).
       groupProtocols: ["classic"],
       idempotentProducer: true,
       topicConfigs: true,
