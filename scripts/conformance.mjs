@@ -20,7 +20,7 @@ if (!existsSync(raw)) {
 
 const report = JSON.parse(readFileSync(raw, "utf8"));
 const connectors = {};
-const GROUPS = ["lifecycle", "producer", "delivery", "consumer", "groups", "offsets", "admin", "admin-groups", "admin-offsets", "events", "errors", "policies", "transactions", "telemetry", "migration"];
+const GROUPS = ["lifecycle", "producer", "delivery", "consumer", "groups", "offsets", "admin", "admin-groups", "admin-offsets", "events", "errors", "policies", "transactions", "telemetry", "concurrency", "migration"];
 for (const file of report.testResults) {
   for (const t of file.assertionResults) {
     const [suite, group] = t.ancestorTitles;

@@ -68,7 +68,7 @@ describe("the conformance suite has teeth", () => {
     const { code, failed } = await runVariant(variant, group);
     expect(code).not.toBe(0);
     expect(failed.some((name) => test.test(name))).toBe(true);
-  }, 120_000);
+  }, 300_000);
 
   it.concurrent.each(Object.entries(REPAIRED))("passes with the %s fault, which core repairs", async (variant, test) => {
     const { code, failed, report } = await runVariant(variant);
@@ -77,5 +77,5 @@ describe("the conformance suite has teeth", () => {
     const looked = report.testResults.flatMap((f) => f.assertionResults).filter((a) => test.test(a.fullName));
     expect(looked.length).toBeGreaterThan(0);
     expect(looked.every((a) => a.status === "passed")).toBe(true);
-  }, 120_000);
+  }, 300_000);
 });
