@@ -55,6 +55,13 @@ export interface IoStats {
   expected: number;
   /** Most handlers running at once. */
   peakInFlight: number;
+  /**
+   * Handlers running at once on average over the timed span, and the mean time a handler's
+   * 5 ms wait really took: the rate is their quotient, so a row below its ideal shows whether
+   * handlers waited for work (mean in flight under N) or timers fired late (wait over 5 ms).
+   */
+  meanInFlight: number;
+  meanWaitMs: number;
   /** A message of a key handled before an earlier offset of the same key (per partition), or two of a key at once. */
   orderViolations: number;
   overlapViolations: number;
@@ -134,6 +141,15 @@ export async function consumeIo(connector: IStreamingConnector, brokers: string[
   let finished = 0;
   let inFlight = 0;
   let peak = 0;
+  let area = 0;
+  let changed = NaN;
+  let waited = 0;
+  const step = (by: number): void => {
+    const t = performance.now();
+    if (!Number.isNaN(changed)) area += inFlight * (t - changed);
+    changed = t;
+    inFlight += by;
+  };
   let order = 0;
   let overlap = 0;
   let first = NaN;
@@ -162,9 +178,12 @@ export async function consumeIo(connector: IStreamingConnector, brokers: string[
           lastOfKey.set(key, offset);
           if (keysInFlight.has(key)) overlap++;
           keysInFlight.add(key);
-          peak = Math.max(peak, ++inFlight);
+          step(1);
+          peak = Math.max(peak, inFlight);
+          const t0 = performance.now();
           if (spec.ioMs > 0) await sleep(spec.ioMs);
-          inFlight--;
+          waited += performance.now() - t0;
+          step(-1);
           keysInFlight.delete(key);
           finished++;
           if (distinct === expected && finished >= handled) {
@@ -182,5 +201,5 @@ export async function consumeIo(connector: IStreamingConnector, brokers: string[
   }
   const complete = distinct === expected;
   const end = complete ? last : performance.now();
-  return { msgsPerSec: finished / ((end - first) / 1000), handled, distinct, expected, peakInFlight: peak, orderViolations: order, overlapViolations: overlap, complete };
+  return { msgsPerSec: finished / ((end - first) / 1000), handled, distinct, expected, peakInFlight: peak, meanInFlight: area / (end - first), meanWaitMs: waited / Math.max(1, finished), orderViolations: order, overlapViolations: overlap, complete };
 }

@@ -293,11 +293,13 @@ async function ioScenario(name: string, run: (spec: IoRowSpec, timeoutMs: number
       ...(ideal === undefined ? {} : { ideal, ofIdeal: r / ideal }),
       ...(spec.ioMs > 0 && spec.label !== "sequential" && Number.isFinite(sequential) ? { speedUp: r / sequential } : {}),
       peakInFlight: Math.max(...xs.map((s) => s.peakInFlight)),
+      meanInFlight: median(xs.map((s) => s.meanInFlight)),
+      meanWaitMs: median(xs.map((s) => s.meanWaitMs)),
       checks: xs.map(({ handled, distinct, expected, orderViolations, overlapViolations, complete }) => ({ handled, distinct, expected, orderViolations, overlapViolations, complete })),
     };
     concurrencyRows.push(row);
     clearStatus();
-    progress(`${name} consume-io ${spec.label}: ${Math.round(r)} msg/s, peak in flight ${row.peakInFlight}${row.ofIdeal === undefined ? "" : `, ÷ ideal ${row.ofIdeal.toFixed(2)}`}${row.speedUp === undefined ? "" : `, × sequential ${row.speedUp.toFixed(1)}`}; checks ${JSON.stringify(row.checks)}`);
+    progress(`${name} consume-io ${spec.label}: ${Math.round(r)} msg/s, in flight peak ${row.peakInFlight} mean ${row.meanInFlight?.toFixed(1)}, wait ${row.meanWaitMs?.toFixed(2)} ms${row.ofIdeal === undefined ? "" : `, ÷ ideal ${row.ofIdeal.toFixed(2)}`}${row.speedUp === undefined ? "" : `, × sequential ${row.speedUp.toFixed(1)}`}; checks ${JSON.stringify(row.checks)}`);
   }
 }
 const loadAtStart = loadavg().map((l) => Math.round(l * 100) / 100);

@@ -96,6 +96,9 @@ export interface ConcurrencyRun {
   /** msg/s ÷ the sequential row's. */
   speedUp?: number;
   peakInFlight: number;
+  /** Handlers running at once on average, and the mean time a handler's wait took (medians of rounds; absent in older reports). */
+  meanInFlight?: number;
+  meanWaitMs?: number;
   /** Every round: handled / distinct / expected (end offsets), order and same-key-at-once violations, complete. */
   checks: { handled: number; distinct: number; expected: number; orderViolations: number; overlapViolations: number; complete: boolean }[];
 }
@@ -286,7 +289,7 @@ export function writeReport(root: string, report: BenchReport): void {
   const eos = report.transactions?.find((t) => t.scenario === "eos");
   const io = report.concurrency ?? [];
   const ioTable = table(
-    ["connector", "row", "messages", "msg/s (min–max)", "peak in flight", "ideal msg/s", "÷ ideal", "× sequential", "target", "handled · distinct / end offsets · order"],
+    ["connector", "row", "messages", "msg/s (min–max)", "in flight: peak · mean", "wait ms", "ideal msg/s", "÷ ideal", "× sequential", "target", "handled · distinct / end offsets · order"],
     io.map((r) => {
       const key32 = r.row === "key N=32";
       const met = key32 && r.ofIdeal !== undefined && r.speedUp !== undefined ? r.ofIdeal >= KEY32_IDEAL_TARGET && r.speedUp >= KEY32_SPEEDUP_TARGET : undefined;
@@ -297,7 +300,8 @@ export function writeReport(root: string, report: BenchReport): void {
         r.row,
         fmt(r.messages),
         `${fmt(r.msgsPerSec)} (${fmt(r.spread[0])}–${fmt(r.spread[1])})`,
-        String(r.peakInFlight),
+        `${r.peakInFlight}${r.meanInFlight === undefined ? "" : ` · ${r.meanInFlight.toFixed(1)}`}`,
+        r.meanWaitMs === undefined || r.row === "empty handler" ? "—" : r.meanWaitMs.toFixed(2),
         r.ideal === undefined ? "—" : fmt(r.ideal),
         r.ofIdeal === undefined ? "—" : `**${r.ofIdeal.toFixed(2)}**`,
         r.speedUp === undefined ? "—" : `${r.speedUp.toFixed(1)}×`,
@@ -375,8 +379,10 @@ each key in the partition Java's murmur2 picks) from the beginning with a fresh 
 client hands them over), \`{ by: "partition", limit: 8 }\`, \`{ by: "key", limit: 8 | 32 | 128 }\` (\`maxHeldMessages\` at its
 default, 1,000), and the *empty handler* (no wait, no concurrency), the connector's own consume rate in the same run. Timed
 from the first handler's start to the last one's end (the group join is not counted); the median of rounds.
-*Ideal*: N ÷ ${IO_MS} ms per key, min(6, N) ÷ ${IO_MS} ms per partition, capped by the empty-handler row. *Peak in flight*:
-most handlers running at once, counted in the handler. Counts come from what the handler saw (every (partition, offset)
+*Ideal*: N ÷ ${IO_MS} ms per key, min(6, N) ÷ ${IO_MS} ms per partition, capped by the empty-handler row. *In flight*:
+the most handlers running at once and their time-weighted mean, counted in the handler; *wait*: the mean time a
+handler's ${IO_MS} ms timer really took. The rate is about mean in flight ÷ wait, so a row under its ideal shows which one
+fell short: handlers without work (mean under N) or late timers (wait over ${IO_MS} ms, a busy event loop). Counts come from what the handler saw (every (partition, offset)
 once), checked against the topic's end offsets from the broker (\`GetOffsetShell\`; the memory cluster's admin for
 memory), which must equal per partition what the fill (an idempotent producer) sent: the row's own messages, no copy left by a retry; *order* checks that a key's offsets were handled in order and never two of a key at once (for every row, since
 all of them keep order per key). Targets: per-key at N = 32 ≥ ${KEY32_SPEEDUP_TARGET}× sequential and ≥ ${KEY32_IDEAL_TARGET} of the ideal.
