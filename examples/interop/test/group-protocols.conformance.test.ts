@@ -1,5 +1,5 @@
-// One consumer group, two group protocols (docs/group-protocols.md): a kafkajs member (classic
-// only) and a confluent member with groupProtocol "consumer" (KIP-848), on Kafka 4.x. The broker
+// One consumer group, two group protocols (docs/group-protocols.md): a kafkajs or platformatic
+// member (classic only) and a confluent member with groupProtocol "consumer" (KIP-848), on Kafka 4.x. The broker
 // migrates the group online between its two types (group.consumer.migration.policy, BIDIRECTIONAL
 // by default): a consumer-protocol member joining a classic group upgrades it, and a classic
 // member may join a consumer group. The group's type comes from the broker (Kafka's
@@ -10,6 +10,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { createStreamingClient, type IStreamingConnector, type IStreamingConsumer, type GroupProtocol, type StreamingClient } from "@qi/streaming";
 import { confluentConnector } from "@qi/streaming-confluent";
 import { kafkajsConnector } from "@qi/streaming-kafkajs";
+import { platformaticConnector } from "@qi/streaming-platformatic";
 import { kafkaTestBrokers, kafkaTestConfig, logRecordCount, must, provisionKafka } from "@qi/streaming-testkit";
 
 const clients: StreamingClient[] = [];
@@ -81,7 +82,10 @@ async function consumeOnceAcross(a: Member, b: Member, topic: string, groupId: s
   must(await producer.connect());
   must(await producer.sendBatch(Array.from({ length: count }, (_, i) => ({ topic, message: { key: `k${i}`, value: `v${i}` } }))));
   expect(await logRecordCount(kafkaTestBrokers(), topic)).toBe(count);
-  await waitFor(() => a.received.length + b.received.length >= count, `${count} messages across both members`);
+  await waitFor(() => a.received.length + b.received.length >= count, `${count} messages across both members`).catch((error: unknown) => {
+    const owns = (m: Member) => `${m.received.length} received, owning ${m.consumer.assignment().map((tp) => tp.partition).join(",")}`;
+    throw new Error(`${String(error)} (first member: ${owns(a)}; second: ${owns(b)})`);
+  });
   await sleep(500);
   const all = [...a.received, ...b.received];
   expect(all).toHaveLength(count);
@@ -102,14 +106,16 @@ async function topicOf(partitions: number): Promise<string> {
   return topic;
 }
 
-describe("one group, classic and consumer protocol members (Kafka 4 online migration)", () => {
-  test("a classic kafkajs member joins a consumer-protocol group: the group stays Consumer, the partitions split, each message is consumed once", async () => {
+// kafkajs and platformatic speak classic only (platformatic: docs/group-protocols.md); either can
+// share a group with a consumer-protocol confluent member.
+describe.each([kafkajsConnector, platformaticConnector])("one group, a classic $name member and a consumer-protocol confluent member (Kafka 4 online migration)", (classicConnector) => {
+  test("a classic member joins a consumer-protocol group: the group stays Consumer, the partitions split, each message is consumed once", async () => {
     const topic = await topicOf(4);
     const groupId = unique("g");
     const next = await member(confluentConnector, groupId, topic, "consumer");
     await waitFor(() => next.consumer.assignment().length === 4, "the consumer-protocol member to own the 4 partitions");
     expect(await groupType(groupId)).toBe("Consumer");
-    const classic = await member(kafkajsConnector, groupId, topic, "classic");
+    const classic = await member(classicConnector, groupId, topic, "classic");
     await waitFor(split(next, classic, 4), "the 4 partitions split between the two members");
     expect(await groupType(groupId)).toBe("Consumer");
     await consumeOnceAcross(next, classic, topic, groupId, 400);
@@ -118,7 +124,7 @@ describe("one group, classic and consumer protocol members (Kafka 4 online migra
   test("a consumer-protocol confluent member joins a classic group: the broker upgrades it to Consumer; when that member leaves, it goes back to Classic", async () => {
     const topic = await topicOf(4);
     const groupId = unique("g");
-    const classic = await member(kafkajsConnector, groupId, topic, "classic");
+    const classic = await member(classicConnector, groupId, topic, "classic");
     await waitFor(() => classic.consumer.assignment().length === 4, "the classic member to own the 4 partitions");
     expect(await groupType(groupId)).toBe("Classic");
     const next = await member(confluentConnector, groupId, topic, "consumer");

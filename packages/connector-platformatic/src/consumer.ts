@@ -16,14 +16,15 @@
  * platformatic rejoin behind core's back). `disconnect()` closes it as usual.
  */
 import type { QiError, TopicPartition, TopicPartitionOffset } from "@qi/streaming";
-import { stateError, type BatchSink, type ConsumerDriver, type ResolvedConfig, type ResolvedConsumerConfig } from "@qi/streaming/connector";
-import { Consumer, type ConsumerGroupJoinPayload } from "@platformatic/kafka";
+import { stateError, toQiError, type BatchSink, type ConsumerDriver, type ResolvedConfig, type ResolvedConsumerConfig } from "@qi/streaming/connector";
+import { Admin, Consumer, type ConsumerGroupJoinPayload } from "@platformatic/kafka";
+import { classifyError } from "./errors.js";
 import { Fetcher } from "./fetching.js";
 import { message, routeLogs } from "./logs.js";
 import { Membership } from "./membership.js";
 import { probe } from "./metadata.js";
-import { consumerOptions, fetchSettings } from "./options.js";
-import { Positions } from "./positions.js";
+import { baseOptions, consumerOptions, fetchSettings } from "./options.js";
+import { Positions, type OffsetSource } from "./positions.js";
 
 export class PlatformaticConsumerDriver implements ConsumerDriver {
   private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
@@ -35,8 +36,10 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   private starting: object | undefined;
   /** Set once a crash gave everything back: commits are refused from then on. */
   private crashed: QiError | undefined;
+  /** Reads committed offsets by group id alone, made only when the consumer's own look-up is refused (see `offsetSource`). */
+  private admin: Admin | undefined;
   private readonly positions = new Positions(
-    () => this.client(),
+    () => this.offsetSource(),
     (error) => this.report(error),
     () => this.fetcher?.wake(),
     (attempt) => Math.min(this.config.retry.maxRetryTimeMs, this.config.retry.initialRetryTimeMs * 2 ** Math.min(attempt, 10)),
@@ -66,6 +69,43 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
       });
     }
     return this.consumer;
+  }
+
+  /**
+   * Where positions start from: the consumer's look-ups. platformatic's committed-offset look-up
+   * (OffsetFetch) names this classic member with member epoch -1; a Kafka 4 group of the
+   * consumer type (KIP-848 members with classic ones among them, docs/group-protocols.md) checks
+   * that epoch against the member's and refuses it with ILLEGAL_GENERATION, every time. Then the
+   * offsets are read by group id alone, as an admin reads them (no member, epoch -1), which the
+   * broker accepts: the committed offsets are the same.
+   */
+  private offsetSource(): OffsetSource {
+    const consumer = this.client();
+    return {
+      listOffsets: (options) => consumer.listOffsets(options),
+      listCommittedOffsets: async (options) => {
+        try {
+          return await consumer.listCommittedOffsets(options);
+        } catch (error) {
+          if (toQiError(error, { connector: "platformatic" }, classifyError).code !== "ILLEGAL_GENERATION") throw error;
+          if (!this.admin) {
+            this.admin = new Admin(baseOptions(this.config));
+            // An unheard error event would throw; the look-up's own failure is returned.
+            this.admin.on("error", () => {});
+          }
+          const admin = this.admin;
+          const [group] = await admin.listConsumerGroupOffsets({ groups: [this.consumerConfig.groupId] });
+          const out = new Map<string, bigint[]>();
+          for (const { topic, partitions } of options.topics) {
+            const found = group?.topics.find((t) => t.name === topic);
+            const offsets: bigint[] = [];
+            for (const p of partitions) offsets[p] = found?.partitions.find((x) => x.partitionIndex === p)?.committedOffset ?? -1n;
+            out.set(topic, offsets);
+          }
+          return out;
+        }
+      },
+    };
   }
 
   private report(error: unknown): void {
@@ -176,6 +216,9 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   private async close(): Promise<void> {
     const consumer = this.consumer;
     this.consumer = undefined;
+    const admin = this.admin;
+    this.admin = undefined;
+    await admin?.close().catch(() => {});
     this.membership.reset();
     this.crashed = undefined;
     this.positions.clear();
