@@ -223,7 +223,7 @@ export interface ConsumerConfig {
    * Kafka's consumer group protocol: `"classic"` (every client, every broker) or `"consumer"`
    * (KIP-848: the broker computes the assignment, rebalances without stopping the group; Kafka
    * 4.0 or later, on the connectors whose client speaks it: see `capabilities.groupProtocols`;
-   * elsewhere `UNSUPPORTED`). See docs/concurrency.md. @default "classic"
+   * elsewhere `UNSUPPORTED`). See docs/group-protocols.md. @default "classic"
    */
   readonly groupProtocol?: GroupProtocol;
   /** When the consumer reports that it stalled (`onError`, the `stalled` event, `client.health()`); see docs/concurrency.md. */
