@@ -6,7 +6,7 @@
  * Flags (for profiling one part): --only=kafkajs,confluent
  * --scenarios=single,batch100,pipelined,consume,latency,settings,idempotence,flood,consume-memory,tx-produce,eos,consume-io
  * (consume-io also runs on the memory connector: --only=memory selects it; --merge writes a partial run's consume-io rows into reports/bench.json and the docs)
- * --io-rows=key N=32 (only those consume-io rows)  --no-memory-rss (no consume-io child)
+ * --io-rows=key N=32 (only those consume-io rows)  --max-held=N (their maxHeldMessages)  --no-memory-rss (no consume-io child)
  * --rounds=N  --transactions=N (per tx-produce round)  --eos-messages=N (the eos input)  --no-ceiling  --no-memory  --no-write (print only, keep the committed report);
  * --report-only rewrites docs/benchmarks.md and the chart from reports/bench.json (after editing bench/FINDINGS.md).
  */
@@ -221,7 +221,10 @@ const report = (): BenchReport => ({
 const concurrencyRows: ConcurrencyRun[] = [];
 const concurrencyMemory: ConcurrencyMemory[] = [];
 /** --io-rows=sequential,key N=32 runs only those consume-io rows (to profile one); ÷ ideal and × sequential need their rows. */
-const IO_ROWS = ioRows(quick).filter((r) => !flag("io-rows") || flag("io-rows")!.split(",").includes(r.label));
+const IO_ROWS = ioRows(quick)
+  .filter((r) => !flag("io-rows") || flag("io-rows")!.split(",").includes(r.label))
+  // --max-held=N: every concurrent row with that maxHeldMessages (to see whether the bound holds a row back).
+  .map((r) => (r.concurrency && flag("max-held") ? { ...r, concurrency: { ...r.concurrency, maxHeldMessages: Number(flag("max-held")) } } : r));
 /** At most 3 rounds (a round of a connector's rows is about a minute), of --rounds. */
 const ioRounds = Math.max(1, Math.min(COUNTS.rounds, 3));
 /** Per connector: the load average (1, 5, 15 min) when its consume-io rows started and ended, and how long they took. */
