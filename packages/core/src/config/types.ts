@@ -235,7 +235,7 @@ export type GroupProtocol = "classic" | "consumer";
 
 /** Limits of the consumer's stall detection, in ms; `false` turns one check off. */
 export interface StallDetectionConfig {
-  /** A handler attempt still running after this long is `HANDLER_STALLED` (it is not stopped: `handlerTimeoutMs` does that). @default 60000 */
+  /** A handler still running on one message (or slice) after this long, retries included, is `HANDLER_STALLED` (it is not stopped: `handlerTimeoutMs` does that). @default 60000 */
   readonly handlerMs?: number | false;
   /** A partition with lag (its end offset past what was handed over) that received nothing for this long is `FETCH_STALLED`. @default 60000 */
   readonly fetchMs?: number | false;

@@ -452,7 +452,10 @@ export class GuardedConsumer implements IStreamingConsumer {
       if (this.concurrent) return promiseOf(() => this.concurrent!.accept(batch)).catch((error: unknown) => this.report(toQiError(error, this.ctx("consumer.deliver"), this.connector.classifyError)));
       // One partition at a time: while a handler runs, the client fetches for no partition.
       this.stalls.busy();
-      return this.track(key, async () => void (await this.deliver(batch))).finally(() => this.stalls.busy());
+      return this.track(key, async () => {
+        await this.deliver(batch);
+        this.stalls.busy();
+      });
     },
     assigned: (partitions) => {
       try {
@@ -517,17 +520,6 @@ export class GuardedConsumer implements IStreamingConsumer {
     },
     ended: (error, how) => this.context.logger.info(`consumer stall ended (${error.code}): ${how}`, { groupId: this.config.groupId, code: error.code }),
   };
-
-  /** Runs one handler attempt under the stall watch. */
-  private async watched(tp: TopicPartition, offset: string, attempt: () => unknown): Promise<unknown> {
-    const done = this.stalls.handlerStarted(tp, offset);
-    try {
-      // The handler's own return value (a Result) is what the retry loop reads.
-      return await attempt();
-    } finally {
-      done();
-    }
-  }
 
   /** Runs `fn` as a delivery of partition `key`: revocation and disconnect wait for it. Never rejects. */
   private track(key: string, fn: () => Promise<void>): Promise<void> {
@@ -636,9 +628,12 @@ export class GuardedConsumer implements IStreamingConsumer {
       else {
         const end = this.telemetry?.startProcess(batch.messages, this.config.groupId, batch.highWatermark);
         const eachBatch = handler.eachBatch;
-        const run = () => runWithRetry((c) => this.watched(batch, batch.messages[0]!.offset, () => eachBatch(batch, c)), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+        const run = () => runWithRetry((c) => eachBatch(batch, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+        // Watched as one: its attempts and back-offs (no promise per attempt on the hot path).
+        const watched = this.stalls.handlerStarted(batch, batch.messages[0]!.offset);
         // In the process span's context: spans the handler starts are its children.
         const outcome = await (end ? end.within(run) : run());
+        watched();
         end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
         if (abandoned()) return false;
         const first = batch.messages[0]!;
@@ -691,8 +686,11 @@ export class GuardedConsumer implements IStreamingConsumer {
     const generation = this.inFlight.generation;
     const base = this.ctx("consumer.handler", { topic: message.topic, partition: message.partition });
     const end = this.telemetry?.startProcess([message], this.config.groupId, highWatermark);
-    const run = () => runWithRetry((c) => this.watched(message, message.offset, () => handle(message, c)), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+    const run = () => runWithRetry((c) => handle(message, c), this.config.retry, this.sleeper, () => this.stopping, this.config.handlerTimeoutMs);
+    // Watched as one: its attempts and back-offs (no promise per attempt on the hot path).
+    const watched = this.stalls.handlerStarted(message, message.offset);
     const outcome = await (end ? end.within(run) : run());
+    watched();
     end?.(outcome.ok ? undefined : handlerError(outcome.error, base));
     if (this.inFlight.generation !== generation) return false;
     return outcome.ok || (await this.fail(outcome, [message], { ...base, offset: message.offset }));

@@ -2,8 +2,8 @@
  * Stall detection: what a consumer would otherwise do in silence. Three checks, each with its
  * own limit (`stallDetection`), each reported once per stall as its own code:
  *
- * - `HANDLER_STALLED`: a handler attempt still running past `handlerMs` (it is not stopped:
- *   `handlerTimeoutMs` does that);
+ * - `HANDLER_STALLED`: a handler still running past `handlerMs` on one message or slice, its
+ *   retries and back-offs included (it is not stopped: `handlerTimeoutMs` does that);
  * - `FETCH_STALLED`: a partition the member owns, not paused, with nothing queued or being
  *   handled, that received nothing for `fetchMs` while the broker holds messages past what was
  *   handed over (lag from the broker's end offsets, through a short-lived admin client);
@@ -116,10 +116,10 @@ export class StallWatch {
     return out;
   }
 
-  /** A handler attempt starts on `offset` of `tp`; call the returned function when it returns. */
+  /** The handler starts on `offset` of `tp` (a message or batch, not copied); call the returned function when it is done with it. */
   handlerStarted(tp: TopicPartition, offset: string): () => void {
     if (this.limits.handlerMs === undefined || this.timer === undefined) return noop;
-    const watched: WatchedHandler = { tp: { topic: tp.topic, partition: tp.partition }, offset, started: Date.now() };
+    const watched: WatchedHandler = { tp, offset, started: Date.now() };
     this.handlers.add(watched);
     return () => {
       this.handlers.delete(watched);
@@ -194,7 +194,7 @@ export class StallWatch {
         h.error = qiError("HANDLER", "HANDLER_STALLED", `the handler of ${h.tp.topic}/${h.tp.partition} at offset ${h.offset} has run for ${elapsed} ms (stallDetection.handlerMs ${handlerMs}); it goes on (handlerTimeoutMs stops a handler)`, {
           context: this.host.ctx("consumer.handler", { topic: h.tp.topic, partition: h.tp.partition, offset: h.offset, elapsedMs: elapsed, limitMs: handlerMs }),
         });
-        this.host.stalled(h.error, [h.tp]);
+        this.host.stalled(h.error, [{ topic: h.tp.topic, partition: h.tp.partition }]);
       }
     }
     const m = this.membership;
