@@ -67,12 +67,16 @@ export async function partitionStandings(connector: IStreamingConnector, context
   const topics = [...new Set(partitions.map((p) => p.topic))];
   return withTimeout(
     withAdmin(admin, async () => {
+      // The group's commits once (every topic), the end offsets per topic.
+      const [commits, ...ends] = await Promise.all([admin.fetchCommittedOffsets(groupId, topics.length === 1 ? topics[0] : undefined), ...topics.map((t) => admin.fetchTopicOffsets!(t))]);
+      const committed = new Map(commits.filter((c) => /^\d+$/.test(c.offset)).map((c) => [partitionKey(c.topic, c.partition), BigInt(c.offset)]));
       const out = new Map<string, PartitionOffsetsAtBroker>();
-      for (const topic of topics) {
-        const [ends, commits] = await Promise.all([admin.fetchTopicOffsets!(topic), admin.fetchCommittedOffsets(groupId, topic)]);
-        const committed = new Map(commits.filter((c) => c.topic === topic && /^\d+$/.test(c.offset)).map((c) => [c.partition, BigInt(c.offset)]));
-        for (const e of ends) out.set(partitionKey(topic, e.partition), { end: BigInt(e.latest), start: BigInt(e.earliest), committed: committed.get(e.partition) });
-      }
+      topics.forEach((topic, i) => {
+        for (const e of ends[i]!) {
+          const key = partitionKey(topic, e.partition);
+          out.set(key, { end: BigInt(e.latest), start: BigInt(e.earliest), committed: committed.get(key) });
+        }
+      });
       return out;
     }),
     bound,

@@ -3,8 +3,8 @@
  * member of the group takes over from the last committed offset. Nothing is lost; duplicates
  * stay within the uncommitted window, and the test reports how many.
  */
-import { spawn } from "node:child_process";
 import { expect } from "vitest";
+import { spawnLineChild } from "../child-lines.js";
 import { must, sleep } from "../suite/bed.js";
 import { defineGroup } from "../suite/group.js";
 import { CHILD_SCRIPT } from "./hygiene.js";
@@ -20,19 +20,11 @@ export const consumerCrashTests = defineGroup<ReliabilityOptions>("consumer cras
     const groupId = bed.name("g");
     await bed.produce(topic, TOTAL, (i) => ({ key: `k${i % 10}`, value: `v${i}` }));
     const job = { kind: "consume", module: options.connectorModule, exportName: options.connectorExport, brokers: options.config?.().brokers, topic, groupId, sessionTimeout: SESSION_TIMEOUT, delayMs: 5 };
-    const child = spawn(process.execPath, [CHILD_SCRIPT], { env: { ...process.env, QI_CHILD: JSON.stringify(job) }, stdio: ["ignore", "pipe", "pipe"] });
-    const handledByChild: string[] = [];
-    let buffer = "";
-    child.stdout.on("data", (d: Buffer) => {
-      buffer += d.toString();
-      const lines = buffer.split("\n");
-      buffer = lines.pop()!;
-      for (const l of lines) if (/^\d+:\d+$/.test(l)) handledByChild.push(l);
-    });
-    const exited = new Promise<void>((r) => child.on("exit", () => r()));
+    const child = spawnLineChild(CHILD_SCRIPT, job);
+    const handledByChild = child.finished;
     await bed.waitFor(() => handledByChild.length >= TOTAL / 3, "the child to handle a third of the stream", 60_000);
-    child.kill("SIGKILL");
-    await exited;
+    child.kill();
+    await child.ended;
     const killedAt = handledByChild.length;
 
     const admin = await bed.admin();

@@ -7,7 +7,6 @@
  * user's pause). What was written and committed is read from the broker (end offsets and the
  * group's committed offsets through the admin), never taken from the client's word.
  */
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
@@ -23,7 +22,9 @@ import {
 } from "@qi/streaming";
 import type { BatchSink, ConsumerDriver, IStreamingConnector } from "@qi/streaming/connector";
 import { expect } from "vitest";
-import { must, sleep } from "./bed.js";
+import { spawnLineChild } from "../child-lines.js";
+import { must, sleep, type TestBed } from "./bed.js";
+import { patch } from "./driver-patch.js";
 import { defineGroup } from "./group.js";
 
 /** The child script ships in the package's `child/` folder: one level up from dist, two from src. */
@@ -39,6 +40,17 @@ const STALL_CODES = new Set(["HANDLER_STALLED", "FETCH_STALLED", "MEMBERSHIP_LOS
 /** Each partition's end offset (the next offset to be written), from the broker. */
 async function endOffsets(admin: IStreamingAdmin, topic: string): Promise<Map<number, bigint>> {
   return new Map(must(await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.latest)]));
+}
+
+/** A fresh topic of `partitions` holding `count` messages over `keys` keys, checked at the broker, and a fresh group name. */
+async function keyedStream(bed: TestBed, partitions: number, count: number, keys: number): Promise<{ topic: string; groupId: string; admin: IStreamingAdmin; ends: Map<number, bigint> }> {
+  const topic = await bed.topic(partitions);
+  const groupId = bed.name("g");
+  await bed.produce(topic, count, (i) => ({ key: `k${i % keys}`, value: String(i) }));
+  const admin = await bed.admin();
+  const ends = await endOffsets(admin, topic);
+  expect(total(ends)).toBe(count);
+  return { topic, groupId, admin, ends };
 }
 
 /** The group's committed offsets on the topic per partition (0 where it committed nothing), from the broker. */
@@ -60,17 +72,6 @@ function offsetsUpTo(ends: ReadonlyMap<number, bigint>, from?: ReadonlyMap<numbe
   const out: string[] = [];
   for (const [p, end] of ends) for (let o = from?.get(p) ?? 0n; o < end; o++) out.push(`${p}:${o}`);
   return out;
-}
-
-/** Replaces some methods of a driver instance, keeping the rest bound to it. */
-function patch<T extends object>(target: T, overrides: Partial<T>): T {
-  return new Proxy(target, {
-    get(t, prop, receiver) {
-      if (prop in overrides) return overrides[prop as keyof T];
-      const v = Reflect.get(t, prop, receiver) as unknown;
-      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-    },
-  });
 }
 
 /** The connector under test, whose consumers never hand `partition`'s batches to core: the client fetches them, core never sees them. */
@@ -101,24 +102,6 @@ async function unhealthyWith(client: StreamingClient, code: string): Promise<voi
   expect(health.healthy, `health while ${code}`).toBe(false);
   expect(health.problems.map((p) => p.code)).toContain(code);
   expect(must(await client.isHealthy())).toBe(false);
-}
-
-/** Starts the child consumer; resolves with what it printed once it ended (the caller kills it). */
-function childConsumer(job: Record<string, unknown>): { finished: string[]; stderr: () => string; ended: Promise<void>; kill: () => void } {
-  const child = spawn(process.execPath, [CHILD_SCRIPT], { env: { ...process.env, QI_CHILD: JSON.stringify(job) }, stdio: ["ignore", "pipe", "pipe"] });
-  const finished: string[] = [];
-  let buffer = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => {
-    buffer += d.toString();
-    const lines = buffer.split("\n");
-    buffer = lines.pop()!;
-    for (const l of lines) if (/^\d+:\d+$/.test(l)) finished.push(l);
-  });
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  // "close": every byte it wrote before it died has been read.
-  const ended = new Promise<void>((r) => child.on("close", () => r()));
-  return { finished, stderr: () => stderr, ended, kill: () => void child.kill("SIGKILL") };
 }
 
 /** By key over `partitions` partitions: what the handler saw, checked as it ran. */
@@ -152,12 +135,7 @@ export const concurrencyTests = defineGroup("concurrency", ({ test, options }) =
     const PARTITIONS = 6;
     const TOTAL = 5000;
     const LIMIT = 8;
-    const topic = await bed.topic(PARTITIONS);
-    const groupId = bed.name("g");
-    await bed.produce(topic, TOTAL, (i) => ({ key: `k${i % 200}`, value: String(i) }));
-    const admin = await bed.admin();
-    const ends = await endOffsets(admin, topic);
-    expect(total(ends)).toBe(TOTAL);
+    const { topic, groupId, admin, ends } = await keyedStream(bed, PARTITIONS, TOTAL, 200);
     const { handled, stats, handle } = keyWatch();
     const started = Date.now();
     const { consumer } = await bed.consumer([topic], { groupId }, { run: () => ({ concurrency: { by: "key", limit: LIMIT }, eachMessage: (m) => handle(m, 20) }) });
@@ -180,12 +158,7 @@ export const concurrencyTests = defineGroup("concurrency", ({ test, options }) =
     const PARTITIONS = 6;
     const TOTAL = 1200;
     const LIMIT = 3;
-    const topic = await bed.topic(PARTITIONS);
-    const groupId = bed.name("g");
-    await bed.produce(topic, TOTAL, (i) => ({ key: `k${i % 60}`, value: String(i) }));
-    const admin = await bed.admin();
-    const ends = await endOffsets(admin, topic);
-    expect(total(ends)).toBe(TOTAL);
+    const { topic, groupId, admin, ends } = await keyedStream(bed, PARTITIONS, TOTAL, 60);
     const active = new Map<number, number>();
     const last = new Map<number, bigint>();
     const handled = new Set<string>();
@@ -223,14 +196,9 @@ export const concurrencyTests = defineGroup("concurrency", ({ test, options }) =
     const PARTITIONS = 3;
     const TOTAL = 3000;
     const concurrency: ConcurrencyConfig = { by: "key", limit: 8 };
-    const topic = await bed.topic(PARTITIONS);
-    const groupId = bed.name("g");
-    await bed.produce(topic, TOTAL, (i) => ({ key: `k${i % 60}`, value: String(i) }));
-    const admin = await bed.admin();
-    const ends = await endOffsets(admin, topic);
-    expect(total(ends)).toBe(TOTAL);
+    const { topic, groupId, admin, ends } = await keyedStream(bed, PARTITIONS, TOTAL, 60);
 
-    const child = childConsumer({ module: options.connectorModule, exportName: options.connectorExport, brokers: options.config?.().brokers, topic, groupId, sessionTimeout: SESSION_TIMEOUT, concurrency, maxDelayMs: 20 });
+    const child = spawnLineChild(CHILD_SCRIPT, { module: options.connectorModule, exportName: options.connectorExport, brokers: options.config?.().brokers, topic, groupId, sessionTimeout: SESSION_TIMEOUT, concurrency, maxDelayMs: 20 });
     try {
       await bed.waitFor(() => child.finished.length >= TOTAL / 3, `the child to finish a third of the stream (stderr: ${child.stderr().slice(0, 500)})`, 60_000);
     } finally {

@@ -4,17 +4,7 @@
  */
 import type { ProduceResult } from "@qi/streaming";
 import { memoryConnector, type AdminDriver, type BatchSink, type ConsumerDriver, type IStreamingConnector, type ProducerDriver, type RoutedRecord } from "@qi/streaming/connector";
-
-/** Replaces some methods of a driver instance, keeping the rest bound to it. */
-function patch<T extends object>(target: T, overrides: Partial<T>): T {
-  return new Proxy(target, {
-    get(t, prop, receiver) {
-      if (prop in overrides) return overrides[prop as keyof T];
-      const v = Reflect.get(t, prop, receiver) as unknown;
-      return typeof v === "function" ? (v as (...a: unknown[]) => unknown).bind(t) : v;
-    },
-  });
-}
+import { patch } from "../../src/suite/driver-patch.js";
 
 function withConsumer(name: string, wrap: (driver: ConsumerDriver) => Partial<ConsumerDriver>): IStreamingConnector {
   return {
