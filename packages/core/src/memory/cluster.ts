@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { partitionNotFound, qiError, topicAlreadyExists, topicNotFound, type QiError } from "../errors/qi-error.js";
-import type { ResolvedTopicConfig } from "../connector.js";
+import type { ConsumerDriver, ResolvedTopicConfig } from "../connector.js";
 import type { TopicMetadata } from "../interfaces.js";
 import type { ProduceResult, RoutedRecord, TopicPartitionOffset } from "../messages/types.js";
 import { MemoryGroup } from "./group.js";
@@ -301,6 +301,20 @@ export class MemoryCluster {
    */
   deleteGroup(groupId: string): void {
     this.groups.get(groupId)?.clear();
+  }
+
+  /**
+   * FOR TESTS ONLY, not a feature: kills one of this cluster's consumers as SIGKILL kills a
+   * client process (see `MemoryConsumerDriver.crashForTesting`), for a crash test that runs in
+   * one process. `driver` is the consumer driver the memory connector made (a test wraps
+   * `createConsumer` to get it). False, and nothing done, for any other driver.
+   */
+  crashConsumerForTesting(driver: ConsumerDriver): boolean {
+    // Duck-typed, not instanceof: the ESM and CJS copies of this package share clusters.
+    const crash = (driver as { crashForTesting?: unknown }).crashForTesting;
+    if (typeof crash !== "function" || driver.native() !== this) return false;
+    (crash as () => void).call(driver);
+    return true;
   }
 
   private topicsChanged(topic: string): void {

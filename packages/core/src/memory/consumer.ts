@@ -5,7 +5,7 @@
 import type { BatchSink, ConsumerDriver } from "../connector.js";
 import type { ResolvedConsumerConfig } from "../config/roles.js";
 import { partitionKey as tpKey } from "../partitioner/router.js";
-import { stateError } from "../errors/qi-error.js";
+import { qiError, stateError } from "../errors/qi-error.js";
 import type { TopicPartition, TopicPartitionOffset } from "../messages/types.js";
 import type { MemoryCluster } from "./cluster.js";
 import type { GroupMember, MemoryGroup } from "./group.js";
@@ -26,6 +26,8 @@ export class MemoryConsumerDriver implements ConsumerDriver {
   private loop: Promise<void> | undefined;
   private stopped = true;
   private joined = false;
+  /** Set by `crashForTesting`: the cluster answers this member nothing from then on. */
+  private crashed = false;
   private cursor = 0;
   private unwatch: (() => void) | undefined;
 
@@ -139,6 +141,8 @@ export class MemoryConsumerDriver implements ConsumerDriver {
   }
 
   async commit(offsets: readonly TopicPartitionOffset[]): Promise<void> {
+    // The coordinator refuses a commit from a member it dropped, as Kafka refuses a dead member's generation.
+    if (this.crashed) throw qiError("STATE", "UNKNOWN_MEMBER_ID", `member "${this.memberId}" is not in group "${this.group.groupId}" (it crashed): the commit is refused`, { context: { kafkaCode: "UNKNOWN_MEMBER_ID", kafkaErrorCode: 25 } });
     this.group.commit(offsets);
   }
 
@@ -173,5 +177,28 @@ export class MemoryConsumerDriver implements ConsumerDriver {
 
   native(): unknown {
     return this.cluster;
+  }
+
+  /**
+   * FOR TESTS ONLY, not a feature (reached through `MemoryCluster.crashConsumerForTesting`): this
+   * member dies as a SIGKILLed client process does, so the conformance suite's crash test runs in
+   * one process. The coordinator drops it at once (its session timeout, cut short), with no
+   * commit and no revocation to core; the other members rebalance. From then on the cluster
+   * answers it nothing: no more fetches, every commit refused (`UNKNOWN_MEMBER_ID`). Handlers
+   * core is already running finish, and nothing of theirs reaches the cluster.
+   */
+  crashForTesting(): void {
+    if (this.crashed) return;
+    this.crashed = true;
+    this.stopped = true;
+    this.unwatch?.();
+    this.wake.notify();
+    this.positions.clear();
+    this.paused.clear();
+    if (this.joined) {
+      this.joined = false;
+      // Leaving drops the member before anything is revoked from it; only the survivors hear of the rebalance.
+      void this.group.leave(this.memberId);
+    }
   }
 }

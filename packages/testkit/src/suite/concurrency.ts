@@ -1,10 +1,10 @@
 /**
  * Concurrency: `run({ concurrency })` by key and by partition on a real stream (order kept per
  * key or per partition, never two handlers of one key at once, the limit held, nothing lost),
- * gap-safe commits under a SIGKILL (a member in a child process never committed past a message
- * it had not finished), the option's validation, and stall detection (a handler that never
- * returns, a partition the client stopped delivering, no false alarm for a slow consumer or a
- * user's pause). What was written and committed is read from the broker (end offsets and the
+ * gap-safe commits under a SIGKILL (a member in a child process, or crashed in process where the
+ * cluster lives in this one, never committed past a message it had not finished), the option's
+ * validation, and stall detection (a handler that never returns, a partition the client
+ * stopped delivering, no false alarm for a slow consumer or a user's pause). What was written and committed is read from the broker (end offsets and the
  * group's committed offsets through the admin), never taken from the client's word.
  */
 import { existsSync } from "node:fs";
@@ -129,8 +129,75 @@ function keyWatch() {
   return { handled, stats, handle };
 }
 
-/** `run({ concurrency })`, stall detection; the SIGKILL test needs `network` (a memory cluster lives in one process) and `connectorModule`. */
-export const concurrencyTests = defineGroup("concurrency", ({ test, options }) => {
+/** The crash test's doomed member: its group, its concurrency, and how many messages it finishes before it dies. */
+interface DoomedMember {
+  readonly topic: string;
+  readonly groupId: string;
+  readonly concurrency: ConcurrencyConfig;
+  readonly until: number;
+}
+
+/** The doomed member in a child process, SIGKILLed once it finished `until`: the `partition:offset` of each message it finished. */
+async function killedChild(bed: TestBed, doomed: DoomedMember): Promise<ReadonlySet<string>> {
+  const { options } = bed;
+  const child = spawnLineChild(CHILD_SCRIPT, { module: options.connectorModule, exportName: options.connectorExport, brokers: options.config?.().brokers, topic: doomed.topic, groupId: doomed.groupId, sessionTimeout: SESSION_TIMEOUT, concurrency: doomed.concurrency, maxDelayMs: 20 });
+  try {
+    await bed.waitFor(() => child.finished.length >= doomed.until, `the child to finish ${doomed.until} messages (stderr: ${child.stderr().slice(0, 500)})`, 60_000);
+  } finally {
+    child.kill();
+    await child.ended;
+  }
+  return new Set(child.finished);
+}
+
+/**
+ * The doomed member in this process, run as the child runs it (the same handler, recording each
+ * message as it finishes), crashed by `crash` once it finished `until`: what it finished before.
+ * A handler still running then finishes unrecorded, as a killed process's never finishes.
+ */
+async function crashedInProcess(bed: TestBed, admin: IStreamingAdmin, crash: (driver: ConsumerDriver) => Promise<void> | void, doomed: DoomedMember): Promise<ReadonlySet<string>> {
+  const drivers: ConsumerDriver[] = [];
+  const connector: IStreamingConnector = {
+    ...bed.options.connector,
+    createConsumer(context, config) {
+      const driver = bed.options.connector.createConsumer(context, config);
+      drivers.push(driver);
+      return driver;
+    },
+  };
+  const client = must(createStreamingClient({ ...bed.baseConfig(), connector }));
+  try {
+    const finished: string[] = [];
+    let dead = false;
+    const consumer = await running(client, doomed.topic, { groupId: doomed.groupId, sessionTimeout: SESSION_TIMEOUT }, {
+      concurrency: doomed.concurrency,
+      eachMessage: async (m) => {
+        await sleep(Math.random() * 20);
+        if (!dead) finished.push(id(m));
+      },
+    });
+    expect(drivers, "consumer drivers of the doomed client").toHaveLength(1);
+    await bed.waitFor(() => finished.length >= doomed.until, `the doomed member to finish ${doomed.until} messages`, 60_000);
+    dead = true;
+    await crash(drivers[0]!);
+    // Gone from the group as a killed member is: at once, or once its session timed out.
+    await bed.waitFor(async () => must(await admin.describeGroups([doomed.groupId]))[0]!.members.length === 0, "the crashed member to leave the group", SESSION_TIMEOUT * 2);
+    // What is left of it goes too: whatever it still tries to commit must be refused.
+    void (await consumer.disconnect());
+    return new Set(finished);
+  } finally {
+    void (await client.disconnect());
+  }
+}
+
+/**
+ * `run({ concurrency })`, stall detection; the SIGKILL test needs `network` and `connectorModule`
+ * (a child process joins the broker), or `crashConsumer` (a cluster living in this process).
+ */
+export const concurrencyTests = defineGroup("concurrency", ({ test, caps, options }) => {
+  // The crash test's doomed member: a child process SIGKILLed where a broker can be shared with
+  // one, else (a cluster in this process) crashed in process by the caller's `crashConsumer`.
+  const inChild = caps.network && options.connectorModule !== undefined;
   test("by key (limit 8): order per key kept, never two handlers of one key at once, at most 8 in flight and more than 1, every message handled once, committed up to the end offsets", async (bed) => {
     const PARTITIONS = 6;
     const TOTAL = 5000;
@@ -198,19 +265,13 @@ export const concurrencyTests = defineGroup("concurrency", ({ test, options }) =
     const concurrency: ConcurrencyConfig = { by: "key", limit: 8 };
     const { topic, groupId, admin, ends } = await keyedStream(bed, PARTITIONS, TOTAL, 60);
 
-    const child = spawnLineChild(CHILD_SCRIPT, { module: options.connectorModule, exportName: options.connectorExport, brokers: options.config?.().brokers, topic, groupId, sessionTimeout: SESSION_TIMEOUT, concurrency, maxDelayMs: 20 });
-    try {
-      await bed.waitFor(() => child.finished.length >= TOTAL / 3, `the child to finish a third of the stream (stderr: ${child.stderr().slice(0, 500)})`, 60_000);
-    } finally {
-      child.kill();
-      await child.ended;
-    }
-    const finished = new Set(child.finished);
+    const doomed = { topic, groupId, concurrency, until: TOTAL / 3 };
+    const finished = inChild ? await killedChild(bed, doomed) : await crashedInProcess(bed, admin, options.crashConsumer!, doomed);
     const committed = await committedOffsets(admin, groupId, topic, ends.keys());
-    // The child committed as it went (else this proves nothing), and never past a message it had not finished.
-    expect(total(committed), "offsets the child committed").toBeGreaterThan(0);
+    // The doomed member committed as it went (else this proves nothing), and never past a message it had not finished.
+    expect(total(committed), "offsets the doomed member committed").toBeGreaterThan(0);
     const gaps = [...committed].flatMap(([p, c]) => offsetsUpTo(new Map([[p, c]])).filter((o) => !finished.has(o)));
-    expect(gaps, "offsets below the committed offset the child never finished").toEqual([]);
+    expect(gaps, "offsets below the committed offset the doomed member never finished").toEqual([]);
 
     const survived = new Map<string, number>();
     const { consumer } = await bed.consumer([topic], { groupId, sessionTimeout: SESSION_TIMEOUT }, {
@@ -235,8 +296,8 @@ export const concurrencyTests = defineGroup("concurrency", ({ test, options }) =
     expect(offsetsUpTo(ends).filter((o) => !finished.has(o) && !survived.has(o)), "messages neither member finished").toEqual([]);
     expect(await committedOffsets(admin, groupId, topic, ends.keys())).toEqual(ends);
     const again = [...finished].filter((o) => survived.has(o)).length;
-    bed.report(`concurrency by key, SIGKILL: the child finished ${finished.size} of ${TOTAL}, committed ${total(committed)}; the survivor handled ${survived.size}, ${again} of them finished by the child above its commits`);
-  }, { needs: ["network"], timeout: 150_000, when: options.connectorModule !== undefined });
+    bed.report(`concurrency by key, ${inChild ? "SIGKILL of a child process" : "crash in process"}: the doomed member finished ${finished.size} of ${TOTAL}, committed ${total(committed)}; the survivor handled ${survived.size}, ${again} of them finished by the doomed member above its commits`);
+  }, { timeout: 150_000, when: inChild || options.crashConsumer !== undefined });
 
   test("bad concurrency options are VALIDATION naming concurrency.*, returned not thrown, and the consumer runs afterwards", async (bed) => {
     const topic = await bed.topic();

@@ -1,6 +1,6 @@
 /** What a caller gives the conformance suite. */
 import type { IStreamingConnector, StreamingConfig } from "@qi/streaming";
-import { capabilitiesOf as declared, type ConnectorCapabilities } from "@qi/streaming/connector";
+import { capabilitiesOf as declared, type ConnectorCapabilities, type ConsumerDriver } from "@qi/streaming/connector";
 
 /** A SASL_PLAINTEXT endpoint and its users, for the authentication tests. */
 export interface SaslTarget {
@@ -38,11 +38,22 @@ export interface ConformanceOptions {
   readonly name?: string;
   /**
    * A module (absolute path or file URL) exporting the connector, for tests that run a member in
-   * a child process (the concurrency group's SIGKILL test). Without it they are skipped.
+   * a child process (the concurrency group's SIGKILL test). Without it they are skipped (that
+   * one runs in process instead when `crashConsumer` is given).
    */
   readonly connectorModule?: string;
   /** The export of `connectorModule` that holds the connector. @default "connector" */
   readonly connectorExport?: string;
+  /**
+   * For a connector whose cluster lives in the test's process (no `network`, so no child
+   * process can join it): kills, in process, the consumer whose driver this is, as SIGKILL
+   * kills a client process. Its membership ends at once or after its session timeout, with no
+   * commit and no revocation; from then on the cluster refuses its commits and sends it nothing.
+   * The concurrency group's crash test runs with it instead of a child process. A test hook
+   * (the memory connector's is `MemoryCluster.crashConsumerForTesting`); without it, and without
+   * `network` and `connectorModule`, that test is skipped.
+   */
+  readonly crashConsumer?: (driver: ConsumerDriver) => Promise<void> | void;
 }
 
 /** The capability flags in force: declared, then overridden. */
