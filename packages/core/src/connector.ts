@@ -136,7 +136,9 @@ export interface BatchSink {
   deliver(batch: ConsumedBatch): Promise<void>;
   /**
    * Call before giving partitions away in a rebalance: resolves once core's deliveries of them
-   * ended and their offsets are committed. Never rejects.
+   * ended and their offsets are committed. Never rejects. What core had been handed and not yet
+   * started is dropped: a partition assigned again later, even to this member, starts at its
+   * committed offset.
    */
   revoked(partitions: readonly TopicPartition[]): Promise<void>;
   /** Report an error that no call can return (a failed fetch, a lost connection). */

@@ -48,3 +48,41 @@ describe.each<[string, ConcurrencyConfig | undefined]>([
     expect(errors.find((e) => e.code === "HANDLER_ABANDONED")?.context.operation).toBe("consumer.revoked");
   });
 });
+
+describe("memory, by key: a revocation with a handler running that finishes in time", () => {
+  it("commits it before the partition moves: the new owner starts after it, and what had not started is read by the new owner", async () => {
+    const cluster = unique("c");
+    const topic = unique("rev");
+    const a = await admin(cluster);
+    (await a.createTopics([{ topic, numPartitions: 2 }]))._unsafeUnwrap();
+    const producer = (await client(cluster).getProducer())._unsafeUnwrap();
+    (await producer.connect())._unsafeUnwrap();
+    // Round robin over sorted member ids: "a-…" keeps partition 0, partition 1 moves to "b-…".
+    // One key: "slow" is in flight, the two behind it wait for their turn.
+    for (const value of ["slow", "next-1", "next-2"]) (await producer.send(topic, { key: "k", value, partition: 1 }))._unsafeUnwrap();
+    const groupId = unique("g");
+    const first = (await client(cluster, "a-first").getConsumer({ groupId, closeTimeoutMs: 5000 }))._unsafeUnwrap();
+    (await first.connect())._unsafeUnwrap();
+    (await first.subscribe({ topics: [topic], fromBeginning: true }))._unsafeUnwrap();
+    const firstSeen: string[] = [];
+    let release: () => void = () => {};
+    (await first.run({ concurrency: { by: "key", limit: 4 }, eachMessage: async (m) => {
+      firstSeen.push(m.value!.toString());
+      if (m.value!.toString() === "slow") await new Promise<void>((r) => (release = r));
+    } }))._unsafeUnwrap();
+    await expect.poll(() => firstSeen).toEqual(["slow"]);
+
+    const second = (await client(cluster, "b-second").getConsumer({ groupId }))._unsafeUnwrap();
+    (await second.connect())._unsafeUnwrap();
+    (await second.subscribe({ topics: [topic], fromBeginning: true }))._unsafeUnwrap();
+    const seen: string[] = [];
+    const running = second.run({ eachMessage: async (m) => void seen.push(m.value!.toString()) });
+    // The revocation waits for "slow"; it finishes well inside closeTimeoutMs.
+    setTimeout(() => release(), 200);
+    (await running)._unsafeUnwrap();
+    await expect.poll(() => seen, { timeout: 3000 }).toEqual(["next-1", "next-2"]);
+    expect(firstSeen).toEqual(["slow"]);
+    const committed = (await a.fetchCommittedOffsets(groupId, topic))._unsafeUnwrap();
+    expect(committed.find((c) => c.partition === 1)?.offset).toBe("3");
+  });
+});

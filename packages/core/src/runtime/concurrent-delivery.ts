@@ -122,22 +122,39 @@ export class ConcurrentDelivery {
    * once it is resumed; those being handled finish and are committed.
    */
   pause(key: string, tp: TopicPartition): void {
-    const taken = this.lanes.drop((p) => p === key);
-    this.release(taken);
-    let from: bigint | undefined;
-    for (const u of taken) {
-      const offset = u.kind === "batch" ? BigInt(u.batch.messages[0]!.offset) : u.offset;
-      if (from === undefined || offset < from) from = offset;
-    }
-    if (from === undefined) return;
-    this.trackers.get(key)?.tracker.truncate(from);
-    this.host.refetch(tp, from.toString());
+    const from = this.takeBack((p) => p === key).get(key);
+    if (from !== undefined) this.host.refetch(tp, from.toString());
   }
 
-  /** The partitions are revoked: what waits is dropped (the next owner reads it), trackers forgotten. */
+  /**
+   * The partitions are being revoked: what waits is dropped (the next owner reads it from the
+   * committed offset); the handlers running finish and are committed up to the first message
+   * dropped. `revoked` forgets the trackers once they ended.
+   */
   revoke(keys: ReadonlySet<string>): void {
-    this.release(this.lanes.drop((p) => keys.has(p)));
+    this.takeBack((p) => keys.has(p));
+  }
+
+  /** The revocation of `keys` ended: their trackers go (a later assignment starts anew). */
+  revoked(keys: ReadonlySet<string>): void {
     for (const key of keys) this.trackers.delete(key);
+  }
+
+  /**
+   * Drops the waiting units of the partitions `which` selects; each one's tracker stops before
+   * its first dropped offset, so what finishes commits no further. Returns those offsets.
+   */
+  private takeBack(which: (partition: string) => boolean): Map<string, bigint> {
+    const taken = this.lanes.drop(which);
+    this.release(taken);
+    const from = new Map<string, bigint>();
+    for (const u of taken) {
+      const offset = u.kind === "batch" ? BigInt(u.batch.messages[0]!.offset) : u.offset;
+      const before = from.get(u.key);
+      if (before === undefined || offset < before) from.set(u.key, offset);
+    }
+    for (const [key, offset] of from) this.trackers.get(key)?.tracker.truncate(offset);
+    return from;
   }
 
   /** A seek: the partition's queued units are stale, its tracker starts anew. */

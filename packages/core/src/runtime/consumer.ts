@@ -477,6 +477,7 @@ export class GuardedConsumer implements IStreamingConsumer {
       this.concurrent?.revoke(keys);
       // Bounded: a handler that never returns must not hold the group's rebalance forever.
       if (!(await this.inFlight.idle(keys, this.config.closeTimeoutMs))) this.abandonRevoked(keys);
+      this.concurrent?.revoked(keys);
       await this.emitRevoked(partitions);
       this.stalls.revoked(partitions, this.owned.size === 0);
       // A pause ends with the assignment (as in Java's consumer): a partition handed back later
