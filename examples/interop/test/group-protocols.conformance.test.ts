@@ -1,5 +1,6 @@
-// One consumer group, two group protocols (docs/group-protocols.md): a kafkajs or platformatic
-// member (classic only) and a confluent member with groupProtocol "consumer" (KIP-848), on Kafka 4.x. The broker
+// One consumer group, two group protocols (docs/group-protocols.md): a classic member (kafkajs,
+// or platformatic) and a member of another client with groupProtocol "consumer" (KIP-848:
+// confluent or platformatic), on Kafka 4.x. The broker
 // migrates the group online between its two types (group.consumer.migration.policy, BIDIRECTIONAL
 // by default): a consumer-protocol member joining a classic group upgrades it, and a classic
 // member may join a consumer group. The group's type comes from the broker (Kafka's
@@ -106,13 +107,19 @@ async function topicOf(partitions: number): Promise<string> {
   return topic;
 }
 
-// kafkajs and platformatic speak classic only (platformatic: docs/group-protocols.md); either can
-// share a group with a consumer-protocol confluent member.
-describe.each([kafkajsConnector, platformaticConnector])("one group, a classic $name member and a consumer-protocol confluent member (Kafka 4 online migration)", (classicConnector) => {
+// kafkajs speaks classic only; platformatic and confluent speak both (docs/group-protocols.md).
+// Each pair shares one group: a classic member and a consumer-protocol member of another client.
+const PAIRS = [
+  { classic: kafkajsConnector, next: confluentConnector },
+  { classic: platformaticConnector, next: confluentConnector },
+  { classic: kafkajsConnector, next: platformaticConnector },
+].map((p) => [p.classic.name, p.next.name, p] as const);
+
+describe.each(PAIRS)("one group, a classic %s member and a consumer-protocol %s member (Kafka 4 online migration)", (_classic, _next, { classic: classicConnector, next: nextConnector }) => {
   test("a classic member joins a consumer-protocol group: the group stays Consumer, the partitions split, each message is consumed once", async () => {
     const topic = await topicOf(4);
     const groupId = unique("g");
-    const next = await member(confluentConnector, groupId, topic, "consumer");
+    const next = await member(nextConnector, groupId, topic, "consumer");
     await waitFor(() => next.consumer.assignment().length === 4, "the consumer-protocol member to own the 4 partitions");
     expect(await groupType(groupId)).toBe("Consumer");
     const classic = await member(classicConnector, groupId, topic, "classic");
@@ -121,13 +128,13 @@ describe.each([kafkajsConnector, platformaticConnector])("one group, a classic $
     await consumeOnceAcross(next, classic, topic, groupId, 400);
   }, 120_000);
 
-  test("a consumer-protocol confluent member joins a classic group: the broker upgrades it to Consumer; when that member leaves, it goes back to Classic", async () => {
+  test("a consumer-protocol member joins a classic group: the broker upgrades it to Consumer; when that member leaves, it goes back to Classic", async () => {
     const topic = await topicOf(4);
     const groupId = unique("g");
     const classic = await member(classicConnector, groupId, topic, "classic");
     await waitFor(() => classic.consumer.assignment().length === 4, "the classic member to own the 4 partitions");
     expect(await groupType(groupId)).toBe("Classic");
-    const next = await member(confluentConnector, groupId, topic, "consumer");
+    const next = await member(nextConnector, groupId, topic, "consumer");
     await waitFor(split(classic, next, 4), "the 4 partitions split between the two members");
     expect(await groupType(groupId)).toBe("Consumer");
     await consumeOnceAcross(classic, next, topic, groupId, 400);

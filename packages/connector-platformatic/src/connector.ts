@@ -12,11 +12,9 @@ export const PLATFORMATIC_CONNECTOR_NAME = "platformatic";
 export const platformaticConnector: IStreamingConnector = {
   name: PLATFORMATIC_CONNECTOR_NAME,
   // platformatic ships every codec (snappy and lz4 in WebAssembly, zstd from Node's zlib).
-  // Group protocols: classic only (the default). platformatic 2.12 joins a KIP-848 consumer group
-  // only from `consume()`, whose MessagesStream fetches and commits for itself (`joinGroup()` is
-  // a no-op under `groupProtocol: "consumer"`, the join is private); this connector runs its own
-  // fetch loop (seek, pause, core's commits), so it cannot join one (docs/group-protocols.md).
-  capabilities: { sasl: true, seek: true, pauseResume: true, eachBatch: true, compression: ["gzip", "snappy", "lz4", "zstd"], idempotentProducer: true, topicConfigs: true, transactions: true },
+  // Group protocols: both. Under "consumer" (KIP-848) platformatic's membership stream is joined
+  // and never read, and its heartbeats wait for core's revocations (consumer-protocol.ts).
+  capabilities: { sasl: true, seek: true, pauseResume: true, eachBatch: true, compression: ["gzip", "snappy", "lz4", "zstd"], idempotentProducer: true, topicConfigs: true, transactions: true, groupProtocols: ["classic", "consumer"] },
   optionKeys: PLATFORMATIC_OPTION_KEYS,
   optionsSchema: PLATFORMATIC_OPTIONS_SCHEMA,
   createProducer: (context, config) => new PlatformaticProducerDriver(context.config, config),

@@ -18,6 +18,7 @@
 import type { QiError, TopicPartition, TopicPartitionOffset } from "@qi/streaming";
 import { stateError, toQiError, type BatchSink, type ConsumerDriver, type ResolvedConfig, type ResolvedConsumerConfig } from "@qi/streaming/connector";
 import { Admin, Consumer, type ConsumerGroupJoinPayload } from "@platformatic/kafka";
+import { ConsumerProtocolMember } from "./consumer-protocol.js";
 import { classifyError } from "./errors.js";
 import { Fetcher } from "./fetching.js";
 import { message, routeLogs } from "./logs.js";
@@ -45,6 +46,8 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
     (attempt) => Math.min(this.config.retry.maxRetryTimeMs, this.config.retry.initialRetryTimeMs * 2 ** Math.min(attempt, 10)),
   );
   private readonly membership = new Membership(this.positions, () => this.sink);
+  /** Under `groupProtocol: "consumer"` (KIP-848): the member's join and heartbeats (consumer-protocol.ts). */
+  private consumerProtocol: ConsumerProtocolMember | undefined;
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -55,18 +58,23 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   private client(): Consumer<Buffer, Buffer, Buffer, Buffer> {
     if (!this.consumer) {
       const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>(
-        consumerOptions(this.config, this.consumerConfig, () => this.membership.beforeJoin(this.consumer?.generationId ?? -1)),
+        consumerOptions(this.config, this.consumerConfig, () => this.membership.beforeJoin()),
       );
       this.consumer = consumer;
       this.cleanups.push(routeLogs(consumer, this.config.logger, "consumer", { errors: false }));
       const onError = (error: unknown): void => this.crash(consumer, error);
-      const onJoin = (payload: ConsumerGroupJoinPayload): void => this.membership.joined(payload);
       consumer.on("error", onError);
-      consumer.on("consumer:group:join", onJoin);
-      this.cleanups.push(() => {
-        consumer.removeListener("error", onError);
-        consumer.removeListener("consumer:group:join", onJoin);
-      });
+      this.cleanups.push(() => consumer.removeListener("error", onError));
+      if (this.consumerConfig.groupProtocol === "consumer") {
+        const member = new ConsumerProtocolMember(consumer, this.membership, onError);
+        this.consumerProtocol = member;
+        this.cleanups.push(() => member.dispose());
+      } else {
+        // The classic protocol's assignments (the consumer protocol's come with its heartbeats).
+        const onJoin = (payload: ConsumerGroupJoinPayload): void => this.membership.joined(payload);
+        consumer.on("consumer:group:join", onJoin);
+        this.cleanups.push(() => consumer.removeListener("consumer:group:join", onJoin));
+      }
     }
     return this.consumer;
   }
@@ -159,8 +167,11 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
     this.sink = sink;
     const consumer = this.client();
     const starting = (this.starting = {});
-    consumer.topics.trackAll(...this.topics);
-    await consumer.joinGroup({});
+    if (this.consumerProtocol) await this.consumerProtocol.join(this.topics);
+    else {
+      consumer.topics.trackAll(...this.topics);
+      await consumer.joinGroup({});
+    }
     await this.positions.ready;
     if (this.starting !== starting || this.consumer !== consumer) return;
     this.starting = undefined;
@@ -219,6 +230,8 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
     const admin = this.admin;
     this.admin = undefined;
     await admin?.close().catch(() => {});
+    await this.consumerProtocol?.leave();
+    this.consumerProtocol = undefined;
     this.membership.reset();
     this.crashed = undefined;
     this.positions.clear();
@@ -239,7 +252,9 @@ export class PlatformaticConsumerDriver implements ConsumerDriver {
   member(): GroupMember | undefined {
     const consumer = this.consumer;
     if (!consumer || this.crashed || this.membership.ended || !consumer.memberId || consumer.coordinatorId === null) return undefined;
-    return { groupId: consumer.groupId, generationId: consumer.generationId, memberId: consumer.memberId, coordinatorId: consumer.coordinatorId };
+    // Under the consumer protocol the member epoch stands where the classic generation did.
+    const generationId = this.consumerProtocol ? this.consumerProtocol.epoch : consumer.generationId;
+    return { groupId: consumer.groupId, generationId, memberId: consumer.memberId, coordinatorId: consumer.coordinatorId };
   }
 
   native(): unknown {

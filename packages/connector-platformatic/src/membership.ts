@@ -18,13 +18,13 @@ export class Membership {
   revoking = false;
   /** The member is out of its group for good (the driver crashed): no join changes what it owns. */
   ended = false;
-  /** Partitions revoked by the last pre-join hook, and the generation they were owned in. */
-  private revoked: { keys: Set<string>; generation: number } | undefined;
   /**
    * The revocation running (core waits for its deliveries, then commits): an assignment
    * arriving meanwhile, and `end`, wait for it.
    */
   private revocation: Promise<void> | undefined;
+  /** KIP-848: an assignment was reported to core since the member joined. */
+  private reported = false;
   /** Bumped when the member leaves: an assignment waiting for a revocation is then dropped. */
   private session = 0;
 
@@ -38,17 +38,16 @@ export class Membership {
   }
 
   /**
-   * Before a JoinGroup of the member owning `owned` in `generation`: gives everything away. A
+   * Before a JoinGroup: the member gives everything it owns away. A
    * second join attempt while that runs does not wait for it: it may come from the revocation's
    * own commit (platformatic rejoins when a commit is refused for a stale generation), which
    * would then wait for itself. Its assignment waits instead (see `joined`).
    */
-  beforeJoin(generation: number): Promise<void> {
+  beforeJoin(): Promise<void> {
     if (this.ended || this.revoking || this.owned.length === 0) return Promise.resolve();
     this.revoking = true;
     const owned = this.owned;
     return this.revoke(owned, () => {
-      this.revoked = { keys: new Set(owned.map((tp) => partitionKey(tp.topic, tp.partition))), generation };
       this.owned = [];
       this.positions.revokeAll();
     });
@@ -77,14 +76,42 @@ export class Membership {
       }).then(later);
       return;
     }
-    // Partitions owned in the previous generation and assigned again in the next one were owned
-    // by no one else in between: their positions still hold.
-    const revoked = this.revoked;
-    const retained = revoked && payload.generationId === revoked.generation + 1 ? revoked.keys : new Set<string>();
-    this.revoked = undefined;
+    // Every partition starts at its committed offset, even one owned again right after its
+    // revocation: core dropped what it had fetched and not started (sink.revoked).
     this.revoking = false;
     this.owned = now;
-    this.positions.assign(now, retained);
+    this.positions.assign(now, new Set());
+    this.sink()?.assigned(now);
+  }
+
+  /**
+   * KIP-848, before the member acknowledges an assignment `now` (the whole of it): revokes what
+   * it owns outside `now`, once core ended those deliveries and committed them. Never rejects.
+   */
+  async revokeMissing(now: readonly TopicPartition[]): Promise<void> {
+    if (this.ended) return;
+    if (this.revocation) await this.revocation;
+    const lost = this.owned.filter((o) => !now.some((n) => n.topic === o.topic && n.partition === o.partition));
+    if (lost.length === 0) return;
+    this.revoking = true;
+    await this.revoke(lost, () => {
+      this.owned = this.owned.filter((o) => !lost.includes(o));
+    });
+  }
+
+  /**
+   * KIP-848: the member holds `now` (what it owned before, less what `revokeMissing` gave away,
+   * plus new partitions). Partitions it kept keep their positions; the new ones are looked up.
+   */
+  reassigned(now: readonly TopicPartition[]): void {
+    if (this.ended) return;
+    const kept = new Set(this.owned.map((tp) => partitionKey(tp.topic, tp.partition)));
+    const same = now.length === this.owned.length && now.every((n) => kept.has(partitionKey(n.topic, n.partition)));
+    this.revoking = false;
+    if (same && this.reported) return;
+    this.reported = true;
+    this.owned = now;
+    this.positions.assign(now, kept);
     this.sink()?.assigned(now);
   }
 
@@ -107,10 +134,10 @@ export class Membership {
   /** The member left the group. */
   reset(): void {
     this.session++;
+    this.reported = false;
     this.owned = [];
     this.revoking = false;
     this.ended = false;
-    this.revoked = undefined;
     this.revocation = undefined;
   }
 

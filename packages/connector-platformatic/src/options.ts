@@ -15,7 +15,7 @@ export const PLATFORMATIC_OPTIONS = {
   producer: ["repeatOnStaleMetadata"],
   /** Keys passed to the `Consumer`. */
   // No `isolationLevel`: the consumer config's own `isolationLevel` sets it (one setting, not two).
-  consumer: ["rebalanceTimeout", "heartbeatInterval", "heartbeatStallTimeout", "groupInstanceId", "minBytes", "maxBytes", "maxBytesPerPartition", "maxWaitTime"],
+  consumer: ["rebalanceTimeout", "heartbeatInterval", "heartbeatStallTimeout", "groupInstanceId", "groupRemoteAssignor", "minBytes", "maxBytes", "maxBytesPerPartition", "maxWaitTime"],
 } as const;
 
 /** Every key `config.options` may hold for the platformatic connector; others are a `VALIDATION` error. */
@@ -39,6 +39,8 @@ export const PLATFORMATIC_OPTIONS_SCHEMA = z.looseObject({
   heartbeatInterval: count.optional(),
   heartbeatStallTimeout: count.optional(),
   groupInstanceId: text.optional(),
+  /** Under `groupProtocol: "consumer"`: the broker's assignor to ask for (`uniform` or `range`). */
+  groupRemoteAssignor: text.optional(),
   minBytes: count.optional(),
   maxBytes: count.optional(),
   maxBytesPerPartition: count.optional(),
@@ -146,6 +148,7 @@ export function consumerOptions(config: ResolvedConfig, consumer: ResolvedConsum
     rebalanceTimeout: Math.max(sessionTimeout, 60_000),
     heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
     autocommit: false,
+    ...(consumer.groupProtocol === "consumer" ? { groupProtocol: "consumer" } : {}),
     isolationLevel: consumer.isolationLevel === "read_committed" ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
     ...platformaticFetchOptions(fetchSettings(config, consumer)),
     ...pickOptions(config.options, PLATFORMATIC_OPTIONS.consumer),

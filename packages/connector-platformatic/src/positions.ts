@@ -142,8 +142,8 @@ export class Positions {
 
   /**
    * A new assignment. A partition keeps its position when sought before it, or when it is in
-   * `retained` (owned in the previous generation, so owned by no one in between); the others
-   * are looked up. States of partitions no longer assigned are dropped.
+   * `retained` (owned before and after, never revoked: the consumer protocol's incremental
+   * assignments); the others are looked up. States of partitions no longer assigned are dropped.
    */
   assign(partitions: readonly TopicPartition[], retained: ReadonlySet<string>): void {
     this.cancelRetries();
@@ -152,11 +152,13 @@ export class Positions {
     for (const tp of partitions) {
       const s = this.state(tp);
       keys.add(s.key);
-      s.prefetched = undefined;
+      // A retained partition keeps what it prefetched under its epoch (its position is past it).
+      if (s.prefetched && s.prefetched.epoch !== s.epoch) s.prefetched = undefined;
       if (s.seeked || (retained.has(s.key) && s.position !== undefined)) {
         s.seeked = false;
         continue;
       }
+      s.prefetched = undefined;
       s.position = undefined;
       unknown.push(s);
     }

@@ -269,7 +269,7 @@ describe("the fetch loop", () => {
     t.answers.push(response([{ partition: 0, batches: [batch(0n, [{ delta: 0, value: "a" }])] }]), response([{ partition: 0, batches: [batch(1n, [{ delta: 0, value: "b" }])] }]));
     t.start();
     await vi.waitFor(() => expect(t.positions.get("a", 0)?.prefetched).toBeDefined());
-    const hook = t.membership.beforeJoin(1);
+    const hook = t.membership.beforeJoin();
     t.release();
     await hook;
     await sleep(20);

@@ -114,10 +114,8 @@ test("capabilities: everything but the network default is declared", () => {
     pauseResume: true,
     eachBatch: true,
     compression: ["gzip", "snappy", "lz4", "zstd"],
-    // Classic only: @platformatic/kafka 2.12 joins with KIP-848's consumer protocol only inside
-    // `consume()` (its MessagesStream; `joinGroup()` is then a no-op), and this connector fetches
-    // by itself (docs/group-protocols.md).
-    groupProtocols: ["classic"],
+    // Both: under "consumer" the driver joins through an unread MessagesStream (src/consumer-protocol.ts).
+    groupProtocols: ["classic", "consumer"],
     idempotentProducer: true,
     topicConfigs: true,
     transactions: true,

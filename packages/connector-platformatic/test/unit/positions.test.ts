@@ -196,7 +196,7 @@ describe("membership", () => {
     queued.position = 20n;
     queued.prefetched = { epoch: queued.epoch, messages: [{ offset: "10" } as never], highWatermark: "30", bytes: 0 };
 
-    const hook = m.beforeJoin(1);
+    const hook = m.beforeJoin();
     expect(m.revoking).toBe(true);
     expect(k.revoked).toEqual([[tp("a", 0), tp("a", 1)]]);
     // Only once core's deliveries ended and were committed is the assignment given up.
@@ -207,12 +207,12 @@ describe("membership", () => {
     // The batch queued but not delivered is fetched again.
     expect(queued).toMatchObject({ position: 10n, prefetched: undefined });
     // A second hook before the next assignment revokes nothing more.
-    await m.beforeJoin(1);
+    await m.beforeJoin();
     expect(k.revoked).toHaveLength(1);
   });
 
-  test("partitions assigned again in the next generation keep their positions; others are looked up", async () => {
-    const { source: src } = source({ "0:a": 0n, "1:a": 0n, "2:a": 0n }, {}, {});
+  test("every partition of a new assignment starts at its committed offset, even one owned again in the next generation (core dropped what it had not started)", async () => {
+    const { source: src } = source({ "0:a": 3n, "1:a": 5n, "2:a": 0n }, {}, {});
     const { p } = positions(src);
     const k = sink();
     const m = new Membership(p, () => k.sink);
@@ -220,23 +220,47 @@ describe("membership", () => {
     await p.ready;
     p.get("a", 0)!.position = 40n;
     p.get("a", 1)!.position = 41n;
-    const hook = m.beforeJoin(4);
+    const hook = m.beforeJoin();
     k.release();
     await hook;
     m.joined({ groupId: "g", memberId: "m", generationId: 5, assignments: [{ topic: "a", partitions: [1, 2] }] });
     expect(m.revoking).toBe(false);
     expect(m.owned).toEqual([tp("a", 1), tp("a", 2)]);
     await p.ready;
-    expect([p.get("a", 0), p.get("a", 1)?.position, p.get("a", 2)?.position]).toEqual([undefined, 41n, 0n]);
+    expect([p.get("a", 0), p.get("a", 1)?.position, p.get("a", 2)?.position]).toEqual([undefined, 5n, 0n]);
+  });
 
-    // A generation skipped: someone else may have owned the partition in between.
-    p.get("a", 1)!.position = 77n;
-    const again = m.beforeJoin(5);
-    k.release();
-    await again;
-    m.joined({ groupId: "g", memberId: "m", generationId: 7, assignments: [{ topic: "a", partitions: [1] }] });
+  test("consumer protocol: partitions left out of the next assignment are revoked first (after core's deliveries); kept ones keep their positions and prefetched batch; new ones are looked up", async () => {
+    const { source: src } = source({ "0:a": 3n, "1:a": 5n, "2:a": 7n }, {}, {});
+    const { p } = positions(src);
+    const k = sink();
+    const m = new Membership(p, () => k.sink);
+    m.reassigned([tp("a", 0), tp("a", 1)]);
+    expect(k.events).toEqual(["assigned 0,1"]);
     await p.ready;
-    expect(p.get("a", 1)?.position).toBe(0n);
+    const kept = p.get("a", 1)!;
+    kept.position = 41n;
+    kept.prefetched = { epoch: kept.epoch, messages: [{ offset: "30" } as never], highWatermark: "50", bytes: 0 };
+
+    const next = [tp("a", 1), tp("a", 2)];
+    const revoking = m.revokeMissing(next);
+    expect(m.revoking).toBe(true);
+    expect(k.revoked).toEqual([[tp("a", 0)]]);
+    // Given up only once core's deliveries ended and were committed.
+    expect(m.owned).toHaveLength(2);
+    k.release();
+    await revoking;
+    expect(m.owned).toEqual([tp("a", 1)]);
+    m.reassigned(next);
+    expect(m.revoking).toBe(false);
+    expect(m.owned).toEqual(next);
+    expect(k.events).toEqual(["assigned 0,1", "revoked 0", "assigned 1,2"]);
+    await p.ready;
+    expect([p.get("a", 0), kept.position, kept.prefetched?.messages[0]?.offset, p.get("a", 2)?.position]).toEqual([undefined, 41n, "30", 7n]);
+    // The same assignment again (a heartbeat answer repeating it) changes nothing.
+    m.reassigned(next);
+    expect(k.events).toHaveLength(3);
+    expect(k.revoked).toHaveLength(1);
   });
 
   test("a join without the hook revokes what moved away first, then reports the assignment", async () => {
@@ -263,8 +287,8 @@ describe("membership", () => {
     const k = sink();
     const m = new Membership(p, () => k.sink);
     m.joined({ groupId: "g", memberId: "m", generationId: 1, assignments: [{ topic: "a", partitions: [0, 1] }] });
-    const first = m.beforeJoin(1);
-    await m.beforeJoin(1);
+    const first = m.beforeJoin();
+    await m.beforeJoin();
     expect(k.revoked).toHaveLength(1);
     // The join completes while core still revokes: the new assignment waits for the revocation.
     m.joined({ groupId: "g", memberId: "m", generationId: 2, assignments: [{ topic: "a", partitions: [1] }] });
@@ -284,7 +308,7 @@ describe("membership", () => {
     const k = sink();
     const m = new Membership(p, () => k.sink);
     m.joined({ groupId: "g", memberId: "m", generationId: 1, assignments: [{ topic: "a", partitions: [0] }] });
-    void m.beforeJoin(1);
+    void m.beforeJoin();
     m.joined({ groupId: "g", memberId: "m", generationId: 2, assignments: [{ topic: "a", partitions: [0] }] });
     m.reset();
     k.release();
@@ -306,7 +330,7 @@ describe("membership", () => {
     await ended;
     expect(m.owned).toEqual([]);
     expect(m.revoking, "nothing is fetched").toBe(true);
-    await m.beforeJoin(1);
+    await m.beforeJoin();
     m.joined({ groupId: "g", memberId: "m", generationId: 2, assignments: [{ topic: "a", partitions: [0] }] });
     expect(k.events).toEqual(["assigned 0,1", "revoked 0,1"]);
     expect(m.owned).toEqual([]);

@@ -57,6 +57,48 @@ function memberTests(test: GroupContext["test"], groupProtocol: GroupProtocol): 
     expect(b.received.length).toBeGreaterThan(0);
   }, { timeout: 60_000 });
 
+  test("a member joining mid-stream (run by key, limit 2): the handlers running on a partition the other gives away finish and are committed first, so the new owner starts after them and no message is handled twice", async (bed) => {
+    const PARTITIONS = 2;
+    const TOTAL = 120;
+    const topic = await bed.topic(PARTITIONS);
+    await bed.produce(topic, TOTAL, (i) => ({ key: `k${i % 8}`, value: `v${i}`, partition: i % PARTITIONS }));
+    const groupId = bed.name("g");
+    const handledBy = new Map<string, string[]>();
+    const handled = (who: string, m: ConsumedMessage): void => void handledBy.set(`${m.partition}/${m.offset}`, [...(handledBy.get(`${m.partition}/${m.offset}`) ?? []), who]);
+    /** When the first member last finished a message, per partition; when the second first started one. */
+    const firstEnded = new Map<number, number>();
+    const secondStarted = new Map<number, number>();
+    // Slow enough (about 12 s a partition) that the rebalance lands mid-stream under either
+    // protocol (the consumer protocol's takes up to two heartbeat intervals, 5 s each by default).
+    await bed.consumer([topic], as({ groupId }), {
+      run: () => ({
+        concurrency: { by: "key", limit: 2 },
+        eachMessage: async (m) => {
+          await sleep(400);
+          handled("first", m);
+          firstEnded.set(m.partition, Date.now());
+        },
+      }),
+    });
+    await bed.waitFor(() => handledBy.size >= 2, "the first member to be busy");
+    await bed.consumer([topic], as({ groupId }), {
+      run: () => ({
+        eachMessage: (m) => {
+          if (!secondStarted.has(m.partition)) secondStarted.set(m.partition, Date.now());
+          handled("second", m);
+        },
+      }),
+    });
+    await bed.waitFor(() => handledBy.size >= TOTAL, `all ${TOTAL} messages handled`, 60_000);
+    await sleep(bed.t(500)); // a message handled again would show now
+    expect([...handledBy].filter(([, who]) => who.length > 1), "messages handled by both members, or twice").toEqual([]);
+    expect(secondStarted.size, "partitions the second member took over mid-stream").toBeGreaterThan(0);
+    for (const [partition, at] of secondStarted) {
+      const ended = firstEnded.get(partition);
+      if (ended !== undefined) expect(at, `partition ${partition}: the new owner's first message after the old owner's last one ended`).toBeGreaterThanOrEqual(ended);
+    }
+  }, { timeout: 90_000 });
+
   test("when a member leaves, its partitions move to the other", async (bed) => {
     const topic = await bed.topic(4);
     const groupId = bed.name("g");
@@ -73,6 +115,9 @@ function memberTests(test: GroupContext["test"], groupProtocol: GroupProtocol): 
     const topic = await bed.topic(4);
     const groupId = bed.name("g");
     const a = await bed.consumer([topic], as({ groupId }));
+    // Under the consumer protocol a member may join with nothing and take its partitions one
+    // heartbeat later (the coordinator had not seen the new topic yet): the pause is of what it owns.
+    await bed.waitFor(() => a.consumer.assignment().length === 4, "the first member to own all 4 partitions");
     const all = [0, 1, 2, 3].map((partition) => ({ topic, partition }));
     must(await a.consumer.pause(all));
     const b = await bed.consumer([topic], as({ groupId }));
