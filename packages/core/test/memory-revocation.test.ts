@@ -86,3 +86,40 @@ describe("memory, by key: a revocation with a handler running that finishes in t
     expect(committed.find((c) => c.partition === 1)?.offset).toBe("3");
   });
 });
+
+describe("memory, one handler per partition: a revocation in the middle of a batch", () => {
+  it("stops the batch after the message being handled and commits it: the rest of the batch goes to the new owner, nothing is handled twice", async () => {
+    const cluster = unique("c");
+    const topic = unique("rev");
+    const a = await admin(cluster);
+    (await a.createTopics([{ topic, numPartitions: 2 }]))._unsafeUnwrap();
+    const producer = (await client(cluster).getProducer())._unsafeUnwrap();
+    (await producer.connect())._unsafeUnwrap();
+    // Round robin over sorted member ids: "a-…" keeps partition 0, partition 1 moves to "b-…".
+    for (const value of ["m0", "m1", "m2", "m3"]) (await producer.send(topic, { key: "k", value, partition: 1 }))._unsafeUnwrap();
+    const groupId = unique("g");
+    const first = (await client(cluster, "a-first").getConsumer({ groupId, closeTimeoutMs: 5000 }))._unsafeUnwrap();
+    (await first.connect())._unsafeUnwrap();
+    (await first.subscribe({ topics: [topic], fromBeginning: true }))._unsafeUnwrap();
+    const firstSeen: string[] = [];
+    let release: () => void = () => {};
+    (await first.run({ eachMessage: async (m) => {
+      firstSeen.push(m.value!.toString());
+      if (m.value!.toString() === "m0") await new Promise<void>((r) => (release = r));
+    } }))._unsafeUnwrap();
+    await expect.poll(() => firstSeen).toEqual(["m0"]);
+
+    const second = (await client(cluster, "b-second").getConsumer({ groupId }))._unsafeUnwrap();
+    (await second.connect())._unsafeUnwrap();
+    (await second.subscribe({ topics: [topic], fromBeginning: true }))._unsafeUnwrap();
+    const seen: string[] = [];
+    const running = second.run({ eachMessage: async (m) => void seen.push(m.value!.toString()) });
+    setTimeout(() => release(), 200);
+    (await running)._unsafeUnwrap();
+    await expect.poll(() => seen, { timeout: 3000 }).toEqual(["m1", "m2", "m3"]);
+    // The first member handled m0 only: the revocation stopped its batch there.
+    expect(firstSeen).toEqual(["m0"]);
+    const committed = (await a.fetchCommittedOffsets(groupId, topic))._unsafeUnwrap();
+    expect(committed.find((c) => c.partition === 1)?.offset).toBe("4");
+  });
+});

@@ -44,6 +44,8 @@ export class GuardedConsumer implements IStreamingConsumer {
   /** The transactional producer of an exactly-once `run()`: slices commit through its transactions. */
   private exactlyOnce: GuardedProducer | undefined;
   private readonly paused = new Set<string>();
+  /** Partitions being revoked: a delivery of one stops after the message (or slice) it is handling. */
+  private readonly revoking = new Set<string>();
   /** Deliveries in progress: awaited before a revocation and on disconnect (up to `closeTimeoutMs`, then abandoned). */
   private readonly inFlight = new InFlight();
   /** Bumped by every seek, so a delivery in progress knows to stop. */
@@ -473,10 +475,14 @@ export class GuardedConsumer implements IStreamingConsumer {
     },
     revoked: async (partitions) => {
       const keys = new Set([...partitions].map((p) => partitionKey(p.topic, p.partition)));
-      for (const key of keys) this.pausedAt.delete(key);
+      for (const key of keys) {
+        this.pausedAt.delete(key);
+        this.revoking.add(key);
+      }
       this.concurrent?.revoke(keys);
       // Bounded: a handler that never returns must not hold the group's rebalance forever.
       if (!(await this.inFlight.idle(keys, this.config.closeTimeoutMs))) this.abandonRevoked(keys);
+      for (const key of keys) this.revoking.delete(key);
       this.concurrent?.revoked(keys);
       await this.emitRevoked(partitions);
       this.stalls.revoked(partitions, this.owned.size === 0);
@@ -597,7 +603,7 @@ export class GuardedConsumer implements IStreamingConsumer {
     const abandoned = (): boolean => this.inFlight.generation !== generation;
     const key = partitionKey(batch.topic, batch.partition);
     const epoch = this.seekEpoch.get(key) ?? 0;
-    const interrupted = (): boolean => this.stopping || this.paused.has(key) || (this.seekEpoch.get(key) ?? 0) !== epoch;
+    const interrupted = (): boolean => this.stopping || this.paused.has(key) || this.revoking.has(key) || (this.seekEpoch.get(key) ?? 0) !== epoch;
     const base = this.ctx("consumer.handler", { topic: batch.topic, partition: batch.partition });
     let next: string | undefined;
     let resumeAt: string | undefined;
@@ -667,8 +673,9 @@ export class GuardedConsumer implements IStreamingConsumer {
       if (this.config.autoCommit) void this.commits.schedule(batch.topic, batch.partition);
     }
     // Stopped early by a pause: fetch this partition again from the first message not
-    // handled. (After a seek the driver is already where the user put it.)
-    if (resumeAt !== undefined && (this.seekEpoch.get(key) ?? 0) === epoch && !this.stopping) this.refetch(batch, resumeAt);
+    // handled. (After a seek the driver is already where the user put it; a revoked partition
+    // starts at its committed offset wherever it goes next.)
+    if (resumeAt !== undefined && (this.seekEpoch.get(key) ?? 0) === epoch && !this.stopping && !this.revoking.has(key)) this.refetch(batch, resumeAt);
     if (this.failedStop) {
       this.failedStop = false;
       // Not awaited: a driver's stop may wait for this very delivery to return.
