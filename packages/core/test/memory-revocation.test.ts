@@ -49,77 +49,56 @@ describe.each<[string, ConcurrencyConfig | undefined]>([
   });
 });
 
-describe("memory, by key: a revocation with a handler running that finishes in time", () => {
-  it("commits it before the partition moves: the new owner starts after it, and what had not started is read by the new owner", async () => {
-    const cluster = unique("c");
-    const topic = unique("rev");
-    const a = await admin(cluster);
-    (await a.createTopics([{ topic, numPartitions: 2 }]))._unsafeUnwrap();
-    const producer = (await client(cluster).getProducer())._unsafeUnwrap();
-    (await producer.connect())._unsafeUnwrap();
-    // Round robin over sorted member ids: "a-…" keeps partition 0, partition 1 moves to "b-…".
-    // One key: "slow" is in flight, the two behind it wait for their turn.
-    for (const value of ["slow", "next-1", "next-2"]) (await producer.send(topic, { key: "k", value, partition: 1 }))._unsafeUnwrap();
-    const groupId = unique("g");
-    const first = (await client(cluster, "a-first").getConsumer({ groupId, closeTimeoutMs: 5000 }))._unsafeUnwrap();
-    (await first.connect())._unsafeUnwrap();
-    (await first.subscribe({ topics: [topic], fromBeginning: true }))._unsafeUnwrap();
-    const firstSeen: string[] = [];
-    let release: () => void = () => {};
-    (await first.run({ concurrency: { by: "key", limit: 4 }, eachMessage: async (m) => {
-      firstSeen.push(m.value!.toString());
-      if (m.value!.toString() === "slow") await new Promise<void>((r) => (release = r));
-    } }))._unsafeUnwrap();
-    await expect.poll(() => firstSeen).toEqual(["slow"]);
+/**
+ * Partition 1 holds `values` (one key); a first member handles them, its handler held on the
+ * first one; a second member joins and takes partition 1 (round robin over sorted member ids:
+ * "a-…" keeps partition 0), and the held handler is let go 200 ms into the revocation. Returns
+ * what each member handled and the offset committed for partition 1.
+ */
+async function handOverMidStream(values: readonly string[], concurrency?: ConcurrencyConfig): Promise<{ firstSeen: string[]; seen: string[]; committed: string | undefined }> {
+  const cluster = unique("c");
+  const topic = unique("rev");
+  const a = await admin(cluster);
+  (await a.createTopics([{ topic, numPartitions: 2 }]))._unsafeUnwrap();
+  const producer = (await client(cluster).getProducer())._unsafeUnwrap();
+  (await producer.connect())._unsafeUnwrap();
+  for (const value of values) (await producer.send(topic, { key: "k", value, partition: 1 }))._unsafeUnwrap();
+  const groupId = unique("g");
+  const first = (await client(cluster, "a-first").getConsumer({ groupId, closeTimeoutMs: 5000 }))._unsafeUnwrap();
+  (await first.connect())._unsafeUnwrap();
+  (await first.subscribe({ topics: [topic], fromBeginning: true }))._unsafeUnwrap();
+  const firstSeen: string[] = [];
+  let release: () => void = () => {};
+  (await first.run({ ...(concurrency ? { concurrency } : {}), eachMessage: async (m) => {
+    firstSeen.push(m.value!.toString());
+    if (m.value!.toString() === values[0]) await new Promise<void>((r) => (release = r));
+  } }))._unsafeUnwrap();
+  await expect.poll(() => firstSeen).toEqual([values[0]]);
 
-    const second = (await client(cluster, "b-second").getConsumer({ groupId }))._unsafeUnwrap();
-    (await second.connect())._unsafeUnwrap();
-    (await second.subscribe({ topics: [topic], fromBeginning: true }))._unsafeUnwrap();
-    const seen: string[] = [];
-    const running = second.run({ eachMessage: async (m) => void seen.push(m.value!.toString()) });
-    // The revocation waits for "slow"; it finishes well inside closeTimeoutMs.
-    setTimeout(() => release(), 200);
-    (await running)._unsafeUnwrap();
-    await expect.poll(() => seen, { timeout: 3000 }).toEqual(["next-1", "next-2"]);
+  const second = (await client(cluster, "b-second").getConsumer({ groupId }))._unsafeUnwrap();
+  (await second.connect())._unsafeUnwrap();
+  (await second.subscribe({ topics: [topic], fromBeginning: true }))._unsafeUnwrap();
+  const seen: string[] = [];
+  const running = second.run({ eachMessage: async (m) => void seen.push(m.value!.toString()) });
+  // The revocation waits for the held handler; it finishes well inside closeTimeoutMs.
+  setTimeout(() => release(), 200);
+  (await running)._unsafeUnwrap();
+  await expect.poll(() => seen, { timeout: 3000 }).toEqual(values.slice(1));
+  const committed = (await a.fetchCommittedOffsets(groupId, topic))._unsafeUnwrap().find((c) => c.partition === 1)?.offset;
+  return { firstSeen, seen, committed };
+}
+
+describe("memory: a revocation with a handler running that finishes in time", () => {
+  it("by key: commits it before the partition moves; the new owner starts after it and reads what had not started", async () => {
+    const { firstSeen, committed } = await handOverMidStream(["slow", "next-1", "next-2"], { by: "key", limit: 4 });
     expect(firstSeen).toEqual(["slow"]);
-    const committed = (await a.fetchCommittedOffsets(groupId, topic))._unsafeUnwrap();
-    expect(committed.find((c) => c.partition === 1)?.offset).toBe("3");
+    expect(committed).toBe("3");
   });
-});
 
-describe("memory, one handler per partition: a revocation in the middle of a batch", () => {
-  it("stops the batch after the message being handled and commits it: the rest of the batch goes to the new owner, nothing is handled twice", async () => {
-    const cluster = unique("c");
-    const topic = unique("rev");
-    const a = await admin(cluster);
-    (await a.createTopics([{ topic, numPartitions: 2 }]))._unsafeUnwrap();
-    const producer = (await client(cluster).getProducer())._unsafeUnwrap();
-    (await producer.connect())._unsafeUnwrap();
-    // Round robin over sorted member ids: "a-…" keeps partition 0, partition 1 moves to "b-…".
-    for (const value of ["m0", "m1", "m2", "m3"]) (await producer.send(topic, { key: "k", value, partition: 1 }))._unsafeUnwrap();
-    const groupId = unique("g");
-    const first = (await client(cluster, "a-first").getConsumer({ groupId, closeTimeoutMs: 5000 }))._unsafeUnwrap();
-    (await first.connect())._unsafeUnwrap();
-    (await first.subscribe({ topics: [topic], fromBeginning: true }))._unsafeUnwrap();
-    const firstSeen: string[] = [];
-    let release: () => void = () => {};
-    (await first.run({ eachMessage: async (m) => {
-      firstSeen.push(m.value!.toString());
-      if (m.value!.toString() === "m0") await new Promise<void>((r) => (release = r));
-    } }))._unsafeUnwrap();
-    await expect.poll(() => firstSeen).toEqual(["m0"]);
-
-    const second = (await client(cluster, "b-second").getConsumer({ groupId }))._unsafeUnwrap();
-    (await second.connect())._unsafeUnwrap();
-    (await second.subscribe({ topics: [topic], fromBeginning: true }))._unsafeUnwrap();
-    const seen: string[] = [];
-    const running = second.run({ eachMessage: async (m) => void seen.push(m.value!.toString()) });
-    setTimeout(() => release(), 200);
-    (await running)._unsafeUnwrap();
-    await expect.poll(() => seen, { timeout: 3000 }).toEqual(["m1", "m2", "m3"]);
+  it("one handler per partition: stops the batch after the message being handled and commits it; the rest of the batch goes to the new owner, nothing is handled twice", async () => {
+    const { firstSeen, committed } = await handOverMidStream(["m0", "m1", "m2", "m3"]);
     // The first member handled m0 only: the revocation stopped its batch there.
     expect(firstSeen).toEqual(["m0"]);
-    const committed = (await a.fetchCommittedOffsets(groupId, topic))._unsafeUnwrap();
-    expect(committed.find((c) => c.partition === 1)?.offset).toBe("4");
+    expect(committed).toBe("4");
   });
 });
