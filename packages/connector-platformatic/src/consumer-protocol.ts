@@ -26,6 +26,8 @@ interface HeartbeatAnswer {
   readonly assignment: { readonly topicPartitions: readonly { readonly topicId: string; readonly partitions: readonly number[] }[] } | null;
 }
 
+type Assigned = NonNullable<HeartbeatAnswer["assignment"]>["topicPartitions"];
+
 /** An API as `kGetApi` hands it over: a function carrying its key and version. */
 type Api = ((...args: unknown[]) => void) & { key?: number; version?: number };
 type GetApi = (name: string, callback: (error: Error | null, api?: Api) => void) => void;
@@ -38,6 +40,12 @@ export class ConsumerProtocolMember {
   epoch = 0;
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
   private readonly undo: () => void;
+  /**
+   * The last assignment an answer carried, until its topic ids are known by name. The
+   * coordinator sends an assignment only when it changes: one the metadata could not name
+   * (a look-up that failed) is taken at a later answer, never dropped.
+   */
+  private pending: Assigned | undefined;
 
   /**
    * @param lost the membership stream ended while the member was running (the member is out of its group)
@@ -82,27 +90,32 @@ export class ConsumerProtocolMember {
   private async answered(answer: HeartbeatAnswer | undefined, error: unknown): Promise<(() => void) | undefined> {
     if (!answer) {
       const err = error as Error | null;
-      if (findErrorBy(err, "apiId", "FENCED_MEMBER_EPOCH") || findErrorBy(err, "apiId", "UNKNOWN_MEMBER_ID")) await this.membership.revokeMissing([]);
+      if (findErrorBy(err, "apiId", "FENCED_MEMBER_EPOCH") || findErrorBy(err, "apiId", "UNKNOWN_MEMBER_ID")) {
+        this.pending = undefined;
+        await this.membership.revokeMissing([]);
+      }
       return undefined;
     }
     this.epoch = answer.memberEpoch;
-    if (!answer.assignment) return undefined;
-    const now = await this.names(answer.assignment.topicPartitions);
+    if (answer.assignment) this.pending = answer.assignment.topicPartitions;
+    const assigned = this.pending;
+    if (!assigned) return undefined;
+    const now = await this.names(assigned);
+    if (!now) return undefined;
+    this.pending = undefined;
     await this.membership.revokeMissing(now);
     return () => this.membership.reassigned(now);
   }
 
-  /** The assignment by topic name (the answer names topics by id). */
-  private async names(assigned: NonNullable<HeartbeatAnswer["assignment"]>["topicPartitions"]): Promise<TopicPartition[]> {
+  /** The assignment by topic name (the answer names topics by id), or undefined while an id is unknown. */
+  private async names(assigned: Assigned): Promise<TopicPartition[] | undefined> {
     const topics = this.consumer.topics.current;
     let metadata = await this.consumer.metadata({ topics }).catch(() => undefined);
     const known = (): boolean => assigned.every((a) => [...(metadata?.topics.values() ?? [])].some((t) => t.id === a.topicId));
     if (!known()) metadata = await this.consumer.metadata({ topics, forceUpdate: true }).catch(() => metadata);
+    if (!known()) return undefined;
     const byId = new Map([...(metadata?.topics ?? [])].map(([name, t]) => [t.id, name]));
-    return assigned.flatMap((a) => {
-      const topic = byId.get(a.topicId);
-      return topic === undefined ? [] : a.partitions.map((partition) => ({ topic, partition }));
-    });
+    return assigned.flatMap((a) => a.partitions.map((partition) => ({ topic: byId.get(a.topicId)!, partition })));
   }
 }
 
