@@ -7,7 +7,7 @@ import { createStreamingClient, silentLogger, type IStreamingConnector, type QiE
 import type { ConsumerDriver } from "../src/connector.js";
 import { memoryCluster } from "../src/memory/cluster.js";
 import { memoryConnector } from "../src/memory/connector.js";
-import { admin, client, closeClientsAfterEach, unique } from "./fixtures/memory-clients.js";
+import { client, closeClientsAfterEach, seededTopic, unique } from "./fixtures/memory-clients.js";
 
 closeClientsAfterEach();
 
@@ -26,14 +26,8 @@ function recordingClient(cluster: string, drivers: ConsumerDriver[]) {
 
 describe("memory: crashConsumerForTesting", () => {
   it("drops the member at once with no revocation and no commit; its commits are refused, it fetches nothing more", async () => {
-    const cluster = unique("c");
-    const topic = unique("crash");
+    const { cluster, topic, admin: a, producer } = await seededTopic("crash", [0, 1].map((partition) => ({ key: `k${partition}`, value: `first-${partition}`, partition })));
     const groupId = unique("g");
-    const a = await admin(cluster);
-    (await a.createTopics([{ topic, numPartitions: 2 }]))._unsafeUnwrap();
-    const producer = (await client(cluster).getProducer())._unsafeUnwrap();
-    (await producer.connect())._unsafeUnwrap();
-    for (const partition of [0, 1]) (await producer.send(topic, { key: `k${partition}`, value: `first-${partition}`, partition }))._unsafeUnwrap();
 
     const drivers: ConsumerDriver[] = [];
     const doomedClient = recordingClient(cluster, drivers);

@@ -3,7 +3,7 @@
 // partitions reach the new member; with and without run({ concurrency }).
 import { describe, expect, it } from "vitest";
 import type { ConcurrencyConfig, QiError } from "../src/index.js";
-import { admin, client, closeClientsAfterEach, unique } from "./fixtures/memory-clients.js";
+import { client, closeClientsAfterEach, seededTopic, unique } from "./fixtures/memory-clients.js";
 
 closeClientsAfterEach();
 
@@ -12,14 +12,8 @@ describe.each<[string, ConcurrencyConfig | undefined]>([
   ["by key", { by: "key", limit: 4 }],
 ])("memory, %s: a revocation with a handler that never returns", (_name, concurrency) => {
   it("waits closeTimeoutMs, reports HANDLER_ABANDONED, commits nothing of it, and the partition moves", async () => {
-    const cluster = unique("c");
-    const topic = unique("rev");
-    const a = await admin(cluster);
-    (await a.createTopics([{ topic, numPartitions: 2 }]))._unsafeUnwrap();
-    const producer = (await client(cluster).getProducer())._unsafeUnwrap();
-    (await producer.connect())._unsafeUnwrap();
     // Round robin over sorted member ids: "a-…" keeps partition 0, partition 1 moves to "b-…".
-    (await producer.send(topic, { key: "k", value: "stuck", partition: 1 }))._unsafeUnwrap();
+    const { cluster, topic } = await seededTopic("rev", [{ key: "k", value: "stuck", partition: 1 }]);
     const groupId = unique("g");
     const errors: QiError[] = [];
     const first = (await client(cluster, "a-first").getConsumer({ groupId, closeTimeoutMs: 400, onError: (e) => void errors.push(e) }))._unsafeUnwrap();
@@ -56,13 +50,7 @@ describe.each<[string, ConcurrencyConfig | undefined]>([
  * what each member handled and the offset committed for partition 1.
  */
 async function handOverMidStream(values: readonly string[], concurrency?: ConcurrencyConfig): Promise<{ firstSeen: string[]; seen: string[]; committed: string | undefined }> {
-  const cluster = unique("c");
-  const topic = unique("rev");
-  const a = await admin(cluster);
-  (await a.createTopics([{ topic, numPartitions: 2 }]))._unsafeUnwrap();
-  const producer = (await client(cluster).getProducer())._unsafeUnwrap();
-  (await producer.connect())._unsafeUnwrap();
-  for (const value of values) (await producer.send(topic, { key: "k", value, partition: 1 }))._unsafeUnwrap();
+  const { cluster, topic, admin: a } = await seededTopic("rev", values.map((value) => ({ key: "k", value, partition: 1 })));
   const groupId = unique("g");
   const first = (await client(cluster, "a-first").getConsumer({ groupId, closeTimeoutMs: 5000 }))._unsafeUnwrap();
   (await first.connect())._unsafeUnwrap();
