@@ -33,6 +33,11 @@ export class Membership {
     private readonly sink: () => BatchSink | undefined,
   ) {}
 
+  /** What the member owns that `assignment` leaves out. */
+  private ownedOutside(assignment: readonly TopicPartition[]): TopicPartition[] {
+    return this.owned.filter((o) => !assignment.some((n) => n.topic === o.topic && n.partition === o.partition));
+  }
+
   owns(tp: TopicPartition): boolean {
     return this.owned.some((o) => o.topic === tp.topic && o.partition === tp.partition);
   }
@@ -68,7 +73,7 @@ export class Membership {
       void this.revocation.then(later);
       return;
     }
-    const lost = this.owned.filter((o) => !now.some((n) => n.topic === o.topic && n.partition === o.partition));
+    const lost = this.ownedOutside(now);
     if (lost.length > 0) {
       this.revoking = true;
       void this.revoke(lost, () => {
@@ -91,7 +96,7 @@ export class Membership {
   async revokeMissing(now: readonly TopicPartition[]): Promise<void> {
     if (this.ended) return;
     if (this.revocation) await this.revocation;
-    const lost = this.owned.filter((o) => !now.some((n) => n.topic === o.topic && n.partition === o.partition));
+    const lost = this.ownedOutside(now);
     if (lost.length === 0) return;
     this.revoking = true;
     await this.revoke(lost, () => {
