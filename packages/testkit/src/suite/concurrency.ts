@@ -24,7 +24,7 @@ import type { BatchSink, ConsumerDriver, IStreamingConnector } from "@qi/streami
 import { expect } from "vitest";
 import { spawnLineChild } from "../child-lines.js";
 import { must, sleep, type TestBed } from "./bed.js";
-import { patch } from "./driver-patch.js";
+import { patch, wrapConsumers } from "./driver-patch.js";
 import { defineGroup } from "./group.js";
 
 /** The child script ships in the package's `child/` folder: one level up from dist, two from src. */
@@ -76,15 +76,11 @@ function offsetsUpTo(ends: ReadonlyMap<number, bigint>, from?: ReadonlyMap<numbe
 
 /** The connector under test, whose consumers never hand `partition`'s batches to core: the client fetches them, core never sees them. */
 function swallowing(connector: IStreamingConnector, partition: number): IStreamingConnector {
-  return {
-    ...connector,
-    createConsumer(context, config) {
-      const driver = connector.createConsumer(context, config);
-      return patch<ConsumerDriver>(driver, {
-        start: (sink: BatchSink) => driver.start({ ...sink, deliver: (b) => (b.partition === partition ? Promise.resolve() : sink.deliver(b)) }),
-      });
-    },
-  };
+  return wrapConsumers(connector, (driver) =>
+    patch<ConsumerDriver>(driver, {
+      start: (sink: BatchSink) => driver.start({ ...sink, deliver: (b) => (b.partition === partition ? Promise.resolve() : sink.deliver(b)) }),
+    }),
+  );
 }
 
 /** A consumer on `client`, connected, subscribed from the beginning and running `run`. */
@@ -157,14 +153,10 @@ async function killedChild(bed: TestBed, doomed: DoomedMember): Promise<Readonly
  */
 async function crashedInProcess(bed: TestBed, admin: IStreamingAdmin, crash: (driver: ConsumerDriver) => Promise<void> | void, doomed: DoomedMember): Promise<ReadonlySet<string>> {
   const drivers: ConsumerDriver[] = [];
-  const connector: IStreamingConnector = {
-    ...bed.options.connector,
-    createConsumer(context, config) {
-      const driver = bed.options.connector.createConsumer(context, config);
-      drivers.push(driver);
-      return driver;
-    },
-  };
+  const connector = wrapConsumers(bed.options.connector, (driver) => {
+    drivers.push(driver);
+    return driver;
+  });
   const client = must(createStreamingClient({ ...bed.baseConfig(), connector }));
   try {
     const finished: string[] = [];
